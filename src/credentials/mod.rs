@@ -1,0 +1,1 @@
+//! Credential providers and the AWS default chain.

@@ -1,0 +1,1 @@
+//! The one HTTP agent (ureq with rustls): TLS roots and CA bundle, proxies, timeouts.

@@ -1,0 +1,30 @@
+//! minis3: a small, fast, dependency-light S3 client.
+//!
+//! Layers (data flows down; nothing imports upward):
+//!
+//! ```text
+//! cli                 the `minis3` binary                                   [feature "cli"]
+//! s3                  Client and operations, XML, multipart, retries       [feature "client"]
+//! credentials         providers and the chain (STS, SSO, IMDS, ECS)         [feature "client"]
+//! http                the one ureq agent: TLS roots, CA bundle, proxies     [feature "client"]
+//! config              AWS config/credentials files, env, pixi s3-options, auth file
+//! sigv4, address      pure signing; URL and location rules; no I/O, no clock
+//! ```
+//!
+//! With `default-features = false` the crate is the signer, addressing and AWS config-file
+//! parsing alone.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod address;
+pub mod config;
+pub mod sigv4;
+
+#[cfg(feature = "client")]
+pub mod clock;
+#[cfg(feature = "client")]
+pub mod credentials;
+#[cfg(feature = "client")]
+pub mod http;
+#[cfg(feature = "client")]
+pub mod s3;

@@ -1,0 +1,170 @@
+//! Percent-encoding as SigV4 and S3 define it: RFC 3986 unreserved characters
+//! (`A-Z a-z 0-9 - . _ ~`) pass through, every other byte is `%XX` with upper-case hex.
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Whether `b` is in the RFC 3986 unreserved set.
+#[inline]
+pub fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+#[inline]
+fn push_escaped(out: &mut String, b: u8) {
+    out.push('%');
+    out.push(HEX[(b >> 4) as usize] as char);
+    out.push(HEX[(b & 15) as usize] as char);
+}
+
+/// Appends `s` to `out`, percent-encoding every byte outside the unreserved set
+/// (so `/` becomes `%2F`). This is the encoding of query keys and values.
+///
+/// ```
+/// let mut out = String::new();
+/// minis3::sigv4::encode::encode_component_into(&mut out, "a b/c+d~");
+/// assert_eq!(out, "a%20b%2Fc%2Bd~");
+/// ```
+pub fn encode_component_into(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !is_unreserved(b) {
+            out.push_str(&s[start..i]);
+            push_escaped(out, b);
+            start = i + 1;
+        }
+    }
+    out.push_str(&s[start..]);
+}
+
+/// [`encode_component_into`] returning a new string.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    encode_component_into(&mut out, s);
+    out
+}
+
+/// Appends `path` to `out`, percent-encoding every byte outside the unreserved set except `/`.
+/// This is how an S3 object key becomes a request path: once, literally, with no
+/// normalization (`a/../b` stays three segments, `%20` in a key becomes `%2520`).
+///
+/// ```
+/// assert_eq!(minis3::sigv4::encode::encode_path("/bucket/test$file.text"), "/bucket/test%24file.text");
+/// ```
+pub fn encode_path_into(out: &mut String, path: &str) {
+    let bytes = path.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !is_unreserved(b) && b != b'/' {
+            out.push_str(&path[start..i]);
+            push_escaped(out, b);
+            start = i + 1;
+        }
+    }
+    out.push_str(&path[start..]);
+}
+
+/// [`encode_path_into`] returning a new string.
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    encode_path_into(&mut out, path);
+    out
+}
+
+/// Decodes `%XX` escapes; `+` is kept as `+` (S3 and SigV4 never treat it as a space).
+/// Returns `None` when an escape is malformed or the result is not UTF-8.
+///
+/// ```
+/// assert_eq!(minis3::sigv4::encode::percent_decode("a%20b+c").as_deref(), Some("a b+c"));
+/// ```
+pub fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_owned());
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hi = hex_val(*bytes.get(i + 1)?)?;
+            let lo = hex_val(*bytes.get(i + 2)?)?;
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Like [`percent_decode`] but keeps malformed escapes and invalid UTF-8 as lossless as possible:
+/// a `%` not followed by two hex digits is kept literally.
+pub fn percent_decode_lossy(s: &str) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            if let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).copied().and_then(hex_val),
+                bytes.get(i + 2).copied().and_then(hex_val),
+            ) {
+                out.push(hi << 4 | lo);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Appends a byte string that may not be UTF-8, encoding like [`encode_component_into`]
+/// (`keep_slash` keeps `/` as in a path).
+pub fn encode_bytes_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
+    for &b in bytes {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            out.push(b as char);
+        } else {
+            push_escaped(out, b);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_encoding_follows_rfc3986() {
+        assert_eq!(encode_component("AZaz09-._~"), "AZaz09-._~");
+        assert_eq!(encode_component(" +/=&?%*"), "%20%2B%2F%3D%26%3F%25%2A");
+        assert_eq!(encode_component("ሴ"), "%E1%88%B4");
+    }
+
+    #[test]
+    fn path_encoding_keeps_slashes_and_dots() {
+        assert_eq!(encode_path("/a/./b/../c//d/"), "/a/./b/../c//d/");
+        assert_eq!(encode_path("/k%20ey"), "/k%2520ey");
+    }
+
+    #[test]
+    fn decode_round_trips_and_rejects_bad_escapes() {
+        let s = "x y/ሴ%+";
+        assert_eq!(percent_decode(&encode_component(s)).as_deref(), Some(s));
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%4"), None);
+        assert_eq!(percent_decode_lossy("%zz%41"), b"%zzA");
+    }
+}
