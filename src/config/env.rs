@@ -20,9 +20,7 @@ pub struct Environment {
 impl std::fmt::Debug for Environment {
     // Values may be secrets (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN): only names are shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Environment")
-            .field("names", &self.vars.keys().collect::<Vec<_>>())
-            .finish()
+        f.debug_struct("Environment").field("names", &self.vars.keys().collect::<Vec<_>>()).finish()
     }
 }
 
@@ -30,22 +28,12 @@ impl Environment {
     /// The real process environment (variables that are not valid UTF-8 are left out).
     /// Only the binary calls this; library code takes an `Environment` from its caller.
     pub fn from_process() -> Self {
-        Self::from_pairs(
-            std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-        )
+        Self::from_pairs(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
     }
 
     /// An environment holding exactly these variables.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(
-        pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        Self {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        }
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
     }
 
     /// The value of `name`, if set (an empty value counts as set; see [`Environment::non_empty`]).

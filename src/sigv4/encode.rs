@@ -29,12 +29,17 @@ pub fn encode_component_into(out: &mut String, s: &str) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if !is_unreserved(b) {
-            out.push_str(&s[start..i]);
+            // The run before an escaped byte is ASCII; skip empty runs inside a UTF-8 sequence.
+            if start < i {
+                out.push_str(&s[start..i]);
+            }
             push_escaped(out, b);
             start = i + 1;
         }
     }
-    out.push_str(&s[start..]);
+    if start < s.len() {
+        out.push_str(&s[start..]);
+    }
 }
 
 /// [`encode_component_into`] returning a new string.
@@ -56,12 +61,16 @@ pub fn encode_path_into(out: &mut String, path: &str) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if !is_unreserved(b) && b != b'/' {
-            out.push_str(&path[start..i]);
+            if start < i {
+                out.push_str(&path[start..i]);
+            }
             push_escaped(out, b);
             start = i + 1;
         }
     }
-    out.push_str(&path[start..]);
+    if start < path.len() {
+        out.push_str(&path[start..]);
+    }
 }
 
 /// [`encode_path_into`] returning a new string.
@@ -106,10 +115,9 @@ pub fn percent_decode_lossy(s: &str) -> Vec<u8> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            if let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).copied().and_then(hex_val),
-                bytes.get(i + 2).copied().and_then(hex_val),
-            ) {
+            if let (Some(hi), Some(lo)) =
+                (bytes.get(i + 1).copied().and_then(hex_val), bytes.get(i + 2).copied().and_then(hex_val))
+            {
                 out.push(hi << 4 | lo);
                 i += 3;
                 continue;
