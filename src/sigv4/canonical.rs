@@ -92,18 +92,25 @@ pub(crate) fn normalize_path(path: &str) -> String {
     out
 }
 
+/// Encodes a query name or value, borrowing it when nothing needs escaping.
+fn encode_query_part(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(is_unreserved) {
+        Cow::Borrowed(s)
+    } else {
+        let mut out = String::with_capacity(s.len() + 16);
+        encode_component_into(&mut out, s);
+        Cow::Owned(out)
+    }
+}
+
 /// Appends the canonical query string: every name and value encoded, then sorted by name,
 /// then by value.
 pub(crate) fn write_query<'a>(out: &mut String, pairs: impl Iterator<Item = (&'a str, &'a str)>) {
-    let mut encoded: Vec<(String, String)> = pairs
-        .map(|(k, v)| {
-            let mut ek = String::with_capacity(k.len());
-            encode_component_into(&mut ek, k);
-            let mut ev = String::with_capacity(v.len());
-            encode_component_into(&mut ev, v);
-            (ek, ev)
-        })
-        .collect();
+    let mut encoded: Vec<(Cow<'a, str>, Cow<'a, str>)> =
+        pairs.map(|(k, v)| (encode_query_part(k), encode_query_part(v))).collect();
+    if encoded.is_empty() {
+        return;
+    }
     encoded.sort_unstable();
     for (i, (k, v)) in encoded.iter().enumerate() {
         if i > 0 {

@@ -37,12 +37,23 @@ impl SigningKey {
     /// assert_eq!(hex::encode(k.as_bytes()), "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378");
     /// ```
     pub fn derive(secret_access_key: &str, date: &str, region: &str, service: &str) -> Self {
-        let mut first = Vec::with_capacity(4 + secret_access_key.len());
-        first.extend_from_slice(b"AWS4");
-        first.extend_from_slice(secret_access_key.as_bytes());
-        let k_date = hmac(&first, date.as_bytes());
-        // Wipe the copy of the secret before it is freed.
-        first.iter_mut().for_each(|b| *b = 0);
+        // "AWS4" + secret, on the stack when it fits in one HMAC block (it always does for AWS keys).
+        let secret = secret_access_key.as_bytes();
+        let k_date = if secret.len() <= 60 {
+            let mut first = [0u8; 64];
+            first[..4].copy_from_slice(b"AWS4");
+            first[4..4 + secret.len()].copy_from_slice(secret);
+            let k = hmac(&first[..4 + secret.len()], date.as_bytes());
+            first.iter_mut().for_each(|b| *b = 0);
+            k
+        } else {
+            let mut first = Vec::with_capacity(4 + secret.len());
+            first.extend_from_slice(b"AWS4");
+            first.extend_from_slice(secret);
+            let k = hmac(&first, date.as_bytes());
+            first.iter_mut().for_each(|b| *b = 0);
+            k
+        };
         let k_region = hmac(&k_date, region.as_bytes());
         let k_service = hmac(&k_region, service.as_bytes());
         Self::from_bytes(hmac(&k_service, b"aws4_request"))
