@@ -2,3 +2,4 @@
 //! and (with feature `client`) pixi's `s3-options` and the rattler authentication file.
 
 pub mod env;
+pub mod profile;
