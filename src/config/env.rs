@@ -61,6 +61,25 @@ impl Environment {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// The home directory by the AWS SDKs' rule for `platform`: `HOME` on Unix-like systems;
+    /// on Windows `HOME`, else `USERPROFILE`, else `HOMEDRIVE` + `HOMEPATH`. Returned as a string
+    /// so that a Windows path can be handled (and tested) on any host.
+    pub fn home_dir_on(&self, platform: Platform) -> Option<String> {
+        if let Some(h) = self.non_empty("HOME") {
+            return Some(h.to_string());
+        }
+        if platform == Platform::Unix {
+            return None;
+        }
+        if let Some(h) = self.non_empty("USERPROFILE") {
+            return Some(h.to_string());
+        }
+        match (self.non_empty("HOMEDRIVE"), self.non_empty("HOMEPATH")) {
+            (Some(d), Some(p)) => Some(format!("{d}{p}")),
+            _ => None,
+        }
+    }
+
     /// The home directory: `HOME`, else `USERPROFILE`, else `HOMEDRIVE` + `HOMEPATH`.
     pub fn home_dir(&self) -> Option<PathBuf> {
         if let Some(h) = self.non_empty("HOME") {
@@ -72,6 +91,34 @@ impl Environment {
         match (self.non_empty("HOMEDRIVE"), self.non_empty("HOMEPATH")) {
             (Some(d), Some(p)) => Some(PathBuf::from(format!("{d}{p}"))),
             _ => None,
+        }
+    }
+}
+
+/// The operating-system family whose path rules apply (home directory variables, separator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// Linux, macOS and other Unix-like systems: `HOME`, `/`.
+    Unix,
+    /// Windows: `HOME`, `USERPROFILE`, `HOMEDRIVE`+`HOMEPATH`, `\`.
+    Windows,
+}
+
+impl Platform {
+    /// The platform this program was compiled for.
+    pub fn current() -> Self {
+        if cfg!(windows) {
+            Platform::Windows
+        } else {
+            Platform::Unix
+        }
+    }
+
+    /// The path separator of this platform.
+    pub fn separator(self) -> char {
+        match self {
+            Platform::Unix => '/',
+            Platform::Windows => '\\',
         }
     }
 }

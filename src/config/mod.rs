@@ -1,4 +1,9 @@
 //! Configuration, parsed only (no network): AWS config and credentials files, the environment,
 //! and (with feature `client`) pixi's `s3-options` and the rattler authentication file.
 
+pub mod endpoint;
 pub mod env;
+pub mod load;
+pub mod location;
+pub mod profile;
+pub mod resolve;

@@ -1,0 +1,386 @@
+//! S3 client settings from the environment and the selected profile, each with its source, so
+//! that `minis3 config show` can say where every value came from.
+//!
+//! | setting | caller | environment | profile |
+//! | --- | --- | --- | --- |
+//! | region | `--region` | `AWS_REGION`, `AWS_DEFAULT_REGION` | `region` |
+//! | endpoint URL | `--endpoint-url` | see [`super::endpoint`] | see [`super::endpoint`] |
+//! | addressing style | flag | - | `s3 =` / `addressing_style` (`auto`, `path`, `virtual`) |
+//! | CA bundle | flag | `AWS_CA_BUNDLE` | `ca_bundle` |
+//! | max attempts | - | `AWS_MAX_ATTEMPTS` | `max_attempts` |
+//! | retry mode | - | `AWS_RETRY_MODE` | `retry_mode` (`legacy`, `standard`, `adaptive`) |
+//! | IMDS disabled | - | `AWS_EC2_METADATA_DISABLED` (`true`) | - |
+//! | payload signing | - | - | `s3 =` / `payload_signing_enabled` |
+//!
+//! botocore has no `use_path_style` key (path style is `addressing_style = path`), and reads
+//! only `AWS_DEFAULT_REGION`; the SDKs and AWS CLI v2 read `AWS_REGION` first, as here.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::endpoint::{configured_endpoint_url, EndpointOverrides};
+use super::env::Environment;
+use super::profile::{ProfileSet, Section, Selection};
+
+/// Where a setting's value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Given by the caller (a command-line flag or code).
+    Explicit,
+    /// From this environment variable.
+    Env(String),
+    /// From a property of the selected profile.
+    Profile {
+        /// Profile name.
+        profile: String,
+        /// Property name; `s3.addressing_style` for a sub-property.
+        key: String,
+        /// File and line (`/home/u/.aws/config:4`, or `config file line 4`).
+        place: String,
+    },
+    /// From a `[services NAME]` section the profile refers to.
+    Services {
+        /// The services section name.
+        section: String,
+        /// `service.key`, e.g. `s3.endpoint_url`.
+        key: String,
+        /// File and line.
+        place: String,
+    },
+    /// No setting: a built-in default.
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Explicit => f.write_str("given explicitly"),
+            Source::Env(var) => write!(f, "environment variable {var}"),
+            Source::Profile {
+                profile,
+                key,
+                place,
+            } => write!(f, "{place} (profile {profile}, {key})"),
+            Source::Services {
+                section,
+                key,
+                place,
+            } => write!(f, "{place} ([services {section}], {key})"),
+            Source::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sourced<T> {
+    /// The value.
+    pub value: T,
+    /// Where it came from.
+    pub source: Source,
+}
+
+impl<T> Sourced<T> {
+    /// A value with its source.
+    pub fn new(value: T, source: Source) -> Self {
+        Self { value, source }
+    }
+}
+
+/// A configured value is invalid, or the configuration refers to something missing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResolveError {
+    /// The selected profile (chosen explicitly or by the environment) is in neither file.
+    ProfileNotFound {
+        /// The profile name.
+        name: String,
+        /// How it was selected.
+        selection: Selection,
+    },
+    /// A value has the wrong form.
+    InvalidValue {
+        /// The setting's name.
+        setting: &'static str,
+        /// The value as written.
+        value: String,
+        /// Where it was written.
+        source: Box<Source>,
+        /// What is accepted.
+        expected: &'static str,
+    },
+    /// The profile's `services = NAME` names no `[services NAME]` section.
+    MissingServicesSection {
+        /// The missing section's name.
+        name: String,
+        /// Where `services = NAME` was written.
+        source: Box<Source>,
+    },
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResolveError::ProfileNotFound { name, selection } => write!(
+                f,
+                "the config profile '{name}' ({selection}) is in neither the AWS config nor the credentials file; add it or select another profile"
+            ),
+            ResolveError::InvalidValue {
+                setting,
+                value,
+                source,
+                expected,
+            } => write!(
+                f,
+                "invalid {setting} '{value}' at {source}: expected {expected}"
+            ),
+            ResolveError::MissingServicesSection { name, source } => write!(
+                f,
+                "{source} refers to a [services {name}] section that the config file does not have; add the section or remove the reference"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+/// The selected profile: `Ok(None)` when it is `default` by default and absent.
+pub fn selected_profile(set: &ProfileSet) -> Result<Option<&Section>, ResolveError> {
+    match set.selected_profile() {
+        Some(p) => Ok(Some(p)),
+        None if *set.selection() == Selection::Default => Ok(None),
+        None => Err(ResolveError::ProfileNotFound {
+            name: set.selected().to_string(),
+            selection: set.selection().clone(),
+        }),
+    }
+}
+
+/// The source of property `key` of `profile`.
+pub fn profile_source(set: &ProfileSet, profile: &Section, key: &str) -> Option<Source> {
+    let p = profile.property(key)?;
+    Some(Source::Profile {
+        profile: profile.name().to_string(),
+        key: key.to_string(),
+        place: set.describe_origin(p.origin),
+    })
+}
+
+/// The first of: the environment variables `vars` (non-empty), the profile's `key`.
+pub fn lookup(
+    env: &Environment,
+    set: &ProfileSet,
+    profile: Option<&Section>,
+    vars: &[&str],
+    key: &str,
+) -> Option<Sourced<String>> {
+    for var in vars {
+        if let Some(v) = env.non_empty(var) {
+            return Some(Sourced::new(v.to_string(), Source::Env(var.to_string())));
+        }
+    }
+    let profile = profile?;
+    let value = profile.get(key).filter(|v| !v.is_empty())?;
+    Some(Sourced::new(
+        value.to_string(),
+        profile_source(set, profile, key)?,
+    ))
+}
+
+/// A sub-property of the profile's `s3 =` block.
+fn s3_sub(set: &ProfileSet, profile: Option<&Section>, key: &str) -> Option<Sourced<String>> {
+    let profile = profile?;
+    let value = profile.sub_property("s3", key)?;
+    let place = set.describe_origin(profile.property("s3")?.origin);
+    Some(Sourced::new(
+        value.to_string(),
+        Source::Profile {
+            profile: profile.name().to_string(),
+            key: format!("s3.{key}"),
+            place,
+        },
+    ))
+}
+
+/// Parses `true` / `false` (any case).
+pub fn parse_bool(
+    setting: &'static str,
+    v: Sourced<String>,
+) -> Result<Sourced<bool>, ResolveError> {
+    let value = match v.value.to_ascii_lowercase().as_str() {
+        "true" => true,
+        "false" => false,
+        _ => {
+            return Err(ResolveError::InvalidValue {
+                setting,
+                value: v.value,
+                source: Box::new(v.source),
+                expected: "true or false",
+            })
+        }
+    };
+    Ok(Sourced::new(value, v.source))
+}
+
+/// How bucket names go into request URLs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressingStyle {
+    /// Virtual-host style where the bucket name allows it, else path style.
+    Auto,
+    /// `https://endpoint/bucket/key`.
+    Path,
+    /// `https://bucket.endpoint/key`.
+    Virtual,
+}
+
+impl AddressingStyle {
+    /// Parses `auto`, `path` or `virtual` (any case).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Some(AddressingStyle::Auto),
+            "path" => Some(AddressingStyle::Path),
+            "virtual" => Some(AddressingStyle::Virtual),
+            _ => None,
+        }
+    }
+}
+
+/// What the caller sets explicitly (flags); these win over environment and files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--endpoint-url`, and whether to ignore configured endpoint URLs.
+    pub endpoint: EndpointOverrides,
+    /// `--addressing-style`.
+    pub addressing_style: Option<AddressingStyle>,
+    /// `--ca-bundle`.
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// S3 client settings, each with its source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Settings {
+    /// The selected profile and how it was chosen.
+    pub profile: (String, Selection),
+    /// The region, if configured.
+    pub region: Option<Sourced<String>>,
+    /// A configured endpoint URL (`None`: derive it from the region).
+    pub endpoint_url: Option<Sourced<String>>,
+    /// Addressing style (default `auto`).
+    pub addressing_style: Sourced<AddressingStyle>,
+    /// A PEM file of CA certificates to trust instead of the built-in roots.
+    pub ca_bundle: Option<Sourced<PathBuf>>,
+    /// Maximum attempts per request (at least 1), if configured.
+    pub max_attempts: Option<Sourced<u32>>,
+    /// Retry mode (`legacy`, `standard` or `adaptive`), if configured.
+    pub retry_mode: Option<Sourced<String>>,
+    /// Whether the EC2 instance metadata service must not be used.
+    pub ec2_metadata_disabled: Sourced<bool>,
+    /// Whether to sign payloads (`s3 = payload_signing_enabled`), if configured.
+    pub payload_signing_enabled: Option<Sourced<bool>>,
+}
+
+/// Resolves the S3 settings from the caller's overrides, the environment and the selected
+/// profile of `set`.
+pub fn resolve_s3(
+    env: &Environment,
+    set: &ProfileSet,
+    overrides: &Overrides,
+) -> Result<S3Settings, ResolveError> {
+    let profile = selected_profile(set)?;
+    let explicit = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| Sourced::new(v.to_string(), Source::Explicit))
+    };
+
+    let region = explicit(&overrides.region).or_else(|| {
+        lookup(
+            env,
+            set,
+            profile,
+            &["AWS_REGION", "AWS_DEFAULT_REGION"],
+            "region",
+        )
+    });
+
+    let endpoint_url = configured_endpoint_url(env, set, "s3", &overrides.endpoint)?;
+
+    let addressing_style = match overrides.addressing_style {
+        Some(s) => Sourced::new(s, Source::Explicit),
+        None => match s3_sub(set, profile, "addressing_style") {
+            Some(v) => match AddressingStyle::parse(&v.value) {
+                Some(s) => Sourced::new(s, v.source),
+                None => {
+                    return Err(ResolveError::InvalidValue {
+                        setting: "addressing_style",
+                        value: v.value,
+                        source: Box::new(v.source),
+                        expected: "auto, path or virtual",
+                    })
+                }
+            },
+            None => Sourced::new(AddressingStyle::Auto, Source::Default),
+        },
+    };
+
+    let ca_bundle = match &overrides.ca_bundle {
+        Some(p) => Some(Sourced::new(p.clone(), Source::Explicit)),
+        None => lookup(env, set, profile, &["AWS_CA_BUNDLE"], "ca_bundle")
+            .map(|v| Sourced::new(PathBuf::from(v.value), v.source)),
+    };
+
+    let max_attempts = match lookup(env, set, profile, &["AWS_MAX_ATTEMPTS"], "max_attempts") {
+        None => None,
+        Some(v) => match v.value.parse::<u32>() {
+            Ok(n) if n >= 1 => Some(Sourced::new(n, v.source)),
+            _ => {
+                return Err(ResolveError::InvalidValue {
+                    setting: "max_attempts",
+                    value: v.value,
+                    source: Box::new(v.source),
+                    expected: "a whole number of at least 1",
+                })
+            }
+        },
+    };
+
+    let retry_mode = match lookup(env, set, profile, &["AWS_RETRY_MODE"], "retry_mode") {
+        Some(v) if ["legacy", "standard", "adaptive"].contains(&v.value.as_str()) => Some(v),
+        Some(v) => {
+            return Err(ResolveError::InvalidValue {
+                setting: "retry_mode",
+                value: v.value,
+                source: Box::new(v.source),
+                expected: "legacy, standard or adaptive",
+            })
+        }
+        None => None,
+    };
+
+    // As botocore and the SDKs: only the exact word `true` (any case) disables IMDS.
+    let ec2_metadata_disabled = match env.non_empty("AWS_EC2_METADATA_DISABLED") {
+        Some(v) => Sourced::new(
+            v.eq_ignore_ascii_case("true"),
+            Source::Env("AWS_EC2_METADATA_DISABLED".into()),
+        ),
+        None => Sourced::new(false, Source::Default),
+    };
+
+    let payload_signing_enabled = s3_sub(set, profile, "payload_signing_enabled")
+        .map(|v| parse_bool("s3.payload_signing_enabled", v))
+        .transpose()?;
+
+    Ok(S3Settings {
+        profile: (set.selected().to_string(), set.selection().clone()),
+        region,
+        endpoint_url,
+        addressing_style,
+        ca_bundle,
+        max_attempts,
+        retry_mode,
+        ec2_metadata_disabled,
+        payload_signing_enabled,
+    })
+}
