@@ -1,1 +1,3 @@
 //! The S3 client and its operations.
+
+pub mod xml;
