@@ -147,6 +147,18 @@ pub struct ListedObject {
     pub storage_class: Option<String>,
 }
 
+/// Whether `s` holds a character a URL encoder would have escaped.
+fn looks_unencoded(s: &str) -> bool {
+    s.chars().any(|c| {
+        c <= ' '
+            || c >= '\u{7f}'
+            || matches!(
+                c,
+                '"' | '#' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
+            )
+    })
+}
+
 /// A `ListObjectsV2` page (`<ListBucketResult>`). Also reads a `ListObjects` (v1) page: then
 /// `marker` / `next_marker` are set instead of the continuation tokens.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -184,8 +196,9 @@ pub struct ListObjectsPage {
 
 /// Parses a `ListObjectsV2` (or v1) page. When it says `<EncodingType>url</EncodingType>`,
 /// keys, prefixes, the delimiter, `StartAfter` and the markers are URL-decoded (see
-/// [`url_decode`]); without it they are taken as they are, even if the request asked for
-/// encoding (s3s-fs ignores `encoding-type`).
+/// [`url_decode`]); without it they are taken as they are. A value that cannot be URL-encoded
+/// (it holds a space, a control or a non-ASCII character...) is taken as it is too: s3s-fs
+/// announces `url` encoding but does not encode.
 pub fn parse_list_objects(body: &[u8]) -> Result<ListObjectsPage, XmlError> {
     let root = parse_document(body)?;
     expect_root(&root, "ListBucketResult")?;
@@ -194,7 +207,11 @@ pub fn parse_list_objects(body: &[u8]) -> Result<ListObjectsPage, XmlError> {
         .as_deref()
         .is_some_and(|e| e.trim().eq_ignore_ascii_case("url"));
     let dec = |element: &'static str, s: &str| -> Result<String, XmlError> {
-        if encoded {
+        // s3s-fs 0.17 echoes `<EncodingType>url</EncodingType>` but sends keys raw. A value
+        // holding a character no URL encoder leaves as it is (space, control, non-ASCII,
+        // `"#<>\^`{|}`) cannot be encoded: take it raw. (A raw key like `a+b` is still
+        // ambiguous and decodes to `a b`; only the server could tell.)
+        if encoded && !looks_unencoded(s) {
             url_decode(element, s)
         } else {
             Ok(s.to_string())

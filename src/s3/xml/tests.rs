@@ -213,6 +213,21 @@ fn without_encoding_type_values_are_raw() {
 }
 
 #[test]
+fn raw_values_despite_encoding_type_url() {
+    // s3s-fs 0.17, key "a+b c" listed with encoding-type=url (captured).
+    let body = br#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bkt</Name><MaxKeys>1000</MaxKeys><KeyCount>1</KeyCount><IsTruncated>false</IsTruncated><Contents><Key>a+b c</Key><LastModified>2026-11-25T13:57:18.668Z</LastModified><Size>2</Size></Contents><EncodingType>url</EncodingType></ListBucketResult>"#;
+    let p = parse_list_objects(body).unwrap();
+    assert_eq!(p.contents[0].key, "a+b c");
+    assert_eq!(p.contents[0].etag, "");
+    // SeaweedFS 4.48, same key (captured): form encoding, quotes as &#34;.
+    let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bkt</Name><Prefix></Prefix><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>a%2Bb+c</Key><ETag>&#34;764efa883dda1e11db47671c4a3bbd9e&#34;</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass><LastModified>2026-11-25T13:55:41Z</LastModified></Contents><EncodingType>url</EncodingType><KeyCount>2</KeyCount></ListBucketResult>"#;
+    let p = parse_list_objects(body).unwrap();
+    assert_eq!(p.contents[0].key, "a+b c");
+    assert_eq!(p.contents[0].etag, "\"764efa883dda1e11db47671c4a3bbd9e\"");
+}
+
+#[test]
 fn url_decoding_edge_cases() {
     assert_eq!(url_decode("k", "100%").unwrap(), "100%");
     assert_eq!(url_decode("k", "%zz%4").unwrap(), "%zz%4");
