@@ -110,19 +110,11 @@ impl ProxyConfig {
     /// (which the AWS CLI uses). Empty values count as unset. `ALL_PROXY` is not read (the AWS
     /// CLI does not read it either).
     pub fn from_env(env: &Environment) -> Self {
-        let pick = |lower: &str, upper: &str| {
-            env.non_empty(lower)
-                .or_else(|| env.non_empty(upper))
-                .map(str::to_string)
-        };
+        let pick = |lower: &str, upper: &str| env.non_empty(lower).or_else(|| env.non_empty(upper)).map(str::to_string);
         Self {
             http: pick("http_proxy", "HTTP_PROXY"),
             https: pick("https_proxy", "HTTPS_PROXY"),
-            no_proxy: NoProxy::parse(
-                env.non_empty("no_proxy")
-                    .or_else(|| env.non_empty("NO_PROXY"))
-                    .unwrap_or(""),
-            ),
+            no_proxy: NoProxy::parse(env.non_empty("no_proxy").or_else(|| env.non_empty("NO_PROXY")).unwrap_or("")),
         }
     }
 
@@ -169,11 +161,7 @@ impl NoProxy {
                 continue;
             }
             let (host, port) = split_host_port(entry);
-            let host = host
-                .trim_start_matches("*.")
-                .trim_start_matches('.')
-                .trim_end_matches('.')
-                .to_ascii_lowercase();
+            let host = host.trim_start_matches("*.").trim_start_matches('.').trim_end_matches('.').to_ascii_lowercase();
             if !host.is_empty() {
                 out.entries.push((host, port));
             }
@@ -370,57 +358,31 @@ impl HttpError {
                 };
                 Self::Timeout { target, kind }
             }
-            ureq::Error::HostNotFound => Self::HostNotFound {
-                host: target
-                    .rsplit_once(':')
-                    .map(|(h, _)| h.to_string())
-                    .unwrap_or(target),
-            },
-            ureq::Error::ConnectionFailed => Self::ConnectFailed {
-                target,
-                reason: "no address could be connected".into(),
-            },
-            ureq::Error::ConnectProxyFailed(reason) => Self::Proxy {
-                proxy: proxy.map(redact_userinfo).unwrap_or_default(),
-                reason,
-            },
+            ureq::Error::HostNotFound => {
+                Self::HostNotFound { host: target.rsplit_once(':').map(|(h, _)| h.to_string()).unwrap_or(target) }
+            }
+            ureq::Error::ConnectionFailed => {
+                Self::ConnectFailed { target, reason: "no address could be connected".into() }
+            }
+            ureq::Error::ConnectProxyFailed(reason) => {
+                Self::Proxy { proxy: proxy.map(redact_userinfo).unwrap_or_default(), reason }
+            }
             ureq::Error::InvalidProxyUrl => Self::InvalidProxy {
                 url: proxy.map(redact_userinfo).unwrap_or_default(),
                 reason: "not a valid proxy URL".into(),
             },
-            ureq::Error::Tls(reason) => Self::Tls {
-                target,
-                reason: reason.into(),
-            },
-            ureq::Error::Pem(e) => Self::Tls {
-                target,
-                reason: e.to_string(),
-            },
-            ureq::Error::Rustls(e) => Self::Tls {
-                target,
-                reason: e.to_string(),
-            },
-            ureq::Error::TlsRequired => Self::Tls {
-                target,
-                reason: "TLS required".into(),
-            },
+            ureq::Error::Tls(reason) => Self::Tls { target, reason: reason.into() },
+            ureq::Error::Pem(e) => Self::Tls { target, reason: e.to_string() },
+            ureq::Error::Rustls(e) => Self::Tls { target, reason: e.to_string() },
+            ureq::Error::TlsRequired => Self::Tls { target, reason: "TLS required".into() },
             ureq::Error::BadUri(reason) => Self::InvalidRequest { reason },
-            ureq::Error::Http(e) => Self::InvalidRequest {
-                reason: e.to_string(),
-            },
-            ureq::Error::Protocol(e) => Self::Protocol {
-                target,
-                reason: e.to_string(),
-            },
-            ureq::Error::LargeResponseHeader(got, max) => Self::Protocol {
-                target,
-                reason: format!("response header of {got} bytes exceeds {max}"),
-            },
+            ureq::Error::Http(e) => Self::InvalidRequest { reason: e.to_string() },
+            ureq::Error::Protocol(e) => Self::Protocol { target, reason: e.to_string() },
+            ureq::Error::LargeResponseHeader(got, max) => {
+                Self::Protocol { target, reason: format!("response header of {got} bytes exceeds {max}") }
+            }
             ureq::Error::BodyExceedsLimit(limit) => Self::BodyTooLarge { limit },
-            other => Self::Other {
-                target,
-                reason: other.to_string(),
-            },
+            other => Self::Other { target, reason: other.to_string() },
         }
     }
 
@@ -433,10 +395,7 @@ impl HttpError {
                 }
             }
             // Unreachable in practice (checked above); keep a sensible answer anyway.
-            return Self::Other {
-                target: target.to_string(),
-                reason: "I/O error".into(),
-            };
+            return Self::Other { target: target.to_string(), reason: "I/O error".into() };
         }
         Self::from_io_plain(err, target.to_string())
     }
@@ -445,31 +404,14 @@ impl HttpError {
         use io::ErrorKind as K;
         match e.kind() {
             K::ConnectionRefused => Self::ConnectionRefused { target },
-            K::TimedOut | K::WouldBlock => Self::Timeout {
-                target,
-                kind: TimeoutKind::Read,
-            },
-            K::ConnectionReset
-            | K::ConnectionAborted
-            | K::BrokenPipe
-            | K::UnexpectedEof
-            | K::NotConnected => Self::ConnectionLost {
-                target,
-                reason: e.to_string(),
-            },
+            K::TimedOut | K::WouldBlock => Self::Timeout { target, kind: TimeoutKind::Read },
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof | K::NotConnected => {
+                Self::ConnectionLost { target, reason: e.to_string() }
+            }
             // rustls reports certificate and handshake failures as InvalidData I/O errors.
-            K::InvalidData => Self::Tls {
-                target,
-                reason: e.to_string(),
-            },
-            K::AddrNotAvailable | K::PermissionDenied => Self::ConnectFailed {
-                target,
-                reason: e.to_string(),
-            },
-            _ => Self::Other {
-                target,
-                reason: e.to_string(),
-            },
+            K::InvalidData => Self::Tls { target, reason: e.to_string() },
+            K::AddrNotAvailable | K::PermissionDenied => Self::ConnectFailed { target, reason: e.to_string() },
+            _ => Self::Other { target, reason: e.to_string() },
         }
     }
 }
@@ -477,29 +419,24 @@ impl HttpError {
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::CaBundleRead { path, source } => write!(
-                f,
-                "cannot read the CA bundle {} ({source}); check AWS_CA_BUNDLE / ca_bundle",
-                path.display()
-            ),
+            Self::CaBundleRead { path, source } => {
+                write!(f, "cannot read the CA bundle {} ({source}); check AWS_CA_BUNDLE / ca_bundle", path.display())
+            }
             Self::CaBundleInvalid { path, reason } => write!(
                 f,
                 "the CA bundle {} is not usable: {reason}; it must be a PEM file of certificates",
                 path.display()
             ),
-            Self::InvalidProxy { url, reason } => write!(
-                f,
-                "invalid proxy {url:?}: {reason}; check HTTPS_PROXY / HTTP_PROXY"
-            ),
+            Self::InvalidProxy { url, reason } => {
+                write!(f, "invalid proxy {url:?}: {reason}; check HTTPS_PROXY / HTTP_PROXY")
+            }
             Self::InvalidRequest { reason } => write!(f, "invalid HTTP request: {reason}"),
-            Self::HostNotFound { host } => write!(
-                f,
-                "cannot resolve host {host:?}; check the endpoint URL and the network"
-            ),
-            Self::ConnectionRefused { target } => write!(
-                f,
-                "connection to {target} refused: is the endpoint URL right and the server running?"
-            ),
+            Self::HostNotFound { host } => {
+                write!(f, "cannot resolve host {host:?}; check the endpoint URL and the network")
+            }
+            Self::ConnectionRefused { target } => {
+                write!(f, "connection to {target} refused: is the endpoint URL right and the server running?")
+            }
             Self::ConnectFailed { target, reason } => {
                 write!(f, "cannot connect to {target}: {reason}")
             }
@@ -512,22 +449,17 @@ impl fmt::Display for HttpError {
                     "timed out connecting to {target}; check the endpoint, proxy and network \
                      (connect timeout)"
                 ),
-                TimeoutKind::Read => write!(
-                    f,
-                    "{target} stopped sending or receiving data (read timeout)"
-                ),
+                TimeoutKind::Read => write!(f, "{target} stopped sending or receiving data (read timeout)"),
                 TimeoutKind::Global => {
                     write!(f, "request to {target} took too long (global timeout)")
                 }
             },
-            Self::Tls { target, reason } => write!(
-                f,
-                "TLS with {target} failed: {reason}; for a private CA set AWS_CA_BUNDLE"
-            ),
-            Self::Proxy { proxy, reason } => write!(
-                f,
-                "proxy {proxy} failed: {reason}; check HTTPS_PROXY / HTTP_PROXY / NO_PROXY"
-            ),
+            Self::Tls { target, reason } => {
+                write!(f, "TLS with {target} failed: {reason}; for a private CA set AWS_CA_BUNDLE")
+            }
+            Self::Proxy { proxy, reason } => {
+                write!(f, "proxy {proxy} failed: {reason}; check HTTPS_PROXY / HTTP_PROXY / NO_PROXY")
+            }
             Self::Protocol { target, reason } => {
                 write!(f, "{target} sent an invalid HTTP response: {reason}")
             }
@@ -553,21 +485,13 @@ impl std::error::Error for HttpError {
 
 /// Reads a PEM file of one or more certificates (the CA bundle).
 pub fn load_ca_bundle(path: &Path) -> Result<Vec<Certificate<'static>>, HttpError> {
-    let pem = std::fs::read(path).map_err(|source| HttpError::CaBundleRead {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let pem = std::fs::read(path).map_err(|source| HttpError::CaBundleRead { path: path.to_path_buf(), source })?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {
             Ok(PemItem::Certificate(c)) => certs.push(c),
             Ok(_) => {} // private keys and the like are skipped
-            Err(e) => {
-                return Err(HttpError::CaBundleInvalid {
-                    path: path.to_path_buf(),
-                    reason: e.to_string(),
-                })
-            }
+            Err(e) => return Err(HttpError::CaBundleInvalid { path: path.to_path_buf(), reason: e.to_string() }),
         }
     }
     if certs.is_empty() {
@@ -615,10 +539,7 @@ pub struct Response {
 
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Response")
-            .field("status", &self.status)
-            .field("target", &self.target)
-            .finish_non_exhaustive()
+        f.debug_struct("Response").field("status", &self.status).field("target", &self.target).finish_non_exhaustive()
     }
 }
 
@@ -636,19 +557,13 @@ impl Response {
     /// All headers (names lower-case), in the order received; values that are not valid text
     /// are left out.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        self.headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
     }
 
     /// Reads the whole body, failing with [`HttpError::BodyTooLarge`] beyond `limit` bytes.
     pub fn read_to_vec(mut self, limit: u64) -> Result<Vec<u8>, HttpError> {
         let target = std::mem::take(&mut self.target);
-        self.body
-            .with_config()
-            .limit(limit)
-            .read_to_vec()
-            .map_err(|e| HttpError::from_ureq(e, &target, None))
+        self.body.with_config().limit(limit).read_to_vec().map_err(|e| HttpError::from_ureq(e, &target, None))
     }
 
     /// The body as a reader (no size limit). Its I/O errors can be turned into [`HttpError`]s
@@ -681,14 +596,8 @@ pub struct Http {
 impl fmt::Debug for Http {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Http")
-            .field(
-                "http_proxy",
-                &self.via_http_proxy.as_ref().map(|p| redact_userinfo(&p.1)),
-            )
-            .field(
-                "https_proxy",
-                &self.via_https_proxy.as_ref().map(|p| redact_userinfo(&p.1)),
-            )
+            .field("http_proxy", &self.via_http_proxy.as_ref().map(|p| redact_userinfo(&p.1)))
+            .field("https_proxy", &self.via_https_proxy.as_ref().map(|p| redact_userinfo(&p.1)))
             .field("no_proxy", &self.no_proxy)
             .finish_non_exhaustive()
     }
@@ -701,9 +610,7 @@ impl Http {
         let tls = match &config.ca_bundle {
             Some(path) => {
                 let certs = load_ca_bundle(path)?;
-                TlsConfig::builder()
-                    .root_certs(RootCerts::new_with_certs(&certs))
-                    .build()
+                TlsConfig::builder().root_certs(RootCerts::new_with_certs(&certs)).build()
             }
             None => TlsConfig::builder().build(),
         };
@@ -737,34 +644,21 @@ impl Http {
             (Some(h), Some((agent, u))) if h == u => Some((agent.clone(), u.clone())),
             _ => proxied(&config.proxy.http)?,
         };
-        Ok(Self {
-            direct: build(None),
-            via_http_proxy,
-            via_https_proxy,
-            no_proxy: config.proxy.no_proxy.clone(),
-        })
+        Ok(Self { direct: build(None), via_http_proxy, via_https_proxy, no_proxy: config.proxy.no_proxy.clone() })
     }
 
     /// The agent a request to `url` goes through, and the proxy URL it uses (if any).
     fn route(&self, uri: &Uri) -> (&Agent, Option<&str>) {
         let scheme = uri.scheme_str().unwrap_or("http");
         let host = uri.host().unwrap_or("");
-        let port = uri
-            .port_u16()
-            .unwrap_or(if scheme.eq_ignore_ascii_case("https") {
-                443
-            } else {
-                80
-            });
+        let port = uri.port_u16().unwrap_or(if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 });
         let proxied = if scheme.eq_ignore_ascii_case("https") {
             self.via_https_proxy.as_ref()
         } else {
             self.via_http_proxy.as_ref()
         };
         match proxied {
-            Some((agent, url)) if !self.no_proxy.bypasses(host, port) => {
-                (agent, Some(url.as_str()))
-            }
+            Some((agent, url)) if !self.no_proxy.bypasses(host, port) => (agent, Some(url.as_str())),
             _ => (&self.direct, None),
         }
     }
@@ -778,8 +672,7 @@ impl Http {
 
     /// Whether a request to `url` would go through a proxy.
     pub fn uses_proxy(&self, url: &str) -> bool {
-        url.parse::<Uri>()
-            .is_ok_and(|uri| self.route(&uri).1.is_some())
+        url.parse::<Uri>().is_ok_and(|uri| self.route(&uri).1.is_some())
     }
 
     /// Sends one request and returns the response, whatever its status.
@@ -795,11 +688,9 @@ impl Http {
         headers: &[(&str, &str)],
         body: Body<'_>,
     ) -> Result<Response, HttpError> {
-        let uri: Uri = url
-            .parse()
-            .map_err(|e: h::uri::InvalidUri| HttpError::InvalidRequest {
-                reason: format!("bad URL {:?}: {e}", url_for_message(url)),
-            })?;
+        let uri: Uri = url.parse().map_err(|e: h::uri::InvalidUri| HttpError::InvalidRequest {
+            reason: format!("bad URL {:?}: {e}", url_for_message(url)),
+        })?;
         if uri.host().is_none() || uri.scheme().is_none() {
             return Err(HttpError::InvalidRequest {
                 reason: format!("URL {:?} is not absolute", url_for_message(url)),
@@ -807,10 +698,8 @@ impl Http {
         }
         let target = target_of(&uri);
         let (agent, proxy) = self.route(&uri);
-        let method =
-            h::Method::from_bytes(method.as_bytes()).map_err(|e| HttpError::InvalidRequest {
-                reason: format!("bad method {method:?}: {e}"),
-            })?;
+        let method = h::Method::from_bytes(method.as_bytes())
+            .map_err(|e| HttpError::InvalidRequest { reason: format!("bad method {method:?}: {e}") })?;
         let mut builder = h::Request::builder().method(method).uri(uri);
         let mut has_length = false;
         for (name, value) in headers {
@@ -824,31 +713,20 @@ impl Http {
                 if !has_length {
                     builder = builder.header("content-length", length);
                 }
-                builder
-                    .body(ureq::SendBody::from_reader(reader))
-                    .map(|r| agent.run(r))
+                builder.body(ureq::SendBody::from_reader(reader)).map(|r| agent.run(r))
             }
         };
         let response = result
-            .map_err(|e| HttpError::InvalidRequest {
-                reason: e.to_string(),
-            })?
+            .map_err(|e| HttpError::InvalidRequest { reason: e.to_string() })?
             .map_err(|e| HttpError::from_ureq(e, &target, proxy))?;
         let (parts, body) = response.into_parts();
-        Ok(Response {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-            target,
-        })
+        Ok(Response { status: parts.status.as_u16(), headers: parts.headers, body, target })
     }
 }
 
 /// `host:port` of a URL, with the scheme's default port filled in.
 fn target_of(uri: &Uri) -> String {
-    let https = uri
-        .scheme_str()
-        .is_some_and(|s| s.eq_ignore_ascii_case("https"));
+    let https = uri.scheme_str().is_some_and(|s| s.eq_ignore_ascii_case("https"));
     let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
     format!("{}:{port}", uri.host().unwrap_or(""))
 }
@@ -859,17 +737,12 @@ fn url_for_message(url: &str) -> &str {
 }
 
 fn parse_proxy(url: &str) -> Result<Proxy, HttpError> {
-    let invalid = |reason: &str| HttpError::InvalidProxy {
-        url: redact_userinfo(url),
-        reason: reason.to_string(),
-    };
+    let invalid = |reason: &str| HttpError::InvalidProxy { url: redact_userinfo(url), reason: reason.to_string() };
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     match scheme.as_deref() {
         None | Some("http") | Some("https") => {}
         Some(other) => {
-            return Err(invalid(&format!(
-                "scheme {other:?} is not supported (only http:// and https:// proxies)"
-            )))
+            return Err(invalid(&format!("scheme {other:?} is not supported (only http:// and https:// proxies)")))
         }
     }
     Proxy::new(url).map_err(|_| invalid("not a valid proxy URL"))
@@ -899,9 +772,7 @@ mod tests {
 
     #[test]
     fn no_proxy_rules() {
-        let n = NoProxy::parse(
-            " example.com ,.dot.test,*.star.test, localhost\t127.0.0.1 [::1] only.port:8080,,",
-        );
+        let n = NoProxy::parse(" example.com ,.dot.test,*.star.test, localhost\t127.0.0.1 [::1] only.port:8080,,");
         for (host, port, want) in [
             ("example.com", 443, true),
             ("EXAMPLE.com", 443, true),
@@ -932,37 +803,20 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(
-            redact_userinfo("http://user:pa:ss@proxy:3128/"),
-            "http://***@proxy:3128/"
-        );
+        assert_eq!(redact_userinfo("http://user:pa:ss@proxy:3128/"), "http://***@proxy:3128/");
         assert_eq!(redact_userinfo("proxy:3128"), "proxy:3128");
         assert_eq!(redact_userinfo("u:p@proxy:3128"), "***@proxy:3128");
-        let cfg = ProxyConfig {
-            https: Some("http://me:s3cret@proxy:1".into()),
-            ..Default::default()
-        };
+        let cfg = ProxyConfig { https: Some("http://me:s3cret@proxy:1".into()), ..Default::default() };
         assert!(!format!("{cfg:?}").contains("s3cret"));
-        let http = Http::new(&HttpConfig {
-            proxy: cfg,
-            ..Default::default()
-        })
-        .unwrap();
+        let http = Http::new(&HttpConfig { proxy: cfg, ..Default::default() }).unwrap();
         assert!(!format!("{http:?}").contains("s3cret"));
     }
 
     #[test]
     fn bad_proxies_are_errors_without_secrets() {
-        for url in [
-            "socks5://u:s3cret@h:1080",
-            "ftp://h:1",
-            "http://u:s3cret@[bad",
-        ] {
+        for url in ["socks5://u:s3cret@h:1080", "ftp://h:1", "http://u:s3cret@[bad"] {
             let err = Http::new(&HttpConfig {
-                proxy: ProxyConfig {
-                    https: Some(url.into()),
-                    ..Default::default()
-                },
+                proxy: ProxyConfig { https: Some(url.into()), ..Default::default() },
                 ..Default::default()
             })
             .unwrap_err();
@@ -997,34 +851,17 @@ mod tests {
         assert!(t(io::ErrorKind::TimedOut).is_retryable());
         assert!(t(io::ErrorKind::UnexpectedEof).is_retryable());
         assert!(!t(io::ErrorKind::ConnectionRefused).is_retryable());
-        assert!(matches!(
-            t(io::ErrorKind::ConnectionRefused),
-            HttpError::ConnectionRefused { .. }
-        ));
+        assert!(matches!(t(io::ErrorKind::ConnectionRefused), HttpError::ConnectionRefused { .. }));
         let wrapped = io::Error::other(ureq::Error::Timeout(ureq::Timeout::Global));
-        assert!(matches!(
-            HttpError::from_io(wrapped, "h:1"),
-            HttpError::Timeout {
-                kind: TimeoutKind::Global,
-                ..
-            }
-        ));
+        assert!(matches!(HttpError::from_io(wrapped, "h:1"), HttpError::Timeout { kind: TimeoutKind::Global, .. }));
     }
 
     #[test]
     fn displays_are_one_line() {
         let errs = [
-            HttpError::ConnectionRefused {
-                target: "127.0.0.1:1".into(),
-            },
-            HttpError::Timeout {
-                target: "h:1".into(),
-                kind: TimeoutKind::Connect,
-            },
-            HttpError::CaBundleInvalid {
-                path: "/x.pem".into(),
-                reason: "r".into(),
-            },
+            HttpError::ConnectionRefused { target: "127.0.0.1:1".into() },
+            HttpError::Timeout { target: "h:1".into(), kind: TimeoutKind::Connect },
+            HttpError::CaBundleInvalid { path: "/x.pem".into(), reason: "r".into() },
         ];
         for e in errs {
             let s = e.to_string();
@@ -1047,11 +884,7 @@ mod tests {
         assert!(err.to_string().contains("empty.pem"), "{err}");
 
         let bad = dir.path().join("bad.pem");
-        std::fs::write(
-            &bad,
-            "-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n",
-        )
-        .unwrap();
+        std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n").unwrap();
         let err = load_ca_bundle(&bad).unwrap_err();
         assert!(matches!(err, HttpError::CaBundleInvalid { .. }), "{err}");
         assert!(err.to_string().contains("bad.pem"), "{err}");
@@ -1059,10 +892,7 @@ mod tests {
 
     #[test]
     fn url_messages_drop_the_query() {
-        assert_eq!(
-            url_for_message("https://h/k?X-Amz-Signature=abc"),
-            "https://h/k"
-        );
+        assert_eq!(url_for_message("https://h/k?X-Amz-Signature=abc"), "https://h/k");
         let err = Http::new(&HttpConfig::default())
             .unwrap()
             .send("GET", "/relative?X-Amz-Signature=abc", &[], Body::Empty)

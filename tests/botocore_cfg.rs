@@ -18,9 +18,7 @@ use minis3::config::profile::parse::parse_bytes;
 use minis3::config::profile::{FileKind, ParseErrorKind, ProfileSet};
 
 fn cfg(name: &str) -> PathBuf {
-    common::vectors_dir()
-        .join("profile/botocore/cfg")
-        .join(name)
+    common::vectors_dir().join("profile/botocore/cfg").join(name)
 }
 
 fn load(name: &str) -> Result<ProfileSet, minis3::config::profile::ParseError> {
@@ -52,10 +50,7 @@ fn malformed_quoted_names_are_dropped() {
 #[test]
 fn property_before_any_section_is_an_error() {
     let e = load("aws_config_bad").unwrap_err();
-    assert_eq!(
-        (e.kind, e.line),
-        (ParseErrorKind::PropertyOutsideSection, 1)
-    );
+    assert_eq!((e.kind, e.line), (ParseErrorKind::PropertyOutsideSection, 1));
 }
 
 #[test]
@@ -72,24 +67,15 @@ fn nested_sections() {
     assert_eq!(d.get("region"), Some("us-west-2"));
     assert_eq!(d.sub_property("s3", "signature_version"), Some("s3v4"));
     assert_eq!(d.sub_property("s3", "addressing_style"), Some("path"));
-    assert_eq!(
-        d.sub_property("cloudwatch", "signature_version"),
-        Some("v4")
-    );
-    assert_eq!(
-        d.get("s3"),
-        Some("\nsignature_version = s3v4\naddressing_style = path")
-    );
+    assert_eq!(d.sub_property("cloudwatch", "signature_version"), Some("v4"));
+    assert_eq!(d.get("s3"), Some("\nsignature_version = s3v4\naddressing_style = path"));
     assert_eq!(d.get("cloudwatch"), Some("\nsignature_version = v4"));
 }
 
 #[test]
 fn nested_line_without_equals_is_an_error() {
     let e = load("aws_config_nested_bad").unwrap_err();
-    assert_eq!(
-        (e.kind, e.line),
-        (ParseErrorKind::SubPropertyMissingEquals, 5)
-    );
+    assert_eq!((e.kind, e.line), (ParseErrorKind::SubPropertyMissingEquals, 5));
 }
 
 #[test]
@@ -105,17 +91,8 @@ fn sso_session_sections_are_separate() {
 #[test]
 fn services_sections_are_separate() {
     let set = load("aws_services_config").unwrap();
-    assert_eq!(
-        set.profile("default").unwrap().get("services"),
-        Some("my-services")
-    );
+    assert_eq!(set.profile("default").unwrap().get("services"), Some("my-services"));
     let s = set.services("my-services").unwrap();
-    assert_eq!(
-        s.sub_property("s3", "endpoint_url"),
-        Some("https://localhost:5678/")
-    );
-    assert_eq!(
-        s.sub_property("dynamodb", "endpoint_url"),
-        Some("https://localhost:8888/")
-    );
+    assert_eq!(s.sub_property("s3", "endpoint_url"), Some("https://localhost:5678/"));
+    assert_eq!(s.sub_property("dynamodb", "endpoint_url"), Some("https://localhost:8888/"));
 }

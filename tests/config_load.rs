@@ -39,11 +39,7 @@ fn no_home_means_no_files() {
 #[test]
 fn malformed_file_error_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "credentials",
-        b"[default]\naws_secret_access_key = s3cr3t\nbroken line s3cr3t\n",
-    );
+    write(dir.path(), "credentials", b"[default]\naws_secret_access_key = s3cr3t\nbroken line s3cr3t\n");
     let err = load_on(&env_for(dir.path(), &[]), Platform::Unix, None).unwrap_err();
     let msg = err.to_string();
     let path = dir.path().join(".aws/credentials");
@@ -74,11 +70,7 @@ fn env_paths_profile_selection_and_sources() {
          endpoint_url = http://127.0.0.1:9000\n",
     )
     .unwrap();
-    std::fs::write(
-        &creds,
-        "[dev]\nregion = us-west-2\naws_secret_access_key = TOPSECRET\n",
-    )
-    .unwrap();
+    std::fs::write(&creds, "[dev]\nregion = us-west-2\naws_secret_access_key = TOPSECRET\n").unwrap();
     let env = env_for(
         dir.path(),
         &[
@@ -94,19 +86,13 @@ fn env_paths_profile_selection_and_sources() {
     // The credentials file wins for the same property.
     let region = s.region.unwrap();
     assert_eq!(region.value, "us-west-2");
-    assert_eq!(
-        region.source.to_string(),
-        format!("{}:2 (profile dev, region)", creds.display())
-    );
+    assert_eq!(region.source.to_string(), format!("{}:2 (profile dev, region)", creds.display()));
     assert_eq!(s.addressing_style.value, AddressingStyle::Path);
     assert_eq!(
         s.addressing_style.source.to_string(),
         format!("{}:5 (profile dev, s3.addressing_style)", config.display())
     );
-    assert_eq!(
-        s.ca_bundle.unwrap().value.to_str(),
-        Some("C:\\certs\\ca.pem")
-    );
+    assert_eq!(s.ca_bundle.unwrap().value.to_str(), Some("C:\\certs\\ca.pem"));
     assert_eq!(s.max_attempts.unwrap().value, 5);
     assert!(s.payload_signing_enabled.unwrap().value);
     assert_eq!(s.endpoint_url.unwrap().value, "http://127.0.0.1:9000");
@@ -118,26 +104,17 @@ fn env_paths_profile_selection_and_sources() {
     env2.set("AWS_CA_BUNDLE", "/etc/ca.pem");
     env2.set("AWS_EC2_METADATA_DISABLED", "TRUE");
     let s = resolve_s3(&env2, &set, &Overrides::default()).unwrap();
-    assert_eq!(
-        s.region.as_ref().unwrap().source,
-        Source::Env("AWS_REGION".into())
-    );
+    assert_eq!(s.region.as_ref().unwrap().source, Source::Env("AWS_REGION".into()));
     assert_eq!(s.ca_bundle.unwrap().value.to_str(), Some("/etc/ca.pem"));
     assert!(s.ec2_metadata_disabled.value);
-    let o = Overrides {
-        region: Some("us-east-2".into()),
-        ..Default::default()
-    };
+    let o = Overrides { region: Some("us-east-2".into()), ..Default::default() };
     let s = resolve_s3(&env2, &set, &o).unwrap();
     assert_eq!(s.region.unwrap().source, Source::Explicit);
 
     // --profile beats the environment.
     let set = load_on(&env, Platform::Unix, Some("other")).unwrap();
     assert_eq!(set.selected(), "other");
-    assert!(matches!(
-        resolve_s3(&env, &set, &Overrides::default()),
-        Err(ResolveError::ProfileNotFound { .. })
-    ));
+    assert!(matches!(resolve_s3(&env, &set, &Overrides::default()), Err(ResolveError::ProfileNotFound { .. })));
 }
 
 #[test]
@@ -147,31 +124,17 @@ fn aws_region_before_aws_default_region() {
     let s = resolve_s3(&env, &set, &Overrides::default()).unwrap();
     assert_eq!(s.region.unwrap().value, "a");
     let env = Environment::from_pairs([("AWS_DEFAULT_REGION", "b")]);
-    assert_eq!(
-        resolve_s3(&env, &set, &Overrides::default())
-            .unwrap()
-            .region
-            .unwrap()
-            .value,
-        "b"
-    );
+    assert_eq!(resolve_s3(&env, &set, &Overrides::default()).unwrap().region.unwrap().value, "b");
     let s = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap();
     assert_eq!(s.region.unwrap().value, "from-file");
 }
 
 #[test]
 fn invalid_values_are_errors_with_their_place() {
-    let set = ProfileSet::parse(
-        Some("[default]\ns3 =\n  addressing_style = sideways\n"),
-        None,
-    )
-    .unwrap();
+    let set = ProfileSet::parse(Some("[default]\ns3 =\n  addressing_style = sideways\n"), None).unwrap();
     let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap_err();
     let msg = e.to_string();
-    assert!(
-        msg.contains("sideways") && msg.contains("config file line 2"),
-        "{msg}"
-    );
+    assert!(msg.contains("sideways") && msg.contains("config file line 2"), "{msg}");
 
     let env = Environment::from_pairs([("AWS_MAX_ATTEMPTS", "0")]);
     let set = ProfileSet::parse(None, None).unwrap();
@@ -180,10 +143,7 @@ fn invalid_values_are_errors_with_their_place() {
 
     let set = ProfileSet::parse(Some("[default]\nservices = nope\n"), None).unwrap();
     let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap_err();
-    assert!(
-        matches!(e, ResolveError::MissingServicesSection { .. }),
-        "{e}"
-    );
+    assert!(matches!(e, ResolveError::MissingServicesSection { .. }), "{e}");
 }
 
 #[test]

@@ -45,23 +45,15 @@ fn configured_endpoint_url_suite() {
         for case in suite["endpointUrlTests"].as_array().unwrap() {
             total += 1;
             let name = case["name"].as_str().unwrap();
-            let set = set.clone().with_selected(
-                case["profile"].as_str().unwrap(),
-                Selection::Env("AWS_PROFILE"),
-            );
+            let set = set.clone().with_selected(case["profile"].as_str().unwrap(), Selection::Env("AWS_PROFILE"));
             let env_spec = &suite["environments"][case["environment"].as_str().unwrap()];
             let env = Environment::from_pairs(
-                env_spec
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())),
+                env_spec.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())),
             );
             let client = &suite["client_configs"][case["client_config"].as_str().unwrap()];
             let overrides = EndpointOverrides {
                 endpoint_url: client["endpoint_url"].as_str().map(String::from),
-                ignore_configured_endpoint_urls: client["ignore_configured_endpoint_urls"]
-                    .as_bool(),
+                ignore_configured_endpoint_urls: client["ignore_configured_endpoint_urls"].as_bool(),
             };
             let service = case["service"].as_str().unwrap();
             let want = case["output"]["endpointUrl"].as_str().unwrap();

@@ -15,22 +15,14 @@ fn file_location_suite() {
     for case in tests {
         let name = case["name"].as_str().unwrap();
         let env = Environment::from_pairs(
-            case["environment"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())),
+            case["environment"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())),
         );
         let platform = match case["platform"].as_str().unwrap() {
             "windows" => Platform::Windows,
             "linux" | "macos" => Platform::Unix,
             other => panic!("{name}: unknown platform {other}"),
         };
-        let path = |file| {
-            locate(file, &env, platform)
-                .path
-                .map(|p| p.to_string_lossy().into_owned())
-        };
+        let path = |file| locate(file, &env, platform).path.map(|p| p.to_string_lossy().into_owned());
         let config = path(FileKind::Config);
         let credentials = path(FileKind::Credentials);
         if config.as_deref() != case["configLocation"].as_str() {

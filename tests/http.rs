@@ -107,10 +107,7 @@ fn headers_are_sent_as_given_and_nothing_else_is_added() {
     assert!(lines.contains(&"content-length: 5"), "{req}");
     assert!(lines.contains(&"x-amz-content-sha256: unsigned-payload"));
     assert!(lines.iter().any(|l| l.starts_with("user-agent: minis3/")));
-    assert!(
-        !req.contains("accept"),
-        "no accept / accept-encoding: {req}"
-    );
+    assert!(!req.contains("accept"), "no accept / accept-encoding: {req}");
     assert!(!req.contains("transfer-encoding"), "{req}");
     assert_eq!(lines.iter().filter(|l| l.starts_with("host:")).count(), 1);
     assert!(req.ends_with("\r\n\r\nhello"), "{req}");
@@ -122,10 +119,7 @@ fn host_header_defaults_to_the_url_authority() {
     let url = format!("http://127.0.0.1:{port}/");
     http().send("GET", &url, &[], Body::Empty).unwrap();
     let req = rx.recv().unwrap();
-    assert!(
-        req.contains(&format!("\r\nhost: 127.0.0.1:{port}\r\n")),
-        "{req}"
-    );
+    assert!(req.contains(&format!("\r\nhost: 127.0.0.1:{port}\r\n")), "{req}");
 }
 
 #[test]
@@ -134,17 +128,7 @@ fn reader_bodies_send_a_content_length() {
     let url = format!("http://127.0.0.1:{port}/b/k");
     let data = vec![b'x'; 70_000];
     let mut reader = &data[..];
-    http()
-        .send(
-            "PUT",
-            &url,
-            &[],
-            Body::Reader {
-                reader: &mut reader,
-                length: data.len() as u64,
-            },
-        )
-        .unwrap();
+    http().send("PUT", &url, &[], Body::Reader { reader: &mut reader, length: data.len() as u64 }).unwrap();
     let req = rx.recv().unwrap();
     assert!(req.contains("content-length: 70000\r\n"), "{req}");
     assert!(!req.contains("transfer-encoding"));
@@ -154,9 +138,9 @@ fn reader_bodies_send_a_content_length() {
 #[test]
 fn error_statuses_are_responses_and_redirects_are_not_followed() {
     let (port, rx) = serve(vec![
-        b"HTTP/1.1 404 Not Found\r\ncontent-length: 7\r\nx-amz-request-id: R1\r\n\r\n<Error>",
-        b"HTTP/1.1 301 Moved Permanently\r\nlocation: http://127.0.0.1:1/elsewhere\r\nx-amz-bucket-region: eu-west-1\r\ncontent-length: 0\r\n\r\n",
-        b"HTTP/1.1 503 Slow Down\r\ncontent-length: 0\r\n\r\n",
+        b"HTTP/1.1 404 Not Found\r\ncontent-length: 7\r\nx-amz-request-id: R1\r\nconnection: close\r\n\r\n<Error>",
+        b"HTTP/1.1 301 Moved Permanently\r\nlocation: http://127.0.0.1:1/elsewhere\r\nx-amz-bucket-region: eu-west-1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        b"HTTP/1.1 503 Slow Down\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     ]);
     let url = format!("http://127.0.0.1:{port}/b/k");
     let h = http();
@@ -174,17 +158,8 @@ fn error_statuses_are_responses_and_redirects_are_not_followed() {
 
 #[test]
 fn body_limit_is_enforced() {
-    let (port, _rx) = serve(vec![
-        b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n0123456789",
-    ]);
-    let r = http()
-        .send(
-            "GET",
-            &format!("http://127.0.0.1:{port}/"),
-            &[],
-            Body::Empty,
-        )
-        .unwrap();
+    let (port, _rx) = serve(vec![b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n0123456789"]);
+    let r = http().send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap();
     let err = r.read_to_vec(5).unwrap_err();
     assert!(matches!(err, HttpError::BodyTooLarge { limit: 5 }), "{err}");
 }
@@ -195,24 +170,11 @@ fn connection_refused_is_clear_and_not_retryable() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let err = http()
-        .send(
-            "GET",
-            &format!("http://127.0.0.1:{port}/"),
-            &[],
-            Body::Empty,
-        )
-        .unwrap_err();
-    assert!(
-        matches!(err, HttpError::ConnectionRefused { .. }),
-        "{err:?}"
-    );
+    let err = http().send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap_err();
+    assert!(matches!(err, HttpError::ConnectionRefused { .. }), "{err:?}");
     assert!(!err.is_retryable());
     let msg = err.to_string();
-    assert!(
-        msg.contains(&format!("127.0.0.1:{port}")) && msg.contains("refused"),
-        "{msg}"
-    );
+    assert!(msg.contains(&format!("127.0.0.1:{port}")) && msg.contains("refused"), "{msg}");
 }
 
 #[test]
@@ -224,35 +186,11 @@ fn read_timeout_fires_and_is_retryable() {
         thread::sleep(Duration::from_secs(3));
         drop(s);
     });
-    let h = Http::new(&HttpConfig {
-        read_timeout: Some(Duration::from_millis(300)),
-        ..Default::default()
-    })
-    .unwrap();
+    let h = Http::new(&HttpConfig { read_timeout: Some(Duration::from_millis(300)), ..Default::default() }).unwrap();
     let start = Instant::now();
-    let err = h
-        .send(
-            "GET",
-            &format!("http://127.0.0.1:{port}/"),
-            &[],
-            Body::Empty,
-        )
-        .unwrap_err();
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(
-        matches!(
-            err,
-            HttpError::Timeout {
-                kind: TimeoutKind::Read,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let err = h.send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    assert!(matches!(err, HttpError::Timeout { kind: TimeoutKind::Read, .. }), "{err:?}");
     assert!(err.is_retryable());
     hold.join().unwrap();
 }
@@ -281,26 +219,10 @@ fn global_timeout_fires_on_a_trickling_body() {
     })
     .unwrap();
     let start = Instant::now();
-    let resp = h
-        .send(
-            "GET",
-            &format!("http://127.0.0.1:{port}/"),
-            &[],
-            Body::Empty,
-        )
-        .unwrap();
+    let resp = h.send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap();
     let err = resp.read_to_vec(1000).unwrap_err();
     assert!(start.elapsed() < Duration::from_secs(3));
-    assert!(
-        matches!(
-            err,
-            HttpError::Timeout {
-                kind: TimeoutKind::Global,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, HttpError::Timeout { kind: TimeoutKind::Global, .. }), "{err:?}");
 }
 
 #[test]
@@ -321,47 +243,19 @@ fn connect_timeout_fires_on_a_full_accept_queue() {
         }
     }
     assert!(saturated, "could not fill the accept queue of {addr}");
-    let h = Http::new(&HttpConfig {
-        connect_timeout: Some(Duration::from_millis(300)),
-        ..Default::default()
-    })
-    .unwrap();
+    let h = Http::new(&HttpConfig { connect_timeout: Some(Duration::from_millis(300)), ..Default::default() }).unwrap();
     let start = Instant::now();
-    let err = h
-        .send("GET", &format!("http://{addr}/"), &[], Body::Empty)
-        .unwrap_err();
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(
-        matches!(
-            err,
-            HttpError::Timeout {
-                kind: TimeoutKind::Connect,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let err = h.send("GET", &format!("http://{addr}/"), &[], Body::Empty).unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    assert!(matches!(err, HttpError::Timeout { kind: TimeoutKind::Connect, .. }), "{err:?}");
     assert!(err.to_string().contains("connect"), "{err}");
     drop(listener);
 }
 
 #[test]
 fn connection_closed_mid_body_is_retryable() {
-    let (port, _rx) = serve(vec![
-        b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly-part",
-    ]);
-    let r = http()
-        .send(
-            "GET",
-            &format!("http://127.0.0.1:{port}/"),
-            &[],
-            Body::Empty,
-        )
-        .unwrap();
+    let (port, _rx) = serve(vec![b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly-part"]);
+    let r = http().send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap();
     let err = r.read_to_vec(1000).unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
 }
@@ -379,9 +273,7 @@ fn fake_proxy(connections: usize) -> (u16, mpsc::Receiver<(String, String)>) {
             };
             let mut r = BufReader::new(s);
             let connect = read_request(&mut r);
-            r.get_mut()
-                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                .unwrap();
+            r.get_mut().write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").unwrap();
             let inner = read_request(&mut r);
             let _ = r.get_mut().write_all(OK);
             let _ = tx.send((connect, inner));
@@ -394,10 +286,7 @@ fn fake_proxy(connections: usize) -> (u16, mpsc::Receiver<(String, String)>) {
 fn proxy_from_the_environment_is_used_with_connect() {
     let (pport, rx) = fake_proxy(1);
     let env = Environment::from_pairs([
-        (
-            "HTTP_PROXY",
-            format!("http://user:s3cret@127.0.0.1:{pport}"),
-        ),
+        ("HTTP_PROXY", format!("http://user:s3cret@127.0.0.1:{pport}")),
         ("NO_PROXY", "localhost,.internal".to_string()),
     ]);
     let h = Http::new(&HttpConfig::from_env(&env)).unwrap();
@@ -410,18 +299,9 @@ fn proxy_from_the_environment_is_used_with_connect() {
     let first = connect.lines().next().unwrap();
     assert_eq!(first, "CONNECT s3.proxied.invalid:9000 HTTP/1.1");
     // Basic auth for the proxy, from the URL's user info.
-    assert!(
-        connect.contains("Proxy-Authorization: Basic dXNlcjpzM2NyZXQ="),
-        "{connect}"
-    );
-    assert_eq!(
-        inner.lines().next().unwrap(),
-        "GET /b/a%2Bb?prefix=%20 HTTP/1.1"
-    );
-    assert!(
-        inner.contains("host: s3.proxied.invalid:9000\r\n"),
-        "{inner}"
-    );
+    assert!(connect.contains("Proxy-Authorization: Basic dXNlcjpzM2NyZXQ="), "{connect}");
+    assert_eq!(inner.lines().next().unwrap(), "GET /b/a%2Bb?prefix=%20 HTTP/1.1");
+    assert!(inner.contains("host: s3.proxied.invalid:9000\r\n"), "{inner}");
     assert!(!inner.to_ascii_lowercase().contains("proxy-authorization"));
 }
 
@@ -432,38 +312,21 @@ fn https_targets_use_the_https_proxy() {
     let h = Http::new(&HttpConfig::from_env(&env)).unwrap();
     assert!(!h.uses_proxy("http://example.invalid/"));
     // The fake proxy does not speak TLS inside the tunnel: the request fails after CONNECT.
-    let err = h
-        .send(
-            "GET",
-            "https://bucket.s3.amazonaws.invalid/k",
-            &[],
-            Body::Empty,
-        )
-        .unwrap_err();
+    let err = h.send("GET", "https://bucket.s3.amazonaws.invalid/k", &[], Body::Empty).unwrap_err();
     let (connect, _) = rx.recv_timeout(Duration::from_secs(5)).unwrap();
-    assert_eq!(
-        connect.lines().next().unwrap(),
-        "CONNECT bucket.s3.amazonaws.invalid:443 HTTP/1.1"
-    );
+    assert_eq!(connect.lines().next().unwrap(), "CONNECT bucket.s3.amazonaws.invalid:443 HTTP/1.1");
     assert!(!err.to_string().is_empty());
 }
 
 #[test]
 fn proxy_refusal_is_a_proxy_error_without_credentials() {
-    let (pport, _rx) = serve(vec![
-        b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n",
-    ]);
+    let (pport, _rx) = serve(vec![b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n"]);
     let h = Http::new(&HttpConfig {
-        proxy: ProxyConfig {
-            http: Some(format!("http://me:s3cret@127.0.0.1:{pport}")),
-            ..Default::default()
-        },
+        proxy: ProxyConfig { http: Some(format!("http://me:s3cret@127.0.0.1:{pport}")), ..Default::default() },
         ..Default::default()
     })
     .unwrap();
-    let err = h
-        .send("GET", "http://target.invalid/", &[], Body::Empty)
-        .unwrap_err();
+    let err = h.send("GET", "http://target.invalid/", &[], Body::Empty).unwrap_err();
     assert!(matches!(err, HttpError::Proxy { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("407") && !msg.contains("s3cret"), "{msg}");
@@ -514,16 +377,8 @@ fn bad_ca_bundles_fail_naming_the_file() {
     assert!(err.to_string().contains("no-such-bundle.pem"), "{err}");
 
     let junk = dir.path().join("junk.pem");
-    std::fs::write(
-        &junk,
-        "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
-    let err = Http::new(&HttpConfig {
-        ca_bundle: Some(junk),
-        ..Default::default()
-    })
-    .unwrap_err();
+    std::fs::write(&junk, "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n").unwrap();
+    let err = Http::new(&HttpConfig { ca_bundle: Some(junk), ..Default::default() }).unwrap_err();
     assert!(matches!(err, HttpError::CaBundleInvalid { .. }), "{err:?}");
     assert!(err.to_string().contains("junk.pem"), "{err}");
 }

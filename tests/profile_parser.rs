@@ -12,10 +12,7 @@ type Flat = BTreeMap<String, BTreeMap<String, String>>;
 fn flatten<'a>(sections: impl Iterator<Item = (&'a String, &'a Section)>) -> Flat {
     sections
         .map(|(name, s)| {
-            let props = s
-                .properties()
-                .map(|(k, p)| (k.to_string(), p.value.clone()))
-                .collect();
+            let props = s.properties().map(|(k, p)| (k.to_string(), p.value.clone())).collect();
             (name.clone(), props)
         })
         .collect()
@@ -46,10 +43,7 @@ fn profile_parser_suite() {
     for case in tests {
         let name = case["name"].as_str().unwrap();
         let input = &case["input"];
-        let result = ProfileSet::parse(
-            input["configFile"].as_str(),
-            input["credentialsFile"].as_str(),
-        );
+        let result = ProfileSet::parse(input["configFile"].as_str(), input["credentialsFile"].as_str());
         let output = &case["output"];
         if let Some(fragment) = output["errorContaining"].as_str() {
             match result {
@@ -80,11 +74,5 @@ fn profile_parser_suite() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        tests.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), tests.len(), failures.join("\n"));
 }

@@ -11,9 +11,7 @@
 
 use super::env::Environment;
 use super::profile::ProfileSet;
-use super::resolve::{
-    lookup, parse_bool, profile_source, selected_profile, ResolveError, Source, Sourced,
-};
+use super::resolve::{lookup, parse_bool, profile_source, selected_profile, ResolveError, Source, Sourced};
 
 /// What the caller sets explicitly about endpoints (the client configuration).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,10 +28,7 @@ fn transformed(service_id: &str) -> String {
 
 /// `AWS_ENDPOINT_URL_<SERVICE>` for a service id.
 pub fn service_env_var(service_id: &str) -> String {
-    format!(
-        "AWS_ENDPOINT_URL_{}",
-        transformed(service_id).to_ascii_uppercase()
-    )
+    format!("AWS_ENDPOINT_URL_{}", transformed(service_id).to_ascii_uppercase())
 }
 
 /// The key of a service in a `[services NAME]` section.
@@ -51,15 +46,9 @@ pub fn ignore_configured_endpoint_urls(
         return Ok(Some(Sourced::new(b, Source::Explicit)));
     }
     let profile = selected_profile(set)?;
-    lookup(
-        env,
-        set,
-        profile,
-        &["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"],
-        "ignore_configured_endpoint_urls",
-    )
-    .map(|v| parse_bool("ignore_configured_endpoint_urls", v))
-    .transpose()
+    lookup(env, set, profile, &["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"], "ignore_configured_endpoint_urls")
+        .map(|v| parse_bool("ignore_configured_endpoint_urls", v))
+        .transpose()
 }
 
 /// The configured endpoint URL for `service_id` (e.g. `s3`), with its source.
@@ -69,12 +58,7 @@ pub fn configured_endpoint_url(
     service_id: &str,
     overrides: &EndpointOverrides,
 ) -> Result<Option<Sourced<String>>, ResolveError> {
-    if let Some(url) = overrides
-        .endpoint_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    {
+    if let Some(url) = overrides.endpoint_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         return Ok(Some(Sourced::new(url.to_string(), Source::Explicit)));
     }
     if ignore_configured_endpoint_urls(env, set, overrides)?.is_some_and(|s| s.value) {
@@ -83,10 +67,7 @@ pub fn configured_endpoint_url(
     let service_var = service_env_var(service_id);
     for var in [service_var.as_str(), "AWS_ENDPOINT_URL"] {
         if let Some(url) = env.non_empty(var) {
-            return Ok(Some(Sourced::new(
-                url.to_string(),
-                Source::Env(var.to_string()),
-            )));
+            return Ok(Some(Sourced::new(url.to_string(), Source::Env(var.to_string()))));
         }
     }
     let Some(profile) = selected_profile(set)? else {
@@ -96,20 +77,12 @@ pub fn configured_endpoint_url(
         let Some(section) = set.services(name) else {
             return Err(ResolveError::MissingServicesSection {
                 name: name.to_string(),
-                source: Box::new(
-                    profile_source(set, profile, "services").unwrap_or(Source::Default),
-                ),
+                source: Box::new(profile_source(set, profile, "services").unwrap_or(Source::Default)),
             });
         };
         let key = service_config_key(service_id);
-        if let Some(url) = section
-            .sub_property(&key, "endpoint_url")
-            .filter(|u| !u.is_empty())
-        {
-            let origin = section
-                .property(&key)
-                .expect("sub-property has a parent")
-                .origin;
+        if let Some(url) = section.sub_property(&key, "endpoint_url").filter(|u| !u.is_empty()) {
+            let origin = section.property(&key).expect("sub-property has a parent").origin;
             return Ok(Some(Sourced::new(
                 url.to_string(),
                 Source::Services {

@@ -66,17 +66,9 @@ pub fn read_sections(file: FileKind, path: &Path) -> Result<Option<Vec<RawSectio
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(LoadError::Read {
-                file,
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+        Err(source) => return Err(LoadError::Read { file, path: path.to_path_buf(), source }),
     };
-    parse_bytes(&bytes, file)
-        .map(Some)
-        .map_err(|e| e.with_path(path).into())
+    parse_bytes(&bytes, file).map(Some).map_err(|e| e.with_path(path).into())
 }
 
 /// Loads both shared files for this platform, selecting `profile` if given (as `--profile`
@@ -86,17 +78,10 @@ pub fn load(env: &Environment, profile: Option<&str>) -> Result<ProfileSet, Load
 }
 
 /// [`load`] with the path rules of `platform`.
-pub fn load_on(
-    env: &Environment,
-    platform: Platform,
-    profile: Option<&str>,
-) -> Result<ProfileSet, LoadError> {
+pub fn load_on(env: &Environment, platform: Platform, profile: Option<&str>) -> Result<ProfileSet, LoadError> {
     let mut raw = [Vec::new(), Vec::new()];
     let mut paths = [None, None];
-    for (i, file) in [FileKind::Config, FileKind::Credentials]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, file) in [FileKind::Config, FileKind::Credentials].into_iter().enumerate() {
         if let Some(path) = locate(file, env, platform).path {
             if let Some(sections) = read_sections(file, &path)? {
                 raw[i] = sections;

@@ -75,11 +75,7 @@ pub fn expand_home(path: &str, env: &Environment, platform: Platform) -> Option<
     let home = env.home_dir_on(platform)?;
     let sep = platform.separator();
     let home = home.strip_suffix(sep).unwrap_or(&home);
-    let rest = if platform == Platform::Windows {
-        rest.replace('/', "\\")
-    } else {
-        rest.to_string()
-    };
+    let rest = if platform == Platform::Windows { rest.replace('/', "\\") } else { rest.to_string() };
     Some(format!("{home}{rest}"))
 }
 
@@ -93,11 +89,7 @@ pub fn locate(file: FileKind, env: &Environment, platform: Platform) -> Location
         Some(p) => (p, PathSource::Env(var)),
         None => (default, PathSource::Default),
     };
-    Location {
-        file,
-        path: expand_home(raw, env, platform).map(PathBuf::from),
-        source,
-    }
+    Location { file, path: expand_home(raw, env, platform).map(PathBuf::from), source }
 }
 
 /// The selected profile name and how it was chosen: `explicit`, else `AWS_PROFILE`, else
@@ -123,24 +115,15 @@ mod tests {
         let env = Environment::from_pairs([("HOME", "/h/")]);
         assert_eq!(expand_home("~/x", &env, Platform::Unix).unwrap(), "/h/x");
         assert_eq!(expand_home("~", &env, Platform::Unix).unwrap(), "/h");
-        assert_eq!(
-            expand_home("~user/x", &env, Platform::Unix).unwrap(),
-            "~user/x"
-        );
-        assert_eq!(
-            expand_home("/a/~/x", &env, Platform::Unix).unwrap(),
-            "/a/~/x"
-        );
+        assert_eq!(expand_home("~user/x", &env, Platform::Unix).unwrap(), "~user/x");
+        assert_eq!(expand_home("/a/~/x", &env, Platform::Unix).unwrap(), "/a/~/x");
         assert!(expand_home("~/x", &Environment::default(), Platform::Unix).is_none());
     }
 
     #[test]
     fn aws_profile_before_aws_default_profile() {
         let env = Environment::from_pairs([("AWS_DEFAULT_PROFILE", "b"), ("AWS_PROFILE", "a")]);
-        assert_eq!(
-            select_profile(&env, None),
-            ("a".into(), Selection::Env("AWS_PROFILE"))
-        );
+        assert_eq!(select_profile(&env, None), ("a".into(), Selection::Env("AWS_PROFILE")));
         assert_eq!(select_profile(&env, Some("c")).0, "c");
         let env = Environment::from_pairs([("AWS_DEFAULT_PROFILE", "b"), ("AWS_PROFILE", "")]);
         assert_eq!(select_profile(&env, None).0, "b");

@@ -56,16 +56,8 @@ impl fmt::Display for Source {
         match self {
             Source::Explicit => f.write_str("given explicitly"),
             Source::Env(var) => write!(f, "environment variable {var}"),
-            Source::Profile {
-                profile,
-                key,
-                place,
-            } => write!(f, "{place} (profile {profile}, {key})"),
-            Source::Services {
-                section,
-                key,
-                place,
-            } => write!(f, "{place} ([services {section}], {key})"),
+            Source::Profile { profile, key, place } => write!(f, "{place} (profile {profile}, {key})"),
+            Source::Services { section, key, place } => write!(f, "{place} ([services {section}], {key})"),
             Source::Default => f.write_str("default"),
         }
     }
@@ -148,10 +140,9 @@ pub fn selected_profile(set: &ProfileSet) -> Result<Option<&Section>, ResolveErr
     match set.selected_profile() {
         Some(p) => Ok(Some(p)),
         None if *set.selection() == Selection::Default => Ok(None),
-        None => Err(ResolveError::ProfileNotFound {
-            name: set.selected().to_string(),
-            selection: set.selection().clone(),
-        }),
+        None => {
+            Err(ResolveError::ProfileNotFound { name: set.selected().to_string(), selection: set.selection().clone() })
+        }
     }
 }
 
@@ -180,10 +171,7 @@ pub fn lookup(
     }
     let profile = profile?;
     let value = profile.get(key).filter(|v| !v.is_empty())?;
-    Some(Sourced::new(
-        value.to_string(),
-        profile_source(set, profile, key)?,
-    ))
+    Some(Sourced::new(value.to_string(), profile_source(set, profile, key)?))
 }
 
 /// A sub-property of the profile's `s3 =` block.
@@ -193,19 +181,12 @@ fn s3_sub(set: &ProfileSet, profile: Option<&Section>, key: &str) -> Option<Sour
     let place = set.describe_origin(profile.property("s3")?.origin);
     Some(Sourced::new(
         value.to_string(),
-        Source::Profile {
-            profile: profile.name().to_string(),
-            key: format!("s3.{key}"),
-            place,
-        },
+        Source::Profile { profile: profile.name().to_string(), key: format!("s3.{key}"), place },
     ))
 }
 
 /// Parses `true` / `false` (any case).
-pub fn parse_bool(
-    setting: &'static str,
-    v: Sourced<String>,
-) -> Result<Sourced<bool>, ResolveError> {
+pub fn parse_bool(setting: &'static str, v: Sourced<String>) -> Result<Sourced<bool>, ResolveError> {
     let value = match v.value.to_ascii_lowercase().as_str() {
         "true" => true,
         "false" => false,
@@ -282,28 +263,14 @@ pub struct S3Settings {
 
 /// Resolves the S3 settings from the caller's overrides, the environment and the selected
 /// profile of `set`.
-pub fn resolve_s3(
-    env: &Environment,
-    set: &ProfileSet,
-    overrides: &Overrides,
-) -> Result<S3Settings, ResolveError> {
+pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) -> Result<S3Settings, ResolveError> {
     let profile = selected_profile(set)?;
     let explicit = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(|v| Sourced::new(v.to_string(), Source::Explicit))
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| Sourced::new(v.to_string(), Source::Explicit))
     };
 
-    let region = explicit(&overrides.region).or_else(|| {
-        lookup(
-            env,
-            set,
-            profile,
-            &["AWS_REGION", "AWS_DEFAULT_REGION"],
-            "region",
-        )
-    });
+    let region = explicit(&overrides.region)
+        .or_else(|| lookup(env, set, profile, &["AWS_REGION", "AWS_DEFAULT_REGION"], "region"));
 
     let endpoint_url = configured_endpoint_url(env, set, "s3", &overrides.endpoint)?;
 
@@ -361,10 +328,7 @@ pub fn resolve_s3(
 
     // As botocore and the SDKs: only the exact word `true` (any case) disables IMDS.
     let ec2_metadata_disabled = match env.non_empty("AWS_EC2_METADATA_DISABLED") {
-        Some(v) => Sourced::new(
-            v.eq_ignore_ascii_case("true"),
-            Source::Env("AWS_EC2_METADATA_DISABLED".into()),
-        ),
+        Some(v) => Sourced::new(v.eq_ignore_ascii_case("true"), Source::Env("AWS_EC2_METADATA_DISABLED".into())),
         None => Sourced::new(false, Source::Default),
     };
 

@@ -108,9 +108,7 @@ impl Watched {
         for (k, v) in envs {
             command.env(k, v);
         }
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name} under sh: {e}"));
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {name} under sh: {e}"));
         Self { child, name }
     }
 
@@ -122,10 +120,7 @@ impl Watched {
                 if let Some(mut err) = self.child.stderr.take() {
                     let _ = err.read_to_string(&mut tail);
                 }
-                Some(format!(
-                    "{} exited during start ({status}); end of its log:\n{tail}",
-                    self.name
-                ))
+                Some(format!("{} exited during start ({status}); end of its log:\n{tail}", self.name))
             }
             Ok(None) => None,
             Err(e) => Some(format!("cannot check {}: {e}", self.name)),
@@ -142,10 +137,7 @@ impl Watched {
 /// A free port on 127.0.0.1 (free when asked; the server may still lose a race for it, which
 /// the starters handle by retrying).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("cannot bind 127.0.0.1:0")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("cannot bind 127.0.0.1:0")
 }
 
 /// Whether an HTTP server answers on 127.0.0.1:`port` (any status).
@@ -164,11 +156,7 @@ fn answers_http(port: u16) -> bool {
 
 fn temp_dir(prefix: &str) -> PathBuf {
     // Kept (not deleted on drop): the watchdog removes it once the server is gone.
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir()
-        .expect("cannot create a temporary directory")
-        .keep()
+    tempfile::Builder::new().prefix(prefix).tempdir().expect("cannot create a temporary directory").keep()
 }
 
 /// An s3s-fs server on 127.0.0.1, with its own empty data directory; stopped on drop.
@@ -205,15 +193,7 @@ impl S3sFs {
                 format!("localhost:{port}"),
                 data.to_string_lossy().into_owned(),
             ];
-            let mut process = Watched::spawn(
-                "s3s-fs",
-                &dir.join("server.log"),
-                &dir,
-                "",
-                &bin,
-                &args,
-                &[],
-            );
+            let mut process = Watched::spawn("s3s-fs", &dir.join("server.log"), &dir, "", &bin, &args, &[]);
             let deadline = Instant::now() + Duration::from_secs(10);
             loop {
                 if answers_http(port) {
@@ -350,16 +330,11 @@ impl Seaweed {
                 // and volume server can store anything).
                 if answers_http(port) {
                     let (s1, _) = curl_s3(&endpoint, "PUT", "/minis3-ready", None, &[]);
-                    let (s2, _) =
-                        curl_s3(&endpoint, "PUT", "/minis3-ready/probe", Some(b"ok"), &[]);
+                    let (s2, _) = curl_s3(&endpoint, "PUT", "/minis3-ready/probe", Some(b"ok"), &[]);
                     if (s1 == 200 || s1 == 409) && s2 == 200 {
                         curl_s3(&endpoint, "DELETE", "/minis3-ready/probe", None, &[]);
                         curl_s3(&endpoint, "DELETE", "/minis3-ready", None, &[]);
-                        return Ok(Seaweed {
-                            port,
-                            dir,
-                            _process: process,
-                        });
+                        return Ok(Seaweed { port, dir, _process: process });
                     }
                 }
                 if let Some(msg) = process.exited() {
@@ -400,22 +375,13 @@ impl Seaweed {
 
 /// A base port P with P..P+4 and P+10000..P+10004 all free on 127.0.0.1.
 fn seaweed_ports(attempt: u32) -> u16 {
-    let seed = std::process::id()
-        .wrapping_mul(2654435761)
-        .wrapping_add(attempt.wrapping_mul(7919))
-        .wrapping_add(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0),
-        );
+    let seed = std::process::id().wrapping_mul(2654435761).wrapping_add(attempt.wrapping_mul(7919)).wrapping_add(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0),
+    );
     for i in 0..2000u32 {
         let port = 20000 + ((seed.wrapping_add(i.wrapping_mul(37))) % 30000) as u16;
         let all: Vec<u16> = (0..5).flat_map(|k| [port + k, port + 10000 + k]).collect();
-        let held: Vec<TcpListener> = all
-            .iter()
-            .filter_map(|p| TcpListener::bind(("127.0.0.1", *p)).ok())
-            .collect();
+        let held: Vec<TcpListener> = all.iter().filter_map(|p| TcpListener::bind(("127.0.0.1", *p)).ok()).collect();
         if held.len() == all.len() {
             return port;
         }
@@ -468,13 +434,9 @@ pub fn curl_s3(
     if body.is_some() {
         // Without a content type curl would send a form type (and some servers would then
         // treat the body as a form).
-        cmd.args(["-H", "content-type: application/octet-stream"])
-            .args(["--data-binary", "@-"]);
+        cmd.args(["-H", "content-type: application/octet-stream"]).args(["--data-binary", "@-"]);
     }
-    cmd.arg(format!("{endpoint}{path_and_query}"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.arg(format!("{endpoint}{path_and_query}")).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("cannot run curl");
     let mut stdin = child.stdin.take().expect("curl stdin");
     let data = body.unwrap_or_default().to_vec();
@@ -485,10 +447,7 @@ pub fn curl_s3(
     let _ = writer.join();
     let mut stdout = out.stdout;
     let split = stdout.iter().rposition(|&b| b == b'\n').unwrap_or(0);
-    let status = std::str::from_utf8(&stdout[split..])
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0);
+    let status = std::str::from_utf8(&stdout[split..]).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
     stdout.truncate(split);
     (status, stdout)
 }

@@ -31,13 +31,7 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} file line {}: {}",
-            self.file.as_str(),
-            self.line,
-            self.message
-        )
+        write!(f, "{} file line {}: {}", self.file.as_str(), self.line, self.message)
     }
 }
 
@@ -56,10 +50,7 @@ pub struct Normalized {
 
 /// Whether `name` is a valid profile or property name.
 pub fn is_valid_identifier(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-/.%@_:+".contains(c))
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-/.%@_:+".contains(c))
 }
 
 enum Target<'a> {
@@ -73,8 +64,7 @@ enum Target<'a> {
 fn prefixed_name(rest: &str) -> Option<&str> {
     let name = rest.trim();
     if let Some(inner) = name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
-        return (!inner.is_empty() && !inner.contains('"') && !inner.contains(char::is_control))
-            .then_some(inner);
+        return (!inner.is_empty() && !inner.contains('"') && !inner.contains(char::is_control)).then_some(inner);
     }
     is_valid_identifier(name).then_some(name)
 }
@@ -123,9 +113,7 @@ fn merge_into(
     file: FileKind,
     warnings: &mut Vec<Warning>,
 ) {
-    let target = map
-        .entry(name.to_string())
-        .or_insert_with(|| Section::new(name));
+    let target = map.entry(name.to_string()).or_insert_with(|| Section::new(name));
     for p in &section.properties {
         if !is_valid_identifier(&p.name) {
             warnings.push(Warning {
@@ -143,16 +131,9 @@ fn merge_into(
 /// empty) into one set of profiles, sso-sessions and services.
 pub fn normalize(config: &[RawSection], credentials: &[RawSection]) -> Normalized {
     let mut out = Normalized::default();
-    let has_prefixed_default = config.iter().any(|s| {
-        matches!(
-            classify(&s.header, FileKind::Config),
-            Ok(Target::Profile("default"))
-        )
-    });
-    for (file, sections) in [
-        (FileKind::Config, config),
-        (FileKind::Credentials, credentials),
-    ] {
+    let has_prefixed_default =
+        config.iter().any(|s| matches!(classify(&s.header, FileKind::Config), Ok(Target::Profile("default"))));
+    for (file, sections) in [(FileKind::Config, config), (FileKind::Credentials, credentials)] {
         for section in sections {
             let (map, name) = match classify(&section.header, file) {
                 Ok(Target::Profile(n)) => (&mut out.profiles, n),
@@ -168,11 +149,7 @@ pub fn normalize(config: &[RawSection], credentials: &[RawSection]) -> Normalize
                 Ok(Target::SsoSession(n)) => (&mut out.sso_sessions, n),
                 Ok(Target::Services(n)) => (&mut out.services, n),
                 Err(message) => {
-                    out.warnings.push(Warning {
-                        file,
-                        line: section.line,
-                        message,
-                    });
+                    out.warnings.push(Warning { file, line: section.line, message });
                     continue;
                 }
             };

@@ -163,16 +163,8 @@ pub fn parse_bytes(bytes: &[u8], file: FileKind) -> Result<Vec<RawSection>, Pars
     match std::str::from_utf8(bytes) {
         Ok(text) => parse(text, file),
         Err(e) => {
-            let line = 1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            Err(ParseError {
-                kind: ParseErrorKind::InvalidUtf8,
-                file,
-                path: None,
-                line,
-            })
+            let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+            Err(ParseError { kind: ParseErrorKind::InvalidUtf8, file, path: None, line })
         }
     }
 }
@@ -180,12 +172,7 @@ pub fn parse_bytes(bytes: &[u8], file: FileKind) -> Result<Vec<RawSection>, Pars
 /// Parses the text of one file into raw sections, in file order (duplicates kept).
 pub fn parse(text: &str, file: FileKind) -> Result<Vec<RawSection>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let err = |kind, line| ParseError {
-        kind,
-        file,
-        path: None,
-        line,
-    };
+    let err = |kind, line| ParseError { kind, file, path: None, line };
     let mut sections: Vec<RawSection> = Vec::new();
     // Whether the last section has a property that continuation lines extend, and whether that
     // property opened an indented sub-property block (`name =` with an empty value).
@@ -198,9 +185,7 @@ pub fn parse(text: &str, file: FileKind) -> Result<Vec<RawSection>, ParseError> 
             continue;
         }
         if let Some(after_open) = line.strip_prefix('[') {
-            let close = after_open
-                .find(']')
-                .ok_or_else(|| err(ParseErrorKind::UnterminatedHeader, line_no))?;
+            let close = after_open.find(']').ok_or_else(|| err(ParseErrorKind::UnterminatedHeader, line_no))?;
             let rest = after_open[close + 1..].trim_start();
             if !(rest.is_empty() || rest.starts_with('#') || rest.starts_with(';')) {
                 return Err(err(ParseErrorKind::TextAfterHeader, line_no));
@@ -214,45 +199,31 @@ pub fn parse(text: &str, file: FileKind) -> Result<Vec<RawSection>, ParseError> 
             continue;
         }
         if line.starts_with(char::is_whitespace) {
-            let section = sections
-                .last_mut()
-                .ok_or_else(|| err(ParseErrorKind::ContinuationOutsideSection, line_no))?;
-            let is_block = open_property
-                .ok_or_else(|| err(ParseErrorKind::ContinuationOutsideProperty, line_no))?;
+            let section =
+                sections.last_mut().ok_or_else(|| err(ParseErrorKind::ContinuationOutsideSection, line_no))?;
+            let is_block = open_property.ok_or_else(|| err(ParseErrorKind::ContinuationOutsideProperty, line_no))?;
             let content = line.trim();
             if is_block {
-                let (name, _) = content
-                    .split_once('=')
-                    .ok_or_else(|| err(ParseErrorKind::SubPropertyMissingEquals, line_no))?;
+                let (name, _) =
+                    content.split_once('=').ok_or_else(|| err(ParseErrorKind::SubPropertyMissingEquals, line_no))?;
                 if name.trim().is_empty() {
                     return Err(err(ParseErrorKind::SubPropertyEmptyName, line_no));
                 }
             }
-            let property = section
-                .properties
-                .last_mut()
-                .expect("an open property exists in the last section");
+            let property = section.properties.last_mut().expect("an open property exists in the last section");
             property.value.push('\n');
             property.value.push_str(content);
             continue;
         }
-        let section = sections
-            .last_mut()
-            .ok_or_else(|| err(ParseErrorKind::PropertyOutsideSection, line_no))?;
-        let (name, value) = line
-            .split_once('=')
-            .ok_or_else(|| err(ParseErrorKind::MissingEquals, line_no))?;
+        let section = sections.last_mut().ok_or_else(|| err(ParseErrorKind::PropertyOutsideSection, line_no))?;
+        let (name, value) = line.split_once('=').ok_or_else(|| err(ParseErrorKind::MissingEquals, line_no))?;
         let name = name.trim();
         if name.is_empty() {
             return Err(err(ParseErrorKind::EmptyName, line_no));
         }
         let value = strip_inline_comment(value).trim();
         open_property = Some(value.is_empty());
-        section.properties.push(RawProperty {
-            name: name.to_string(),
-            value: value.to_string(),
-            line: line_no,
-        });
+        section.properties.push(RawProperty { name: name.to_string(), value: value.to_string(), line: line_no });
     }
     Ok(sections)
 }
@@ -281,11 +252,7 @@ mod tests {
 
     #[test]
     fn backslashes_and_quotes_are_literal() {
-        let s = parse(
-            "[default]\nca_bundle = \"C:\\path\\ca.pem\"\n",
-            FileKind::Config,
-        )
-        .unwrap();
+        let s = parse("[default]\nca_bundle = \"C:\\path\\ca.pem\"\n", FileKind::Config).unwrap();
         assert_eq!(s[0].properties[0].value, "\"C:\\path\\ca.pem\"");
     }
 

@@ -40,10 +40,7 @@ pub struct Section {
 impl Section {
     /// An empty section.
     pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            properties: BTreeMap::new(),
-        }
+        Self { name: name.into(), properties: BTreeMap::new() }
     }
 
     /// The section's name (profile name, sso-session name or services name).
@@ -76,13 +73,7 @@ impl Section {
 
     /// Sets a property (the name is lower-cased), replacing an earlier value.
     pub fn insert(&mut self, name: &str, value: impl Into<String>, origin: Origin) {
-        self.properties.insert(
-            name.to_ascii_lowercase(),
-            Property {
-                value: value.into(),
-                origin,
-            },
-        );
+        self.properties.insert(name.to_ascii_lowercase(), Property { value: value.into(), origin });
     }
 
     /// The sub-properties of an indented block such as
@@ -103,11 +94,7 @@ impl Section {
     /// One sub-property of an indented block (`s3` / `addressing_style`); the last one wins.
     pub fn sub_property(&self, name: &str, sub: &str) -> Option<&str> {
         let sub = sub.to_ascii_lowercase();
-        self.sub_properties(name)
-            .into_iter()
-            .rev()
-            .find(|(k, _)| *k == sub)
-            .map(|(_, v)| v)
+        self.sub_properties(name).into_iter().rev().find(|(k, _)| *k == sub).map(|(_, v)| v)
     }
 }
 
@@ -116,20 +103,9 @@ struct Redacted<'a>(&'a str, &'a Property);
 impl fmt::Debug for Redacted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if is_secret_name(self.0) {
-            write!(
-                f,
-                "<redacted> ({} line {})",
-                self.1.origin.file.as_str(),
-                self.1.origin.line
-            )
+            write!(f, "<redacted> ({} line {})", self.1.origin.file.as_str(), self.1.origin.line)
         } else {
-            write!(
-                f,
-                "{:?} ({} line {})",
-                self.1.value,
-                self.1.origin.file.as_str(),
-                self.1.origin.line
-            )
+            write!(f, "{:?} ({} line {})", self.1.value, self.1.origin.file.as_str(), self.1.origin.line)
         }
     }
 }
@@ -149,9 +125,6 @@ impl fmt::Debug for Property {
     // The name is not known here, so the value is not shown: use `Section`'s `Debug` to see
     // non-secret values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Property")
-            .field("value", &"<not shown>")
-            .field("origin", &self.origin)
-            .finish()
+        f.debug_struct("Property").field("value", &"<not shown>").field("origin", &self.origin).finish()
     }
 }

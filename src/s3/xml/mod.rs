@@ -17,9 +17,7 @@ pub mod responses;
 #[cfg(test)]
 mod tests;
 
-pub use requests::{
-    complete_multipart_upload_body, delete_objects_body, CompletedPart, ObjectToDelete,
-};
+pub use requests::{complete_multipart_upload_body, delete_objects_body, CompletedPart, ObjectToDelete};
 pub use responses::*;
 
 use std::fmt;
@@ -94,38 +92,31 @@ impl fmt::Display for XmlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Syntax { position, reason } => {
-                write!(
-                    f,
-                    "malformed XML in the S3 response at byte {position}: {reason}"
-                )
+                write!(f, "malformed XML in the S3 response at byte {position}: {reason}")
             }
             Self::Empty => f.write_str("the S3 response has no XML document"),
-            Self::UnexpectedRoot { expected, found } => write!(
-                f,
-                "unexpected S3 response: expected <{expected}>, got <{found}>"
-            ),
+            Self::UnexpectedRoot { expected, found } => {
+                write!(f, "unexpected S3 response: expected <{expected}>, got <{found}>")
+            }
             Self::Missing { element } => {
                 write!(f, "the S3 response lacks the required element {element}")
             }
             Self::InvalidValue { element, value } => {
                 write!(f, "the S3 response has an invalid {element}: {value:?}")
             }
-            Self::BadUrlEncoding { element, value } => write!(
-                f,
-                "the S3 response's URL-encoded {element} does not decode to UTF-8: {value:?}"
-            ),
+            Self::BadUrlEncoding { element, value } => {
+                write!(f, "the S3 response's URL-encoded {element} does not decode to UTF-8: {value:?}")
+            }
             Self::UnknownEntity { name } => {
                 write!(f, "the S3 response uses an unknown XML entity &{name};")
             }
             Self::TooDeep => f.write_str("the S3 response nests XML elements too deeply"),
-            Self::Unrepresentable { key } => write!(
-                f,
-                "key {key:?} holds a character XML 1.0 cannot carry; delete it with DeleteObject"
-            ),
-            Self::TooManyObjects { count } => write!(
-                f,
-                "{count} objects in one Delete request; S3 accepts at most 1000"
-            ),
+            Self::Unrepresentable { key } => {
+                write!(f, "key {key:?} holds a character XML 1.0 cannot carry; delete it with DeleteObject")
+            }
+            Self::TooManyObjects { count } => {
+                write!(f, "{count} objects in one Delete request; S3 accepts at most 1000")
+            }
         }
     }
 }
@@ -175,8 +166,7 @@ impl Element {
 
     /// The text of a required child.
     pub(crate) fn required(&self, name: &'static str) -> Result<&str, XmlError> {
-        self.child_text(name)
-            .ok_or(XmlError::Missing { element: name })
+        self.child_text(name).ok_or(XmlError::Missing { element: name })
     }
 }
 
@@ -185,15 +175,10 @@ impl Element {
 /// Leading white space is skipped: S3 sends spaces before the document while a long
 /// `CompleteMultipartUpload` or `CopyObject` is still working (to keep the connection alive).
 pub fn parse_document(body: &[u8]) -> Result<Element, XmlError> {
-    let start = body
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(body.len());
+    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
     let body = &body[start..];
-    let text = std::str::from_utf8(body).map_err(|e| XmlError::Syntax {
-        position: (start + e.valid_up_to()) as u64,
-        reason: "not UTF-8".into(),
-    })?;
+    let text = std::str::from_utf8(body)
+        .map_err(|e| XmlError::Syntax { position: (start + e.valid_up_to()) as u64, reason: "not UTF-8".into() })?;
     let mut reader = Reader::from_str(text);
     {
         let config = reader.config_mut();
@@ -220,16 +205,11 @@ pub fn parse_document(body: &[u8]) -> Result<Element, XmlError> {
                 let name = std::str::from_utf8(start_tag.local_name().into_inner())
                     .map_err(|e| syntax(&reader, &e))?
                     .to_string();
-                stack.push(Element {
-                    name,
-                    ..Element::default()
-                });
+                stack.push(Element { name, ..Element::default() });
             }
             Event::End(_) => {
                 // check_end_names makes quick-xml reject a mismatched end tag.
-                let done = stack
-                    .pop()
-                    .ok_or_else(|| syntax(&reader, &"unbalanced end tag"))?;
+                let done = stack.pop().ok_or_else(|| syntax(&reader, &"unbalanced end tag"))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(done),
                     None => root = Some(done),
@@ -321,29 +301,21 @@ pub fn url_decode(element: &'static str, s: &str) -> Result<String, XmlError> {
                 out.push(b' ');
                 i += 1;
             }
-            b'%' => {
-                match (
-                    bytes.get(i + 1).copied().and_then(hex),
-                    bytes.get(i + 2).copied().and_then(hex),
-                ) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'%');
-                        i += 1;
-                    }
+            b'%' => match (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
                 }
-            }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
             b => {
                 out.push(b);
                 i += 1;
             }
         }
     }
-    String::from_utf8(out).map_err(|_| XmlError::BadUrlEncoding {
-        element,
-        value: shorten(s),
-    })
+    String::from_utf8(out).map_err(|_| XmlError::BadUrlEncoding { element, value: shorten(s) })
 }

@@ -24,10 +24,7 @@ pub struct ObjectToDelete {
 
 impl From<&str> for ObjectToDelete {
     fn from(key: &str) -> Self {
-        Self {
-            key: key.to_string(),
-            version_id: None,
-        }
+        Self { key: key.to_string(), version_id: None }
     }
 }
 
@@ -48,11 +45,7 @@ fn push_text(out: &mut String, s: &str) -> Result<(), XmlError> {
             '>' => out.push_str("&gt;"),
             '\r' => out.push_str("&#13;"),
             c if xml10_char(c) => out.push(c),
-            _ => {
-                return Err(XmlError::Unrepresentable {
-                    key: shorten(&s.escape_debug().to_string()),
-                })
-            }
+            _ => return Err(XmlError::Unrepresentable { key: shorten(&s.escape_debug().to_string()) }),
         }
     }
     Ok(())
@@ -98,9 +91,7 @@ pub fn complete_multipart_upload_body(parts: &[CompletedPart]) -> Result<String,
 /// [`XmlError::TooManyObjects`].
 pub fn delete_objects_body(objects: &[ObjectToDelete], quiet: bool) -> Result<String, XmlError> {
     if objects.len() > 1000 {
-        return Err(XmlError::TooManyObjects {
-            count: objects.len(),
-        });
+        return Err(XmlError::TooManyObjects { count: objects.len() });
     }
     let mut out = String::with_capacity(100 + objects.len() * 64);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");

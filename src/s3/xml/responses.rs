@@ -49,10 +49,7 @@ fn expect_root(root: &Element, expected: &'static str) -> Result<(), XmlError> {
     if root.name == expected {
         Ok(())
     } else {
-        Err(XmlError::UnexpectedRoot {
-            expected,
-            found: shorten(&root.name),
-        })
+        Err(XmlError::UnexpectedRoot { expected, found: shorten(&root.name) })
     }
 }
 
@@ -64,18 +61,12 @@ fn parse_bool(element: &'static str, s: &str) -> Result<bool, XmlError> {
     match s.trim() {
         "true" | "TRUE" | "True" => Ok(true),
         "false" | "FALSE" | "False" | "" => Ok(false),
-        other => Err(XmlError::InvalidValue {
-            element,
-            value: shorten(other),
-        }),
+        other => Err(XmlError::InvalidValue { element, value: shorten(other) }),
     }
 }
 
 fn parse_num<T: std::str::FromStr>(element: &'static str, s: &str) -> Result<T, XmlError> {
-    s.trim().parse().map_err(|_| XmlError::InvalidValue {
-        element,
-        value: shorten(s),
-    })
+    s.trim().parse().map_err(|_| XmlError::InvalidValue { element, value: shorten(s) })
 }
 
 fn opt_num<T: std::str::FromStr>(el: &Element, name: &'static str) -> Result<Option<T>, XmlError> {
@@ -149,14 +140,8 @@ pub struct ListedObject {
 
 /// Whether `s` holds a character a URL encoder would have escaped.
 fn looks_unencoded(s: &str) -> bool {
-    s.chars().any(|c| {
-        c <= ' '
-            || c >= '\u{7f}'
-            || matches!(
-                c,
-                '"' | '#' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
-            )
-    })
+    s.chars()
+        .any(|c| c <= ' ' || c >= '\u{7f}' || matches!(c, '"' | '#' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'))
 }
 
 /// A `ListObjectsV2` page (`<ListBucketResult>`). Also reads a `ListObjects` (v1) page: then
@@ -203,9 +188,7 @@ pub fn parse_list_objects(body: &[u8]) -> Result<ListObjectsPage, XmlError> {
     let root = parse_document(body)?;
     expect_root(&root, "ListBucketResult")?;
     let encoding_type = opt(&root, "EncodingType");
-    let encoded = encoding_type
-        .as_deref()
-        .is_some_and(|e| e.trim().eq_ignore_ascii_case("url"));
+    let encoded = encoding_type.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case("url"));
     let dec = |element: &'static str, s: &str| -> Result<String, XmlError> {
         // s3s-fs 0.17 echoes `<EncodingType>url</EncodingType>` but sends keys raw. A value
         // holding a character no URL encoder leaves as it is (space, control, non-ASCII,
@@ -218,15 +201,11 @@ pub fn parse_list_objects(body: &[u8]) -> Result<ListObjectsPage, XmlError> {
         }
     };
     let dec_opt = |element: &'static str| -> Result<Option<String>, XmlError> {
-        root.child_text(element)
-            .map(|s| dec(element, s))
-            .transpose()
+        root.child_text(element).map(|s| dec(element, s)).transpose()
     };
     let mut contents = Vec::new();
     for c in root.children_named("Contents") {
-        let key = c.child_text("Key").ok_or(XmlError::Missing {
-            element: "Contents/Key",
-        })?;
+        let key = c.child_text("Key").ok_or(XmlError::Missing { element: "Contents/Key" })?;
         contents.push(ListedObject {
             key: dec("Contents/Key", key)?,
             last_modified: opt(c, "LastModified").unwrap_or_default(),
@@ -299,12 +278,7 @@ pub fn parse_list_buckets(body: &[u8]) -> Result<BucketList, XmlError> {
     if let Some(list) = root.child("Buckets") {
         for b in list.children_named("Bucket") {
             buckets.push(BucketEntry {
-                name: b
-                    .child_text("Name")
-                    .ok_or(XmlError::Missing {
-                        element: "Bucket/Name",
-                    })?
-                    .to_string(),
+                name: b.child_text("Name").ok_or(XmlError::Missing { element: "Bucket/Name" })?.to_string(),
                 creation_date: opt(b, "CreationDate").unwrap_or_default(),
                 region: opt(b, "BucketRegion"),
             });
@@ -337,10 +311,7 @@ pub fn parse_initiate_multipart_upload(body: &[u8]) -> Result<MultipartUploadSta
     expect_root(&root, "InitiateMultipartUploadResult")?;
     let upload_id = root.required("UploadId")?;
     if upload_id.trim().is_empty() {
-        return Err(XmlError::InvalidValue {
-            element: "UploadId",
-            value: String::new(),
-        });
+        return Err(XmlError::InvalidValue { element: "UploadId", value: String::new() });
     }
     Ok(MultipartUploadStarted {
         bucket: opt(&root, "Bucket").unwrap_or_default(),
@@ -364,9 +335,7 @@ pub struct MultipartUploadCompleted {
 
 /// Parses a `CompleteMultipartUpload` answer, which may be an `<Error>` despite status 200:
 /// check for [`Outcome::Failed`].
-pub fn parse_complete_multipart_upload(
-    body: &[u8],
-) -> Result<Outcome<MultipartUploadCompleted>, XmlError> {
+pub fn parse_complete_multipart_upload(body: &[u8]) -> Result<Outcome<MultipartUploadCompleted>, XmlError> {
     parse_outcome(body, "CompleteMultipartUploadResult", None, |root| {
         Ok(MultipartUploadCompleted {
             location: opt(root, "Location"),

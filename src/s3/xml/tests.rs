@@ -26,21 +26,12 @@ fn error_document_with_region_endpoint_and_extra_fields() {
 <Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.</Message><Endpoint>bucket.s3.eu-west-1.amazonaws.com</Endpoint><Bucket>bucket</Bucket><RequestId>0C1A2B3C4D5E6F70</RequestId><HostId>Uuag1LuByRx9e6j5Onimru9pO4ZVKnJ2Qz7/C1NPcfTWAtRPfTaOFg==</HostId></Error>"#;
     let e = parse_error(body).unwrap();
     assert_eq!(e.code, "PermanentRedirect");
-    assert_eq!(
-        e.endpoint.as_deref(),
-        Some("bucket.s3.eu-west-1.amazonaws.com")
-    );
-    assert_eq!(
-        e.host_id.as_deref(),
-        Some("Uuag1LuByRx9e6j5Onimru9pO4ZVKnJ2Qz7/C1NPcfTWAtRPfTaOFg==")
-    );
+    assert_eq!(e.endpoint.as_deref(), Some("bucket.s3.eu-west-1.amazonaws.com"));
+    assert_eq!(e.host_id.as_deref(), Some("Uuag1LuByRx9e6j5Onimru9pO4ZVKnJ2Qz7/C1NPcfTWAtRPfTaOFg=="));
     assert_eq!(e.other, vec![("Bucket".to_string(), "bucket".to_string())]);
 
     let body = br#"<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-central-1'</Message><Region>eu-central-1</Region><RequestId>R</RequestId><HostId>H</HostId></Error>"#;
-    assert_eq!(
-        parse_error(body).unwrap().region.as_deref(),
-        Some("eu-central-1")
-    );
+    assert_eq!(parse_error(body).unwrap().region.as_deref(), Some("eu-central-1"));
 
     let body = br#"<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message><AWSAccessKeyId>AKIAEXAMPLE</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256&#10;20250101T000000Z&#10;20250101/us-east-1/s3/aws4_request&#10;abc</StringToSign><CanonicalRequest>GET&#10;/b/k&#10;&#10;host:h&#10;</CanonicalRequest><RequestId>R</RequestId></Error>"#;
     let e = parse_error(body).unwrap();
@@ -51,20 +42,11 @@ fn error_document_with_region_endpoint_and_extra_fields() {
 
 #[test]
 fn error_document_problems_are_typed() {
-    assert!(matches!(
-        parse_error(b"<Error><Message>m</Message></Error>"),
-        Err(XmlError::Missing { element: "Code" })
-    ));
-    assert!(matches!(
-        parse_error(b"<ListBucketResult/>"),
-        Err(XmlError::UnexpectedRoot { .. })
-    ));
+    assert!(matches!(parse_error(b"<Error><Message>m</Message></Error>"), Err(XmlError::Missing { element: "Code" })));
+    assert!(matches!(parse_error(b"<ListBucketResult/>"), Err(XmlError::UnexpectedRoot { .. })));
     assert!(matches!(parse_error(b""), Err(XmlError::Empty)));
     assert!(matches!(parse_error(b"   \n "), Err(XmlError::Empty)));
-    assert!(matches!(
-        parse_error(b"<html><body>502 Bad Gateway</body></html>"),
-        Err(XmlError::UnexpectedRoot { .. })
-    ));
+    assert!(matches!(parse_error(b"<html><body>502 Bad Gateway</body></html>"), Err(XmlError::UnexpectedRoot { .. })));
     for bad in [
         &b"<Error><Code>x</Code>"[..],
         b"<Error><Code>x</Cod></Error>",
@@ -87,19 +69,13 @@ fn deep_nesting_is_refused_without_overflow() {
     for _ in 0..10_000 {
         doc.push_str("<a>");
     }
-    assert!(matches!(
-        parse_document(doc.as_bytes()),
-        Err(XmlError::TooDeep)
-    ));
+    assert!(matches!(parse_document(doc.as_bytes()), Err(XmlError::TooDeep)));
 }
 
 #[test]
 fn doctype_entities_are_not_expanded() {
     let body = br#"<?xml version="1.0"?><!DOCTYPE Error [<!ENTITY x "boom">]><Error><Code>&x;</Code></Error>"#;
-    assert!(matches!(
-        parse_error(body),
-        Err(XmlError::UnknownEntity { .. })
-    ));
+    assert!(matches!(parse_error(body), Err(XmlError::UnknownEntity { .. })));
 }
 
 const LIST_V2: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?>
@@ -137,10 +113,7 @@ fn list_objects_v2_page() {
     assert_eq!(p.key_count, Some(3));
     assert_eq!(p.max_keys, Some(1000));
     assert!(p.is_truncated);
-    assert_eq!(
-        p.next_continuation_token.as_deref(),
-        Some("1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=")
-    );
+    assert_eq!(p.next_continuation_token.as_deref(), Some("1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM="));
     assert_eq!(p.contents.len(), 2);
     let o = &p.contents[0];
     assert_eq!(o.key, "my-image.jpg");
@@ -232,38 +205,20 @@ fn url_decoding_edge_cases() {
     assert_eq!(url_decode("k", "100%").unwrap(), "100%");
     assert_eq!(url_decode("k", "%zz%4").unwrap(), "%zz%4");
     assert_eq!(url_decode("k", "%e2%82%ac").unwrap(), "€");
-    assert!(matches!(
-        url_decode("k", "%C3"),
-        Err(XmlError::BadUrlEncoding { .. })
-    ));
-    let body = br#"<ListBucketResult><EncodingType>url</EncodingType><Contents><Key>%FF</Key></Contents></ListBucketResult>"#;
-    assert!(matches!(
-        parse_list_objects(body),
-        Err(XmlError::BadUrlEncoding { .. })
-    ));
+    assert!(matches!(url_decode("k", "%C3"), Err(XmlError::BadUrlEncoding { .. })));
+    let body =
+        br#"<ListBucketResult><EncodingType>url</EncodingType><Contents><Key>%FF</Key></Contents></ListBucketResult>"#;
+    assert!(matches!(parse_list_objects(body), Err(XmlError::BadUrlEncoding { .. })));
 }
 
 #[test]
 fn listing_value_errors() {
-    let body =
-        br#"<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>"#;
-    assert!(matches!(
-        parse_list_objects(body),
-        Err(XmlError::InvalidValue {
-            element: "Contents/Size",
-            ..
-        })
-    ));
+    let body = br#"<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>"#;
+    assert!(matches!(parse_list_objects(body), Err(XmlError::InvalidValue { element: "Contents/Size", .. })));
     let body = br#"<ListBucketResult><IsTruncated>maybe</IsTruncated></ListBucketResult>"#;
-    assert!(matches!(
-        parse_list_objects(body),
-        Err(XmlError::InvalidValue { .. })
-    ));
+    assert!(matches!(parse_list_objects(body), Err(XmlError::InvalidValue { .. })));
     let body = br#"<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>"#;
-    assert!(matches!(
-        parse_list_objects(body),
-        Err(XmlError::Missing { .. })
-    ));
+    assert!(matches!(parse_list_objects(body), Err(XmlError::Missing { .. })));
 }
 
 #[test]
@@ -312,17 +267,12 @@ fn initiate_multipart_upload() {
     let r = parse_initiate_multipart_upload(body).unwrap();
     assert_eq!(r.bucket, "example-bucket");
     assert_eq!(r.key, "example-object");
-    assert_eq!(
-        r.upload_id,
-        "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA"
-    );
+    assert_eq!(r.upload_id, "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA");
     assert!(matches!(
         parse_initiate_multipart_upload(
             b"<InitiateMultipartUploadResult><Bucket>b</Bucket></InitiateMultipartUploadResult>"
         ),
-        Err(XmlError::Missing {
-            element: "UploadId"
-        })
+        Err(XmlError::Missing { element: "UploadId" })
     ));
     assert!(parse_initiate_multipart_upload(
         b"<InitiateMultipartUploadResult><UploadId> </UploadId></InitiateMultipartUploadResult>"
@@ -343,10 +293,7 @@ fn complete_multipart_upload_success_and_200_error() {
         Outcome::Done(r) => {
             assert_eq!(r.etag, "\"3858f62230ac3c915f300c664312c11f-9\"");
             assert_eq!(r.key, "Example-Object");
-            assert_eq!(
-                r.location.as_deref(),
-                Some("http://Example-Bucket.s3.region.amazonaws.com/Example-Object")
-            );
+            assert_eq!(r.location.as_deref(), Some("http://Example-Bucket.s3.region.amazonaws.com/Example-Object"));
         }
         other => panic!("{other:?}"),
     }
@@ -355,10 +302,7 @@ fn complete_multipart_upload_success_and_200_error() {
     match parse_complete_multipart_upload(failed).unwrap() {
         Outcome::Failed(e) => {
             assert_eq!(e.code, "InternalError");
-            assert_eq!(
-                e.request_id.as_deref(),
-                Some("656c76696e6727732072657175657374")
-            );
+            assert_eq!(e.request_id.as_deref(), Some("656c76696e6727732072657175657374"));
         }
         other => panic!("{other:?}"),
     }
@@ -385,10 +329,7 @@ fn copy_object_and_copy_part() {
         parse_copy_object(err).unwrap(),
         Outcome::Failed(ref e) if e.code == "SlowDown"
     ));
-    assert!(matches!(
-        parse_copy_object(b"<DeleteResult/>"),
-        Err(XmlError::UnexpectedRoot { .. })
-    ));
+    assert!(matches!(parse_copy_object(b"<DeleteResult/>"), Err(XmlError::UnexpectedRoot { .. })));
 }
 
 #[test]
@@ -416,17 +357,13 @@ fn delete_result_with_deleted_and_errors() {
     assert!(!r.deleted[0].delete_marker);
     assert_eq!(r.deleted[1].key, "versioned & marked");
     assert!(r.deleted[1].delete_marker);
-    assert_eq!(
-        r.deleted[1].delete_marker_version_id.as_deref(),
-        Some("NeQt5xeFTfgPJD8B4CGWnkSLtluMr11s")
-    );
+    assert_eq!(r.deleted[1].delete_marker_version_id.as_deref(), Some("NeQt5xeFTfgPJD8B4CGWnkSLtluMr11s"));
     assert_eq!(r.errors.len(), 1);
     assert_eq!(r.errors[0].code, "AccessDenied");
     // Quiet mode with nothing failed: an empty result.
-    let quiet = parse_delete_result(
-        br#"<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></DeleteResult>"#,
-    )
-    .unwrap();
+    let quiet =
+        parse_delete_result(br#"<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></DeleteResult>"#)
+            .unwrap();
     assert!(quiet.deleted.is_empty() && quiet.errors.is_empty());
 }
 
@@ -437,14 +374,14 @@ fn location_constraint() {
     assert_eq!(parse_location_constraint(us).unwrap(), "us-east-1");
     let eu = br#"<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">EU</LocationConstraint>"#;
     assert_eq!(parse_location_constraint(eu).unwrap(), "eu-west-1");
-    let other = br#"<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">ap-southeast-2</LocationConstraint>"#;
+    let other =
+        br#"<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">ap-southeast-2</LocationConstraint>"#;
     assert_eq!(parse_location_constraint(other).unwrap(), "ap-southeast-2");
 }
 
 #[test]
 fn cdata_and_comments() {
-    let body =
-        b"<Error><!-- c --><Code><![CDATA[A&B<]]></Code><Message>m<!-- x -->n</Message></Error>";
+    let body = b"<Error><!-- c --><Code><![CDATA[A&B<]]></Code><Message>m<!-- x -->n</Message></Error>";
     let e = parse_error(body).unwrap();
     assert_eq!(e.code, "A&B<");
     assert_eq!(e.message, "mn");
@@ -453,14 +390,8 @@ fn cdata_and_comments() {
 #[test]
 fn complete_body_is_sorted_and_escaped() {
     let body = complete_multipart_upload_body(&[
-        CompletedPart {
-            part_number: 10,
-            etag: "\"j\"".into(),
-        },
-        CompletedPart {
-            part_number: 2,
-            etag: "\"b&<>\"".into(),
-        },
+        CompletedPart { part_number: 10, etag: "\"j\"".into() },
+        CompletedPart { part_number: 2, etag: "\"b&<>\"".into() },
     ])
     .unwrap();
     assert_eq!(
@@ -493,36 +424,20 @@ fn delete_body_escapes_keys_and_round_trips() {
     assert!(body.ends_with("<Quiet>true</Quiet></Delete>"));
     // Our own parser reads back exactly the keys (CR included).
     let root = parse_document(body.as_bytes()).unwrap();
-    let parsed: Vec<&str> = root
-        .children_named("Object")
-        .map(|o| o.child_text("Key").unwrap())
-        .collect();
+    let parsed: Vec<&str> = root.children_named("Object").map(|o| o.child_text("Key").unwrap()).collect();
     assert_eq!(parsed, keys);
-    assert!(!delete_objects_body(&objects, false)
-        .unwrap()
-        .contains("Quiet"));
+    assert!(!delete_objects_body(&objects, false).unwrap().contains("Quiet"));
 }
 
 #[test]
 fn delete_body_refuses_what_xml_cannot_carry() {
-    for key in [
-        "nul\0",
-        "bell\u{7}",
-        "vt\u{b}",
-        "esc\u{1b}",
-        "nonchar\u{fffe}",
-    ] {
+    for key in ["nul\0", "bell\u{7}", "vt\u{b}", "esc\u{1b}", "nonchar\u{fffe}"] {
         let err = delete_objects_body(&[ObjectToDelete::from(key)], true).unwrap_err();
         assert!(matches!(err, XmlError::Unrepresentable { .. }), "{key:?}");
         let msg = err.to_string();
         assert!(msg.contains("DeleteObject") && !msg.contains('\0'), "{msg}");
     }
-    let many: Vec<ObjectToDelete> = (0..1001)
-        .map(|i| ObjectToDelete::from(&*i.to_string()))
-        .collect();
-    assert!(matches!(
-        delete_objects_body(&many, true),
-        Err(XmlError::TooManyObjects { count: 1001 })
-    ));
+    let many: Vec<ObjectToDelete> = (0..1001).map(|i| ObjectToDelete::from(&*i.to_string())).collect();
+    assert!(matches!(delete_objects_body(&many, true), Err(XmlError::TooManyObjects { count: 1001 })));
     assert!(delete_objects_body(&many[..1000], true).is_ok());
 }
