@@ -1,8 +1,8 @@
 //! Addressing: provider tables, key round trips, error cases.
 
 use minis3::address::{
-    AddressError, AddressingStyle, BucketProblem, Endpoint, EndpointProblem, Location, Scheme,
-    GCS_ADDRESSING_STYLE, GCS_REGION,
+    AddressError, AddressingStyle, BucketProblem, Endpoint, EndpointProblem, Location, Scheme, GCS_ADDRESSING_STYLE,
+    GCS_REGION,
 };
 use minis3::sigv4::encode::{encode_path, percent_decode};
 
@@ -32,15 +32,8 @@ use proptest::prelude::*;
 use AddressingStyle::{Auto, Path, Virtual};
 
 /// (what, endpoint-url, region, style, bucket, key, expected URL)
-type Row = (
-    &'static str,
-    Option<&'static str>,
-    &'static str,
-    AddressingStyle,
-    &'static str,
-    &'static str,
-    &'static str,
-);
+type Row =
+    (&'static str, Option<&'static str>, &'static str, AddressingStyle, &'static str, &'static str, &'static str);
 
 const KEY: &str = "channel/noarch/repodata.json";
 
@@ -133,9 +126,7 @@ const TABLE: &[Row] = &[
 fn provider_table() {
     for &(what, endpoint, region, style, bucket, key, want) in TABLE {
         let e = Endpoint::resolve(endpoint, region).unwrap_or_else(|e| panic!("{what}: {e}"));
-        let u = e
-            .request_url(style, bucket, key)
-            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let u = e.request_url(style, bucket, key).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(u.to_url_string(), want, "{what}");
         assert_eq!(u.to_string(), want, "{what}");
         // The parts agree with the whole.
@@ -143,42 +134,27 @@ fn provider_table() {
         let (host, path) = rest.split_at(rest.find('/').unwrap());
         assert_eq!(u.host(), host, "{what}: host");
         assert_eq!(u.path(), path, "{what}: path");
-        assert_eq!(
-            u.scheme().as_str(),
-            want.split_once("://").unwrap().0,
-            "{what}"
-        );
+        assert_eq!(u.scheme().as_str(), want.split_once("://").unwrap().0, "{what}");
         assert_ne!(u.style(), Auto, "{what}: a resolved style");
-        assert_eq!(
-            e.object_url(style, bucket, key).unwrap(),
-            want,
-            "{what}: object_url"
-        );
+        assert_eq!(e.object_url(style, bucket, key).unwrap(), want, "{what}: object_url");
     }
 }
 
 #[test]
 fn gcs_location_maps_to_google() {
     let loc = Location::parse("gcs://my-bucket/channel/noarch/repodata.json").unwrap();
-    let Location::Gcs { bucket, key } = &loc else {
-        panic!("{loc:?}")
-    };
+    let Location::Gcs { bucket, key } = &loc else { panic!("{loc:?}") };
     let e = Endpoint::gcs();
     assert_eq!(e.to_string(), minis3::address::GCS_ENDPOINT);
     assert_eq!(GCS_REGION, "us-east-1");
     let u = e.request_url(GCS_ADDRESSING_STYLE, bucket, key).unwrap();
-    assert_eq!(
-        u.to_url_string(),
-        "https://storage.googleapis.com/my-bucket/channel/noarch/repodata.json"
-    );
+    assert_eq!(u.to_url_string(), "https://storage.googleapis.com/my-bucket/channel/noarch/repodata.json");
 }
 
 #[test]
 fn https_locations() {
     let loc = Location::parse("https://my-bucket.s3.amazonaws.com/channel/a%2Bb/../c").unwrap();
-    let Location::Https(u) = &loc else {
-        panic!("{loc:?}")
-    };
+    let Location::Https(u) = &loc else { panic!("{loc:?}") };
     assert_eq!(u.scheme(), Scheme::Https);
     assert_eq!(u.host_header(), "my-bucket.s3.amazonaws.com");
     assert_eq!(u.path(), "/channel/a%2Bb/../c");
@@ -241,13 +217,7 @@ fn location_errors() {
         assert!(!msg.contains('\n'), "{msg:?}");
     }
     let long = format!("s3://{}/k", "a".repeat(64));
-    assert!(matches!(
-        loc_err(&long),
-        AddressError::InvalidBucket {
-            problem: BucketProblem::TooLong,
-            ..
-        }
-    ));
+    assert!(matches!(loc_err(&long), AddressError::InvalidBucket { problem: BucketProblem::TooLong, .. }));
     // Even with control characters in the input, the message is one line.
     assert!(!loc_err("bucket\n/key").to_string().contains('\n'));
     assert!(!loc_err("s3://bad\nbucket/k").to_string().contains('\n'));
@@ -260,32 +230,17 @@ fn endpoint_and_building_errors() {
         other => panic!("{s}: {other:?}"),
     };
     assert_eq!(ep("localhost:9000"), EndpointProblem::MissingScheme);
-    assert_eq!(
-        ep("s3.us-west-004.backblazeb2.com"),
-        EndpointProblem::MissingScheme
-    );
-    assert_eq!(
-        ep("s3://bucket"),
-        EndpointProblem::UnsupportedScheme("s3".into())
-    );
+    assert_eq!(ep("s3.us-west-004.backblazeb2.com"), EndpointProblem::MissingScheme);
+    assert_eq!(ep("s3://bucket"), EndpointProblem::UnsupportedScheme("s3".into()));
     assert_eq!(ep("https://h/?x=1"), EndpointProblem::HasQuery);
     assert_eq!(ep("https://h/#x"), EndpointProblem::HasFragment);
     assert_eq!(ep("https://k:s@h"), EndpointProblem::HasCredentials);
     let msg = Endpoint::parse("localhost:9000").unwrap_err().to_string();
-    assert!(
-        msg.contains("no scheme") && msg.contains("https://"),
-        "{msg}"
-    );
+    assert!(msg.contains("no scheme") && msg.contains("https://"), "{msg}");
 
-    assert_eq!(
-        Endpoint::resolve(None, ""),
-        Err(AddressError::MissingRegion)
-    );
+    assert_eq!(Endpoint::resolve(None, ""), Err(AddressError::MissingRegion));
     assert!(AddressError::MissingRegion.to_string().contains("region"));
-    assert!(matches!(
-        Endpoint::resolve(None, "us-east-1.evil.com/"),
-        Err(AddressError::InvalidRegion { .. })
-    ));
+    assert!(matches!(Endpoint::resolve(None, "us-east-1.evil.com/"), Err(AddressError::InvalidRegion { .. })));
     // A custom endpoint does not need the region.
     assert!(Endpoint::resolve(Some("http://127.0.0.1:9000"), "").is_ok());
 
@@ -294,25 +249,13 @@ fn endpoint_and_building_errors() {
     assert!(matches!(e, AddressError::VirtualHostUnavailable { .. }));
     assert!(e.to_string().contains("IP address") && e.to_string().contains("path style"));
     let aws = Endpoint::aws("us-east-1").unwrap();
-    assert!(matches!(
-        aws.request_url(Virtual, "Legacy_Bucket", "k"),
-        Err(AddressError::VirtualHostUnavailable { .. })
-    ));
-    assert!(matches!(
-        aws.request_url(Auto, "", "k"),
-        Err(AddressError::EmptyBucket { .. })
-    ));
+    assert!(matches!(aws.request_url(Virtual, "Legacy_Bucket", "k"), Err(AddressError::VirtualHostUnavailable { .. })));
+    assert!(matches!(aws.request_url(Auto, "", "k"), Err(AddressError::EmptyBucket { .. })));
     assert!(matches!(
         aws.request_url(Path, "a/b", "k"),
-        Err(AddressError::InvalidBucket {
-            problem: BucketProblem::InvalidChar('/'),
-            ..
-        })
+        Err(AddressError::InvalidBucket { problem: BucketProblem::InvalidChar('/'), .. })
     ));
-    assert!(matches!(
-        "sideways".parse::<AddressingStyle>(),
-        Err(AddressError::InvalidAddressingStyle { .. })
-    ));
+    assert!(matches!("sideways".parse::<AddressingStyle>(), Err(AddressError::InvalidAddressingStyle { .. })));
 }
 
 /// Keys made of the characters that go wrong: unicode, `+`, spaces, `%`, `~`, `/`, `.`, `?`, `#`.

@@ -17,24 +17,14 @@ use super::error::{AddressError, BucketProblem};
 /// assert!(validate_bucket("192.168.5.4").is_err());
 /// ```
 pub fn validate_bucket(bucket: &str) -> Result<(), AddressError> {
-    let err = |problem| {
-        Err(AddressError::InvalidBucket {
-            bucket: bucket.to_owned(),
-            problem,
-        })
-    };
+    let err = |problem| Err(AddressError::InvalidBucket { bucket: bucket.to_owned(), problem });
     if bucket.is_empty() {
-        return Err(AddressError::EmptyBucket {
-            input: bucket.to_owned(),
-        });
+        return Err(AddressError::EmptyBucket { input: bucket.to_owned() });
     }
     if bucket.starts_with("arn:") {
         return err(BucketProblem::Arn);
     }
-    if let Some(c) = bucket
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-    {
+    if let Some(c) = bucket.chars().find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))) {
         return err(BucketProblem::InvalidChar(c));
     }
     // Only ASCII from here on, so byte length is character count.
@@ -75,9 +65,7 @@ pub fn validate_bucket(bucket: &str) -> Result<(), AddressError> {
 /// ```
 pub fn is_dns_compatible(bucket: &str) -> bool {
     validate_bucket(bucket).is_ok()
-        && bucket
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
 /// Four dot-separated groups of decimal digits, as S3 defines "formatted as an IP address".
@@ -134,14 +122,8 @@ mod tests {
         assert_eq!(problem("a.-b"), Some(BucketProblem::PeriodNextToHyphen));
         assert_eq!(problem("a-.b"), Some(BucketProblem::PeriodNextToHyphen));
         assert_eq!(problem("192.168.5.4"), Some(BucketProblem::IpAddress));
-        assert_eq!(
-            problem("arn:aws:s3:us-west-2:123456789012:accesspoint/ap"),
-            Some(BucketProblem::Arn)
-        );
-        assert!(matches!(
-            validate_bucket(""),
-            Err(AddressError::EmptyBucket { .. })
-        ));
+        assert_eq!(problem("arn:aws:s3:us-west-2:123456789012:accesspoint/ap"), Some(BucketProblem::Arn));
+        assert!(matches!(validate_bucket(""), Err(AddressError::EmptyBucket { .. })));
     }
 
     #[test]

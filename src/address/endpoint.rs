@@ -83,10 +83,7 @@ impl Endpoint {
     /// `--endpoint-url`): `http(s)://HOST[:PORT][/PREFIX]`. A default port is dropped, a
     /// trailing `/` of the prefix is dropped; user info, a query or a fragment is an error.
     pub fn parse(input: &str) -> Result<Endpoint, AddressError> {
-        parse_endpoint(input).map_err(|problem| AddressError::InvalidEndpoint {
-            input: input.to_owned(),
-            problem,
-        })
+        parse_endpoint(input).map_err(|problem| AddressError::InvalidEndpoint { input: input.to_owned(), problem })
     }
 
     /// The AWS S3 endpoint of a region: `https://s3.REGION.amazonaws.com`
@@ -106,16 +103,10 @@ impl Endpoint {
             && b[b.len() - 1] != b'-'
             && b.len() <= 63;
         if !ok {
-            return Err(AddressError::InvalidRegion {
-                region: region.to_owned(),
-            });
+            return Err(AddressError::InvalidRegion { region: region.to_owned() });
         }
         let region = region.to_ascii_lowercase();
-        let suffix = if region.starts_with("cn-") {
-            "amazonaws.com.cn"
-        } else {
-            "amazonaws.com"
-        };
+        let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
         Ok(Endpoint {
             scheme: Scheme::Https,
             host: format!("s3.{region}.{suffix}"),
@@ -215,9 +206,7 @@ pub(crate) fn parse_endpoint(input: &str) -> Result<Endpoint, EndpointProblem> {
         return Err(EndpointProblem::MissingScheme);
     };
     if scheme_name.is_empty()
-        || !scheme_name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        || !scheme_name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
     {
         return Err(EndpointProblem::MissingScheme);
     }
@@ -235,14 +224,10 @@ pub(crate) fn parse_endpoint(input: &str) -> Result<Endpoint, EndpointProblem> {
         return Err(EndpointProblem::HasCredentials);
     }
     if authority.bytes().any(|b| b <= b' ' || b == 0x7f) {
-        return Err(EndpointProblem::Malformed(
-            "a space or control character is not allowed in the host".to_owned(),
-        ));
+        return Err(EndpointProblem::Malformed("a space or control character is not allowed in the host".to_owned()));
     }
     if authority.contains('\\') {
-        return Err(EndpointProblem::Malformed(
-            "a backslash is not allowed in the host".to_owned(),
-        ));
+        return Err(EndpointProblem::Malformed("a backslash is not allowed in the host".to_owned()));
     }
     let url = url::Url::parse(trimmed).map_err(|e| match e {
         url::ParseError::EmptyHost => EndpointProblem::MissingHost,
@@ -261,13 +246,7 @@ pub(crate) fn parse_endpoint(input: &str) -> Result<Endpoint, EndpointProblem> {
         _ => return Err(EndpointProblem::MissingHost),
     };
     let prefix = url.path().trim_end_matches('/').to_owned();
-    Ok(Endpoint {
-        scheme,
-        host,
-        port: url.port(),
-        prefix,
-        ip,
-    })
+    Ok(Endpoint { scheme, host, port: url.port(), prefix, ip })
 }
 
 #[cfg(test)]
@@ -295,36 +274,21 @@ mod tests {
         };
         assert_eq!(p("localhost:9000"), EndpointProblem::MissingScheme);
         assert_eq!(p("s3.amazonaws.com"), EndpointProblem::MissingScheme);
-        assert_eq!(
-            p("ftp://host"),
-            EndpointProblem::UnsupportedScheme("ftp".into())
-        );
+        assert_eq!(p("ftp://host"), EndpointProblem::UnsupportedScheme("ftp".into()));
         assert_eq!(p("https://"), EndpointProblem::MissingHost);
         assert_eq!(p("https:///x"), EndpointProblem::MissingHost);
         assert_eq!(p("https://u:p@host"), EndpointProblem::HasCredentials);
         assert_eq!(p("https://host/?a=b"), EndpointProblem::HasQuery);
         assert_eq!(p("https://host#x"), EndpointProblem::HasFragment);
-        assert!(matches!(
-            p("https://host:99999"),
-            EndpointProblem::Malformed(_)
-        ));
+        assert!(matches!(p("https://host:99999"), EndpointProblem::Malformed(_)));
         assert!(matches!(p("https://ho\\st"), EndpointProblem::Malformed(_)));
     }
 
     #[test]
     fn aws_regions() {
-        assert_eq!(
-            Endpoint::aws("cn-north-1").unwrap().host(),
-            "s3.cn-north-1.amazonaws.com.cn"
-        );
+        assert_eq!(Endpoint::aws("cn-north-1").unwrap().host(), "s3.cn-north-1.amazonaws.com.cn");
         assert_eq!(Endpoint::aws(""), Err(AddressError::MissingRegion));
-        assert!(matches!(
-            Endpoint::aws("us east"),
-            Err(AddressError::InvalidRegion { .. })
-        ));
-        assert!(matches!(
-            Endpoint::aws("evil.com/x"),
-            Err(AddressError::InvalidRegion { .. })
-        ));
+        assert!(matches!(Endpoint::aws("us east"), Err(AddressError::InvalidRegion { .. })));
+        assert!(matches!(Endpoint::aws("evil.com/x"), Err(AddressError::InvalidRegion { .. })));
     }
 }

@@ -31,22 +31,17 @@ impl fmt::Display for BucketProblem {
         match self {
             BucketProblem::TooShort => f.write_str("bucket names have at least 3 characters"),
             BucketProblem::TooLong => f.write_str("bucket names have at most 63 characters"),
-            BucketProblem::InvalidChar(c) => write!(
-                f,
-                "{c:?} is not allowed; use only lowercase letters, digits, '.' and '-'"
-            ),
-            BucketProblem::BadFirst => {
-                f.write_str("it must start with a lowercase letter or digit")
+            BucketProblem::InvalidChar(c) => {
+                write!(f, "{c:?} is not allowed; use only lowercase letters, digits, '.' and '-'")
             }
+            BucketProblem::BadFirst => f.write_str("it must start with a lowercase letter or digit"),
             BucketProblem::BadLast => f.write_str("it must end with a lowercase letter or digit"),
             BucketProblem::AdjacentPeriods => f.write_str("it must not contain \"..\""),
             BucketProblem::PeriodNextToHyphen => {
                 f.write_str("a period must not be next to a hyphen (\".-\" or \"-.\")")
             }
             BucketProblem::IpAddress => f.write_str("it must not be formatted as an IP address"),
-            BucketProblem::Arn => {
-                f.write_str("access point and Outposts ARNs are not supported; use the bucket name")
-            }
+            BucketProblem::Arn => f.write_str("access point and Outposts ARNs are not supported; use the bucket name"),
         }
     }
 }
@@ -74,18 +69,16 @@ pub enum EndpointProblem {
 impl fmt::Display for EndpointProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EndpointProblem::MissingScheme => f.write_str(
-                "it has no scheme; write https://HOST[:PORT] (or http:// for a local server)",
-            ),
+            EndpointProblem::MissingScheme => {
+                f.write_str("it has no scheme; write https://HOST[:PORT] (or http:// for a local server)")
+            }
             EndpointProblem::UnsupportedScheme(s) => {
                 write!(f, "scheme {s:?} is not supported; use https:// or http://")
             }
-            EndpointProblem::MissingHost => {
-                f.write_str("it has no host; write https://HOST[:PORT]")
+            EndpointProblem::MissingHost => f.write_str("it has no host; write https://HOST[:PORT]"),
+            EndpointProblem::HasCredentials => {
+                f.write_str("it contains user:password@; remove them and configure credentials instead")
             }
-            EndpointProblem::HasCredentials => f.write_str(
-                "it contains user:password@; remove them and configure credentials instead",
-            ),
             EndpointProblem::HasQuery => f.write_str("it has a ?query; remove it"),
             EndpointProblem::HasFragment => f.write_str("it has a #fragment; remove it"),
             EndpointProblem::Malformed(why) => write!(f, "{why}"),
@@ -180,21 +173,18 @@ impl fmt::Display for AddressError {
             AddressError::InvalidEndpoint { input, problem } => {
                 write!(f, "invalid endpoint URL {input:?}: {problem}")
             }
-            AddressError::MissingRegion => f.write_str(
-                "no region for the AWS endpoint: set --region, AWS_REGION or `region` in the profile",
-            ),
-            AddressError::InvalidRegion { region } => write!(
-                f,
-                "invalid region {region:?}: a region is letters, digits and '-' (like us-east-1)"
-            ),
-            AddressError::InvalidAddressingStyle { value } => write!(
-                f,
-                "invalid addressing style {value:?}: use auto, path or virtual (virtual-host)"
-            ),
-            AddressError::VirtualHostUnavailable { bucket, reason } => write!(
-                f,
-                "cannot use virtual-host addressing for bucket {bucket:?}: {reason}; use path style"
-            ),
+            AddressError::MissingRegion => {
+                f.write_str("no region for the AWS endpoint: set --region, AWS_REGION or `region` in the profile")
+            }
+            AddressError::InvalidRegion { region } => {
+                write!(f, "invalid region {region:?}: a region is letters, digits and '-' (like us-east-1)")
+            }
+            AddressError::InvalidAddressingStyle { value } => {
+                write!(f, "invalid addressing style {value:?}: use auto, path or virtual (virtual-host)")
+            }
+            AddressError::VirtualHostUnavailable { bucket, reason } => {
+                write!(f, "cannot use virtual-host addressing for bucket {bucket:?}: {reason}; use path style")
+            }
         }
     }
 }

@@ -51,31 +51,21 @@ impl Location {
     /// ([`AddressError::InvalidBucket`]), or an unusable URL ([`AddressError::InvalidUrl`]).
     pub fn parse(input: &str) -> Result<Location, AddressError> {
         let Some((scheme, rest)) = split_scheme(input) else {
-            return Err(AddressError::MissingScheme {
-                input: input.to_owned(),
-            });
+            return Err(AddressError::MissingScheme { input: input.to_owned() });
         };
         let is = |name: &str| scheme.eq_ignore_ascii_case(name);
         if is("s3") || is("gcs") {
             let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
-                return Err(AddressError::EmptyBucket {
-                    input: input.to_owned(),
-                });
+                return Err(AddressError::EmptyBucket { input: input.to_owned() });
             }
             validate_bucket(bucket)?;
             let (bucket, key) = (bucket.to_owned(), key.to_owned());
-            Ok(if is("s3") {
-                Location::S3 { bucket, key }
-            } else {
-                Location::Gcs { bucket, key }
-            })
+            Ok(if is("s3") { Location::S3 { bucket, key } } else { Location::Gcs { bucket, key } })
         } else if Scheme::from_name(scheme).is_some() {
             HttpUrl::parse(input).map(Location::Https)
         } else {
-            Err(AddressError::UnsupportedScheme {
-                scheme: scheme.to_owned(),
-            })
+            Err(AddressError::UnsupportedScheme { scheme: scheme.to_owned() })
         }
     }
 
@@ -147,27 +137,17 @@ impl HttpUrl {
     /// Parses an `http://` or `https://` URL; errors are [`AddressError::InvalidUrl`]
     /// (or [`AddressError::MissingScheme`]/[`AddressError::UnsupportedScheme`]).
     pub fn parse(input: &str) -> Result<HttpUrl, AddressError> {
-        let invalid = |problem| AddressError::InvalidUrl {
-            input: input.to_owned(),
-            problem,
-        };
+        let invalid = |problem| AddressError::InvalidUrl { input: input.to_owned(), problem };
         let Some((scheme, rest)) = split_scheme(input) else {
-            return Err(AddressError::MissingScheme {
-                input: input.to_owned(),
-            });
+            return Err(AddressError::MissingScheme { input: input.to_owned() });
         };
         if Scheme::from_name(scheme).is_none() {
-            return Err(AddressError::UnsupportedScheme {
-                scheme: scheme.to_owned(),
-            });
+            return Err(AddressError::UnsupportedScheme { scheme: scheme.to_owned() });
         }
         let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let origin =
-            parse_endpoint(&input[..input.len() - rest.len() + auth_end]).map_err(invalid)?;
+        let origin = parse_endpoint(&input[..input.len() - rest.len() + auth_end]).map_err(invalid)?;
         if !origin.path_prefix().is_empty() {
-            return Err(invalid(EndpointProblem::Malformed(
-                "unexpected characters in the host".to_owned(),
-            )));
+            return Err(invalid(EndpointProblem::Malformed("unexpected characters in the host".to_owned())));
         }
         let tail = &rest[auth_end..];
         let tail = tail.split_once('#').map_or(tail, |(t, _)| t);
@@ -185,11 +165,7 @@ impl HttpUrl {
             encode_lenient(&mut s, q, true);
             s
         });
-        Ok(HttpUrl {
-            origin,
-            path: enc_path,
-            query,
-        })
+        Ok(HttpUrl { origin, path: enc_path, query })
     }
 
     /// `http` or `https`.
@@ -286,12 +262,7 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in [
-            "s3://bkt/a b",
-            "gcs://bkt/",
-            "https://h:8443/x%20y/../z?a=b",
-            "http://[::1]:9000/",
-        ] {
+        for s in ["s3://bkt/a b", "gcs://bkt/", "https://h:8443/x%20y/../z?a=b", "http://[::1]:9000/"] {
             let loc = Location::parse(s).unwrap();
             assert_eq!(Location::parse(&loc.to_string()).unwrap(), loc, "{s}");
         }

@@ -57,9 +57,7 @@ impl FromStr for AddressingStyle {
         } else if is("virtual") || is("virtual-host") || is("virtual_host") {
             Ok(AddressingStyle::Virtual)
         } else {
-            Err(AddressError::InvalidAddressingStyle {
-                value: s.to_owned(),
-            })
+            Err(AddressError::InvalidAddressingStyle { value: s.to_owned() })
         }
     }
 }
@@ -111,9 +109,8 @@ impl RequestUrl {
     /// `scheme://host/path?query`; the query (already encoded, without `?`) is left out
     /// when empty.
     pub fn to_url_string_with_query(&self, query: &str) -> String {
-        let mut s = String::with_capacity(
-            self.scheme.as_str().len() + 3 + self.host.len() + self.path.len() + query.len() + 1,
-        );
+        let mut s =
+            String::with_capacity(self.scheme.as_str().len() + 3 + self.host.len() + self.path.len() + query.len() + 1);
         s.push_str(self.scheme.as_str());
         s.push_str("://");
         s.push_str(&self.host);
@@ -141,23 +138,14 @@ impl Endpoint {
     /// endpoint host is an IP address, `localhost` or `*.localhost`; or the endpoint has a path
     /// prefix. Forced [`Virtual`](AddressingStyle::Virtual) is refused for a bucket that is
     /// not DNS-compatible and on an IP endpoint. The bucket must be [valid](validate_bucket).
-    pub fn resolve_style(
-        &self,
-        style: AddressingStyle,
-        bucket: &str,
-    ) -> Result<AddressingStyle, AddressError> {
+    pub fn resolve_style(&self, style: AddressingStyle, bucket: &str) -> Result<AddressingStyle, AddressError> {
         validate_bucket(bucket)?;
-        let unavailable = |reason| AddressError::VirtualHostUnavailable {
-            bucket: bucket.to_owned(),
-            reason,
-        };
+        let unavailable = |reason| AddressError::VirtualHostUnavailable { bucket: bucket.to_owned(), reason };
         match style {
             AddressingStyle::Path => Ok(AddressingStyle::Path),
             AddressingStyle::Virtual => {
                 if !is_dns_compatible(bucket) {
-                    Err(unavailable(
-                        "the name has uppercase letters or '_', which a host name cannot carry",
-                    ))
+                    Err(unavailable("the name has uppercase letters or '_', which a host name cannot carry"))
                 } else if self.is_ip() {
                     Err(unavailable("the endpoint host is an IP address"))
                 } else {
@@ -169,11 +157,7 @@ impl Endpoint {
                     || (bucket.contains('.') && self.scheme() == Scheme::Https)
                     || self.is_local()
                     || !self.path_prefix().is_empty();
-                Ok(if path {
-                    AddressingStyle::Path
-                } else {
-                    AddressingStyle::Virtual
-                })
+                Ok(if path { AddressingStyle::Path } else { AddressingStyle::Virtual })
             }
         }
     }
@@ -195,12 +179,7 @@ impl Endpoint {
     /// let u = minio.request_url(AddressingStyle::Auto, "my-bucket", "k").unwrap();
     /// assert_eq!(u.to_url_string(), "http://localhost:9000/my-bucket/k");
     /// ```
-    pub fn request_url(
-        &self,
-        style: AddressingStyle,
-        bucket: &str,
-        key: &str,
-    ) -> Result<RequestUrl, AddressError> {
+    pub fn request_url(&self, style: AddressingStyle, bucket: &str, key: &str) -> Result<RequestUrl, AddressError> {
         let style = self.resolve_style(style, bucket)?;
         let prefix = self.path_prefix();
         let mut path = String::with_capacity(prefix.len() + bucket.len() + key.len() * 3 / 2 + 2);
@@ -220,12 +199,7 @@ impl Endpoint {
                 self.host_header()
             }
         };
-        Ok(RequestUrl {
-            scheme: self.scheme(),
-            host,
-            path,
-            style,
-        })
+        Ok(RequestUrl { scheme: self.scheme(), host, path, style })
     }
 
     /// The plain URL string of an object, for unsigned access to a public bucket
@@ -239,28 +213,14 @@ impl Endpoint {
     ///     "https://pub.s3.us-east-1.amazonaws.com/noarch/repodata.json"
     /// );
     /// ```
-    pub fn object_url(
-        &self,
-        style: AddressingStyle,
-        bucket: &str,
-        key: &str,
-    ) -> Result<String, AddressError> {
+    pub fn object_url(&self, style: AddressingStyle, bucket: &str, key: &str) -> Result<String, AddressError> {
         Ok(self.request_url(style, bucket, key)?.to_url_string())
     }
 
     /// The URL of the service itself (no bucket), for `ListBuckets`: path `/` or the prefix.
     pub fn service_url(&self) -> RequestUrl {
-        let path = if self.path_prefix().is_empty() {
-            "/".to_owned()
-        } else {
-            self.path_prefix().to_owned()
-        };
-        RequestUrl {
-            scheme: self.scheme(),
-            host: self.host_header(),
-            path,
-            style: AddressingStyle::Path,
-        }
+        let path = if self.path_prefix().is_empty() { "/".to_owned() } else { self.path_prefix().to_owned() };
+        RequestUrl { scheme: self.scheme(), host: self.host_header(), path, style: AddressingStyle::Path }
     }
 }
 
@@ -283,10 +243,7 @@ mod tests {
         assert_eq!("path".parse(), Ok(AddressingStyle::Path));
         assert_eq!(" auto ".parse(), Ok(AddressingStyle::Auto));
         assert!("dns".parse::<AddressingStyle>().is_err());
-        assert_eq!(
-            AddressingStyle::from_force_path_style(true),
-            AddressingStyle::Path
-        );
+        assert_eq!(AddressingStyle::from_force_path_style(true), AddressingStyle::Path);
     }
 
     #[test]
@@ -296,10 +253,7 @@ mod tests {
         assert_eq!(v.to_url_string(), "https://bkt.s3.us-east-1.amazonaws.com/");
         let p = e.request_url(AddressingStyle::Path, "bkt", "").unwrap();
         assert_eq!(p.to_url_string(), "https://s3.us-east-1.amazonaws.com/bkt");
-        assert_eq!(
-            p.to_url_string_with_query("list-type=2"),
-            "https://s3.us-east-1.amazonaws.com/bkt?list-type=2"
-        );
+        assert_eq!(p.to_url_string_with_query("list-type=2"), "https://s3.us-east-1.amazonaws.com/bkt?list-type=2");
         assert_eq!(e.service_url().path(), "/");
     }
 }
