@@ -6,7 +6,7 @@ use std::str::FromStr;
 use super::bucket::{is_dns_compatible, validate_bucket};
 use super::endpoint::{with_port, Endpoint, Scheme};
 use super::error::AddressError;
-use crate::sigv4::encode::encode_bytes_into;
+use crate::sigv4::encode::encode_path_into;
 
 /// How the bucket is put in the URL: the AWS config's `addressing_style`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -187,14 +187,14 @@ impl Endpoint {
         path.push('/');
         let host = match style {
             AddressingStyle::Virtual => {
-                encode_key_into(&mut path, key);
+                encode_path_into(&mut path, key);
                 with_port(&format!("{bucket}.{}", self.host()), self.port())
             }
             _ => {
                 path.push_str(bucket);
                 if !key.is_empty() {
                     path.push('/');
-                    encode_key_into(&mut path, key);
+                    encode_path_into(&mut path, key);
                 }
                 self.host_header()
             }
@@ -222,15 +222,6 @@ impl Endpoint {
         let path = if self.path_prefix().is_empty() { "/".to_owned() } else { self.path_prefix().to_owned() };
         RequestUrl { scheme: self.scheme(), host: self.host_header(), path, style: AddressingStyle::Path }
     }
-}
-
-/// Appends `key` as a path: every byte outside the RFC 3986 unreserved set except `/` becomes
-/// `%XX`, once, nothing normalized. The same rule as
-/// [`encode_path_into`](crate::sigv4::encode::encode_path_into), but byte by byte, because that
-/// function (at the time of writing) slices inside multi-byte characters and panics on
-/// non-ASCII keys.
-fn encode_key_into(out: &mut String, key: &str) {
-    encode_bytes_into(out, key.as_bytes(), true);
 }
 
 #[cfg(test)]
