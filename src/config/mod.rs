@@ -2,3 +2,8 @@
 //! and (with feature `client`) pixi's `s3-options` and the rattler authentication file.
 
 pub mod env;
+
+#[cfg(feature = "client")]
+pub mod auth_file;
+#[cfg(feature = "client")]
+pub mod pixi;
