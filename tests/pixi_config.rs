@@ -612,3 +612,19 @@ fn authentication_override_file_comes_from_the_layers() {
         "{e:?}"
     );
 }
+
+#[test]
+fn errors_stay_on_one_line_whatever_the_keys() {
+    let (e, s) = err_of(&format!("[s3-options.\"a\\nb\"]\n{OPTS}\"x\\ny\" = 1\n"));
+    assert!(
+        matches!(e, PixiConfigError::UnknownKey { line: 5, .. }),
+        "{e:?}"
+    );
+    assert!(s.contains(r"x\ny"), "{s}");
+}
+
+#[test]
+fn invalid_value_under_an_odd_bucket_name_is_one_line() {
+    let (_, s) = err_of("[s3-options.\"a\\nb\"]\nendpoint-url = \"https://e\"\nregion = \"r\"\nforce-path-style = 1\n");
+    assert!(s.contains(r"a\nb"), "{s}");
+}

@@ -443,11 +443,18 @@ pub fn read_entries(path: &Path) -> Result<Map<String, Value>, AuthFileError> {
 
 /// Interprets one entry: S3 keys, or [`AuthFileError::NonS3Entry`] for any other kind.
 pub fn decode_entry(entry: &Value, key: &str, path: &Path) -> Result<S3Credentials, AuthFileError> {
-    let kind_of = |v: &Value| match v {
-        Value::Object(m) if m.len() == 1 => m.keys().next().cloned().unwrap_or_default(),
-        Value::Object(_) => "an unrecognized entry".to_string(),
-        Value::String(_) => "a bare string".to_string(),
-        _ => "an unrecognized entry".to_string(),
+    // Only rattler's own kind names are shown: an unknown key could be anything.
+    let kind_of = |v: &Value| {
+        v.as_object()
+            .filter(|m| m.len() == 1)
+            .and_then(|m| m.keys().next())
+            .and_then(|k| {
+                ["BearerToken", "BasicHTTP", "CondaToken", "OAuth"]
+                    .into_iter()
+                    .find(|known| k == known)
+            })
+            .unwrap_or("an unrecognized entry")
+            .to_string()
     };
     let Some(s3) = entry.as_object().and_then(|m| m.get("S3Credentials")) else {
         return Err(AuthFileError::NonS3Entry {

@@ -135,9 +135,10 @@ impl fmt::Display for PixiConfigError {
                 key,
             } => write!(
                 f,
-                "{}:{line}: [{table}] lacks `{key}`; pixi requires all of endpoint-url, region \
+                "{}:{line}: [{}] lacks `{key}`; pixi requires all of endpoint-url, region \
                  and force-path-style",
-                path.display()
+                path.display(),
+                table.escape_debug()
             ),
             PixiConfigError::UnknownKey {
                 path,
@@ -146,16 +147,23 @@ impl fmt::Display for PixiConfigError {
                 key,
             } => write!(
                 f,
-                "{}:{line}: unknown key `{key}` in [{table}]; the allowed keys are endpoint-url, \
+                "{}:{line}: unknown key `{}` in [{}]; the allowed keys are endpoint-url, \
                  region and force-path-style",
-                path.display()
+                path.display(),
+                key.escape_debug(),
+                table.escape_debug()
             ),
             PixiConfigError::InvalidValue {
                 path,
                 line,
                 key,
                 expected,
-            } => write!(f, "{}:{line}: `{key}` must be {expected}", path.display()),
+            } => write!(
+                f,
+                "{}:{line}: `{}` must be {expected}",
+                path.display(),
+                key.escape_debug()
+            ),
             PixiConfigError::InvalidEnv {
                 name,
                 value,
