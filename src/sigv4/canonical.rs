@@ -27,6 +27,11 @@ pub(crate) fn write_uri(out: &mut String, path: &str, settings: &SigningSettings
 /// existing escapes kept (their hex in upper case; an escape of an unreserved byte or of `/`
 /// is decoded, as S3 decodes the path before it signs it).
 fn write_single_encoded(out: &mut String, path: &str) {
+    // Fast path: a path of unreserved bytes and `/` (most keys) is signed as it is.
+    if path.bytes().all(|c| is_unreserved(c) || c == b'/') {
+        out.push_str(path);
+        return;
+    }
     let b = path.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -189,9 +194,13 @@ impl<'a> CanonicalHeaders<'a> {
 /// Trims the value and collapses each run of white space (spaces, tabs, line breaks) to one space.
 fn normalize_value(v: &str) -> Cow<'_, str> {
     let t = v.trim_matches(|c: char| c.is_ascii_whitespace());
-    let b = t.as_bytes();
-    let clean = !b.windows(2).any(|w| w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace())
-        && !b.iter().any(|&c| c.is_ascii_whitespace() && c != b' ');
+    let mut prev_space = false;
+    let clean = t.bytes().all(|c| {
+        let space = c.is_ascii_whitespace();
+        let ok = !space || (c == b' ' && !prev_space);
+        prev_space = space;
+        ok
+    });
     if clean {
         return Cow::Borrowed(t);
     }

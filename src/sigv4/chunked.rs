@@ -220,7 +220,7 @@ impl<R: Read> ChunkedSigner<R> {
         }
         let mut header = format!("{got:x}");
         if self.mode.signed() {
-            let data_hash = hex::encode(Sha256::digest(data));
+            let data_hash = super::encode::to_hex(&Sha256::digest(data));
             let sig =
                 self.key.sign_hex(chunk_string_to_sign(&self.date, &self.scope, &self.previous, &data_hash).as_bytes());
             header.push_str(";chunk-signature=");
@@ -288,7 +288,7 @@ pub fn trailer_string_to_sign(
     previous_signature: &str,
     canonical_trailer: &str,
 ) -> String {
-    let hash = hex::encode(Sha256::digest(canonical_trailer.as_bytes()));
+    let hash = super::encode::to_hex(&Sha256::digest(canonical_trailer.as_bytes()));
     scoped_string_to_sign("AWS4-HMAC-SHA256-TRAILER", date, scope, previous_signature, &[&hash])
 }
 

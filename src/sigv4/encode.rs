@@ -3,10 +3,45 @@
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// Appends `bytes` as lower-case hex (signatures and hashes).
+#[inline]
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const LOWER: &[u8; 16] = b"0123456789abcdef";
+    for chunk in bytes.chunks(32) {
+        let mut buf = [0u8; 64];
+        for (i, &b) in chunk.iter().enumerate() {
+            buf[2 * i] = LOWER[(b >> 4) as usize];
+            buf[2 * i + 1] = LOWER[(b & 15) as usize];
+        }
+        // Only ASCII hex digits were written.
+        out.push_str(std::str::from_utf8(&buf[..2 * chunk.len()]).unwrap_or_default());
+    }
+}
+
+/// `bytes` as a new lower-case hex string.
+pub fn to_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut s, bytes);
+    s
+}
+
+const fn unreserved_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b == b'~';
+        i += 1;
+    }
+    t
+}
+
+static UNRESERVED: [bool; 256] = unreserved_table();
+
 /// Whether `b` is in the RFC 3986 unreserved set.
 #[inline]
 pub fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+    UNRESERVED[b as usize]
 }
 
 #[inline]

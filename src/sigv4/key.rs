@@ -79,7 +79,7 @@ impl SigningKey {
 
     /// [`SigningKey::sign`], as 64 lower-case hex digits.
     pub fn sign_hex(&self, data: &[u8]) -> String {
-        hex::encode(self.sign(data))
+        super::encode::to_hex(&self.sign(data))
     }
 }
 

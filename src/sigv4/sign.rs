@@ -118,7 +118,7 @@ pub struct Explained {
 
 /// SHA-256 of `data` as 64 lower-case hex digits.
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    super::encode::to_hex(&Sha256::digest(data))
 }
 
 /// `DATE/REGION/SERVICE/aws4_request`.
@@ -140,11 +140,7 @@ fn string_to_sign(out: &mut String, amz_date: &str, scope: &str, canonical_reque
     out.push('\n');
     out.push_str(scope);
     out.push('\n');
-    let digest = Sha256::digest(canonical_request);
-    let mut hexbuf = [0u8; 64];
-    // Cannot fail: the buffer is exactly twice the digest length.
-    let _ = hex::encode_to_slice(digest, &mut hexbuf);
-    out.push_str(std::str::from_utf8(&hexbuf).unwrap_or_default());
+    super::encode::push_hex(out, &Sha256::digest(canonical_request));
 }
 
 fn check_params(p: &SigningParams<'_>) -> Result<(), SignError> {
