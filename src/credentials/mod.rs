@@ -16,12 +16,32 @@
 //! ([`cache::CachedProvider`]). Nothing here reads `std::env`, the real home directory or the
 //! wall clock directly: a [`ProviderContext`] carries the environment, the HTTP agent, the
 //! clock and endpoint overrides (every endpoint is overridable, so tests use 127.0.0.1).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use minis3::config::env::Environment;
+//! use minis3::credentials::{cache::CachedProvider, chain::DefaultChain, CredentialsProvider, ProviderContext};
+//! let ctx = ProviderContext::new(Environment::from_process(), &Default::default()).unwrap();
+//! let chain = CachedProvider::new(Box::new(DefaultChain::load(&ctx, None).unwrap()), ctx.clock.clone());
+//! let creds = chain.credentials().unwrap();
+//! println!("credentials from {}", creds.source);
+//! ```
 
+pub mod cache;
+pub mod chain;
+pub mod container;
+mod context;
 pub mod environment;
+pub mod imds;
+pub mod process;
 pub mod profile;
+pub mod profile_provider;
 pub mod provider;
+pub mod sha1;
+pub mod sso;
 pub mod sts;
 mod sts_xml;
 pub mod web_identity;
 
+pub use context::{ProviderContext, ServiceEndpoints};
 pub use provider::{parse_rfc3339, AwsCredentials, CredentialSource, CredentialsProvider, ProviderError};

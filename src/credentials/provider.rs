@@ -376,3 +376,30 @@ mod tests {
         assert!(!d.contains("SECRETKEY") && !d.contains("SESSIONTOKEN"), "{d}");
     }
 }
+
+/// Runs `f` up to `attempts` times while it fails with a retryable error, sleeping a little
+/// (100 ms, 200 ms, ...) between tries.
+pub(crate) fn with_retries<T>(
+    attempts: u32,
+    mut f: impl FnMut() -> Result<T, ProviderError>,
+) -> Result<T, ProviderError> {
+    let mut n = 0;
+    loop {
+        n += 1;
+        match f() {
+            Err(e) if e.is_retryable() && n < attempts => std::thread::sleep(std::time::Duration::from_millis(50 << n)),
+            other => return other,
+        }
+    }
+}
+
+/// Reads a JSON string field that must be present and non-empty.
+pub(crate) fn json_str<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// A `serde_json` syntax error, by position only (the message of other serde errors may quote
+/// the input, which can hold secrets).
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
+    format!("not valid JSON (line {}, column {})", e.line(), e.column())
+}
