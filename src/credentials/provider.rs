@@ -350,33 +350,6 @@ pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     Some(base + std::time::Duration::from_nanos(u64::from(nanos)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    #[test]
-    fn rfc3339_forms() {
-        let t = UNIX_EPOCH + Duration::from_secs(1_632_266_793);
-        assert_eq!(parse_rfc3339("2021-09-21T23:26:33Z"), Some(t));
-        assert_eq!(parse_rfc3339("2021-09-21T23:26:33+00:00"), Some(t));
-        assert_eq!(parse_rfc3339("2021-09-21T23:26:33UTC"), Some(t));
-        assert_eq!(parse_rfc3339("2021-09-22T01:26:33+02:00"), Some(t));
-        assert_eq!(parse_rfc3339("yesterday"), None);
-        assert_eq!(parse_rfc3339(""), None);
-    }
-
-    #[test]
-    fn debug_hides_secrets() {
-        let c = AwsCredentials::new(
-            Credentials::new("AKID", "SECRETKEY").with_session_token(Some("SESSIONTOKEN")),
-            CredentialSource::Environment,
-        );
-        let d = format!("{c:?}");
-        assert!(!d.contains("SECRETKEY") && !d.contains("SESSIONTOKEN"), "{d}");
-    }
-}
-
 /// Runs `f` up to `attempts` times while it fails with a retryable error, sleeping a little
 /// (100 ms, 200 ms, ...) between tries.
 pub(crate) fn with_retries<T>(
@@ -402,4 +375,31 @@ pub(crate) fn json_str<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a st
 /// the input, which can hold secrets).
 pub(crate) fn json_error(e: &serde_json::Error) -> String {
     format!("not valid JSON (line {}, column {})", e.line(), e.column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn rfc3339_forms() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_632_266_793);
+        assert_eq!(parse_rfc3339("2021-09-21T23:26:33Z"), Some(t));
+        assert_eq!(parse_rfc3339("2021-09-21T23:26:33+00:00"), Some(t));
+        assert_eq!(parse_rfc3339("2021-09-21T23:26:33UTC"), Some(t));
+        assert_eq!(parse_rfc3339("2021-09-22T01:26:33+02:00"), Some(t));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_rfc3339(""), None);
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = AwsCredentials::new(
+            Credentials::new("AKID", "SECRETKEY").with_session_token(Some("SESSIONTOKEN")),
+            CredentialSource::Environment,
+        );
+        let d = format!("{c:?}");
+        assert!(!d.contains("SECRETKEY") && !d.contains("SESSIONTOKEN"), "{d}");
+    }
 }
