@@ -3,7 +3,7 @@
 //! aws-chunked upload (seed, every chunk, total length), the chunked upload with a signed CRC32C
 //! trailer, and the browser POST policy.
 
-mod vectors;
+mod common;
 
 use std::io::Read;
 
@@ -11,7 +11,7 @@ use minis3::sigv4::*;
 use serde_json::Value;
 
 fn doc() -> Value {
-    serde_json::from_str(&vectors::read("s3-doc-examples.json")).expect("s3-doc-examples.json is JSON")
+    serde_json::from_str(&common::read("s3-doc-examples.json")).expect("s3-doc-examples.json is JSON")
 }
 
 fn s(v: &Value) -> &str {

@@ -2,12 +2,12 @@
 //! CRT-format suite (header and presigned variants) and the classic aws4_testsuite.
 //! These use the generic rules (service "service": double URI encoding, normalized paths).
 
-mod vectors;
+mod common;
 
 use std::path::Path;
 
+use common::{parse_request, RawRequest};
 use minis3::sigv4::*;
-use vectors::{parse_request, RawRequest};
 
 struct Outcome {
     ran: usize,
@@ -44,7 +44,7 @@ fn rfc3339(ts: &str) -> AmzDate {
 
 #[test]
 fn crt_suite_header_and_query_variants() {
-    let root = vectors::dir().join("sigv4-suite/v4");
+    let root = common::vectors_dir().join("sigv4-suite/v4");
     let mut out = Outcome { ran: 0 };
     let mut canonical_uri_only = 0;
     for name in list_dirs(&root) {
@@ -149,7 +149,7 @@ fn crt_suite_header_and_query_variants() {
 
 #[test]
 fn classic_aws4_testsuite() {
-    let root = vectors::dir().join("sigv4-suite/aws4_testsuite");
+    let root = common::vectors_dir().join("sigv4-suite/aws4_testsuite");
     let token_readme = read(&root.join("post-sts-token/readme.txt"));
     let token = token_readme.lines().rev().find(|l| !l.trim().is_empty()).unwrap().trim().to_owned();
     let mut cases = Vec::new();
@@ -179,7 +179,7 @@ fn classic_aws4_testsuite() {
             // The classic suite prints this token only inside its .creq; it is the token of the
             // same case in the CRT suite's context.json.
             let ctx: serde_json::Value =
-                serde_json::from_str(&vectors::read("sigv4-suite/v4/get-vanilla-with-session-token/context.json"))
+                serde_json::from_str(&common::read("sigv4-suite/v4/get-vanilla-with-session-token/context.json"))
                     .unwrap();
             creds = creds.with_session_token(ctx["credentials"]["token"].as_str());
         }
@@ -210,7 +210,7 @@ fn classic_aws4_testsuite() {
 fn s3_mode_signs_unnormalized_twins_as_given() {
     // The S3 rules sign the path as sent: the *-unnormalized cases' canonical URI is the path
     // itself (single-encoded), never collapsed.
-    let root = vectors::dir().join("sigv4-suite/v4");
+    let root = common::vectors_dir().join("sigv4-suite/v4");
     let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     let params = SigningParams {
         credentials: &creds,

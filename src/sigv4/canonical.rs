@@ -2,10 +2,8 @@
 
 use std::borrow::Cow;
 
-use super::encode::{encode_component_into, encode_path_into, is_unreserved};
+use super::encode::{encode_component_into, encode_path_into, hex_val, is_unreserved, push_escaped};
 use super::request::{SigningSettings, UriEncoding};
-
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends the canonical URI of `path` under `settings`.
 pub(crate) fn write_uri(out: &mut String, path: &str, settings: &SigningSettings) {
@@ -58,18 +56,7 @@ fn push_byte(out: &mut String, v: u8) {
     if is_unreserved(v) || v == b'/' {
         out.push(v as char);
     } else {
-        out.push('%');
-        out.push(HEX[(v >> 4) as usize] as char);
-        out.push(HEX[(v & 15) as usize] as char);
-    }
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+        push_escaped(out, v);
     }
 }
 

@@ -45,7 +45,7 @@ pub fn is_unreserved(b: u8) -> bool {
 }
 
 #[inline]
-fn push_escaped(out: &mut String, b: u8) {
+pub(crate) fn push_escaped(out: &mut String, b: u8) {
     out.push('%');
     out.push(HEX[(b >> 4) as usize] as char);
     out.push(HEX[(b & 15) as usize] as char);
@@ -164,7 +164,7 @@ pub fn percent_decode_lossy(s: &str) -> Vec<u8> {
     out
 }
 
-fn hex_val(b: u8) -> Option<u8> {
+pub(crate) fn hex_val(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
