@@ -12,12 +12,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::env::Environment;
-use crate::http::{Body, Http, HttpConfig};
+use crate::http::{Http, HttpConfig};
 use crate::sigv4::Credentials;
 
 use super::provider::{
-    json_error, json_str, one_line, parse_rfc3339, with_retries, AwsCredentials, CredentialSource, CredentialsProvider,
-    ProviderError,
+    get_with_retries, json_error, json_str, one_line, parse_rfc3339, AwsCredentials, CredentialSource,
+    CredentialsProvider, ProviderError,
 };
 
 const SERVICE: &str = "container credentials endpoint";
@@ -127,18 +127,7 @@ impl CredentialsProvider for ContainerProvider {
         };
         let token = self.auth_token()?;
         let headers: Vec<(&str, &str)> = token.iter().map(|t| ("authorization", t.as_str())).collect();
-        let (status, body) = with_retries(3, || {
-            let resp = self
-                .http
-                .send("GET", &url, &headers, Body::Empty)
-                .map_err(|source| ProviderError::Http { service: SERVICE, source })?;
-            let status = resp.status();
-            let body = resp.read_to_vec(1 << 20).map_err(|source| ProviderError::Http { service: SERVICE, source })?;
-            if status >= 500 || status == 429 {
-                return Err(ProviderError::Service { service: SERVICE, status, code: None, message: None });
-            }
-            Ok((status, body))
-        })?;
+        let (status, body) = get_with_retries(&self.http, SERVICE, &url, &headers)?;
         let v: Result<serde_json::Value, _> = serde_json::from_slice(&body);
         if status != 200 {
             let v = v.ok();

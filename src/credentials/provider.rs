@@ -366,6 +366,27 @@ pub(crate) fn with_retries<T>(
     }
 }
 
+/// A GET to a credentials endpoint (container, SSO portal), retried on 5xx, 429 and connection
+/// errors; returns the status and a body of at most 1 MiB.
+pub(crate) fn get_with_retries(
+    http: &crate::http::Http,
+    service: &'static str,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<(u16, Vec<u8>), ProviderError> {
+    with_retries(3, || {
+        let resp = http
+            .send("GET", url, headers, crate::http::Body::Empty)
+            .map_err(|source| ProviderError::Http { service, source })?;
+        let status = resp.status();
+        let body = resp.read_to_vec(1 << 20).map_err(|source| ProviderError::Http { service, source })?;
+        if status >= 500 || status == 429 {
+            return Err(ProviderError::Service { service, status, code: None, message: None });
+        }
+        Ok((status, body))
+    })
+}
+
 /// Reads a JSON string field that must be present and non-empty.
 pub(crate) fn json_str<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty())

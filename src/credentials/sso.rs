@@ -11,13 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::clock::Clock;
-use crate::http::{Body, Http};
+use crate::http::Http;
 use crate::sigv4::{encode, Credentials};
 
 use super::profile::SsoSettings;
 use super::provider::{
-    json_error, json_str, one_line, parse_rfc3339, with_retries, AwsCredentials, CredentialSource, CredentialsProvider,
-    ProviderError,
+    get_with_retries, json_error, json_str, one_line, parse_rfc3339, AwsCredentials, CredentialSource,
+    CredentialsProvider, ProviderError,
 };
 use super::sha1::sha1_hex;
 
@@ -102,18 +102,7 @@ impl CredentialsProvider for SsoProvider {
         encode::encode_component_into(&mut url, role);
         url.push_str("&account_id=");
         encode::encode_component_into(&mut url, account);
-        let (status, body) = with_retries(3, || {
-            let resp = self
-                .http
-                .send("GET", &url, &[("x-amz-sso_bearer_token", &token)], Body::Empty)
-                .map_err(|source| ProviderError::Http { service: SERVICE, source })?;
-            let status = resp.status();
-            let body = resp.read_to_vec(1 << 20).map_err(|source| ProviderError::Http { service: SERVICE, source })?;
-            if status >= 500 || status == 429 {
-                return Err(ProviderError::Service { service: SERVICE, status, code: None, message: None });
-            }
-            Ok((status, body))
-        })?;
+        let (status, body) = get_with_retries(&self.http, SERVICE, &url, &[("x-amz-sso_bearer_token", &token)])?;
         let v: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
         if status != 200 {
             let message = v.as_ref().and_then(|v| json_str(v, "message")).map(one_line);
