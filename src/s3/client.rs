@@ -192,11 +192,22 @@ pub(crate) type Opener<'a> = &'a (dyn Fn() -> io::Result<Box<dyn Read + Send + '
 pub(crate) enum ReqBody<'a> {
     Empty,
     /// In memory; `unsigned` sends `UNSIGNED-PAYLOAD` instead of the hash.
-    Bytes { data: &'a [u8], unsigned: bool },
+    Bytes {
+        data: &'a [u8],
+        unsigned: bool,
+    },
     /// Can be opened again for each attempt.
-    Source { open: Opener<'a>, length: u64, hash: BodyHash },
+    Source {
+        open: Opener<'a>,
+        length: u64,
+        hash: BodyHash,
+    },
     /// Read once: never retried.
-    Stream { reader: Option<&'a mut (dyn Read + Send)>, length: u64, hash: BodyHash },
+    Stream {
+        reader: Option<&'a mut (dyn Read + Send)>,
+        length: u64,
+        hash: BodyHash,
+    },
 }
 
 impl ReqBody<'_> {
@@ -429,7 +440,8 @@ impl Client {
             (ReqBody::Bytes { data, .. }, None, _) => Payload::Bytes(data),
             _ => Payload::Empty,
         };
-        let signable = SignableRequest { method: req.method, path: url.path(), query: &query, headers: &header_refs, payload };
+        let signable =
+            SignableRequest { method: req.method, path: url.path(), query: &query, headers: &header_refs, payload };
         let params =
             SigningParams { credentials: &creds, region, service: "s3", time, settings: SigningSettings::s3() };
         let (sig, canonical) = if self.cfg.debug {
@@ -453,6 +465,10 @@ impl Client {
         let wrap = |reader, length| wrap_chunked(&p.chunked, reader, length);
         let method = req.method;
         Ok(match &mut req.body {
+            // PUT and POST always carry a length (S3 answers 411 without one).
+            ReqBody::Empty if matches!(method, "PUT" | "POST") => {
+                self.http.send(method, &p.url, &headers, Body::Bytes(&[]))
+            }
             ReqBody::Empty => self.http.send(method, &p.url, &headers, Body::Empty),
             ReqBody::Bytes { data, .. } => self.http.send(method, &p.url, &headers, Body::Bytes(data)),
             ReqBody::Source { open, length, .. } => {
@@ -565,7 +581,8 @@ impl Client {
         let date = resp.header("date").and_then(parse_http_date);
         let request_id = resp.header("x-amz-request-id").map(str::to_owned);
         let region_header = resp.header("x-amz-bucket-region").map(str::to_owned);
-        let body = if req.method == "HEAD" { Vec::new() } else { resp.read_to_vec(ERROR_BODY_LIMIT).unwrap_or_default() };
+        let body =
+            if req.method == "HEAD" { Vec::new() } else { resp.read_to_vec(ERROR_BODY_LIMIT).unwrap_or_default() };
         let parsed = if body.is_empty() { None } else { xml::parse_error(&body).ok() };
         let mut err = ServiceError {
             status,
