@@ -272,6 +272,12 @@ fn clock_skew_is_learnt_then_requests_succeed() {
         assert_eq!(c.get_object_bytes(&bucket, "k", 10).unwrap().1, b"skewed");
         assert_eq!(notices.all().len(), 1);
     }
+    // A HEAD error has no body: the skew is read from the Date header.
+    let mut cfg = s3s_config(&server.endpoint());
+    cfg.clock = Arc::new(FixedClock(SystemTime::now() + Duration::from_secs(5400)));
+    let c = client(cfg);
+    assert_eq!(c.head_object(&bucket, "k").expect("corrected head").size, 6);
+    assert!((c.clock_offset_secs() + 5400).abs() < 120);
     // Correction off: the typed error.
     let mut cfg = s3s_config(&server.endpoint());
     cfg.clock = Arc::new(FixedClock(SystemTime::now() + Duration::from_secs(3600)));
@@ -379,6 +385,12 @@ fn retries_a_503_once_then_succeeds() {
     assert_eq!(proxy.heads().len(), 3);
     assert_eq!(sleeper.waits().len(), 2, "two backoff waits");
 
+    // A connection closed before any answer: retried.
+    let proxy = FaultProxy::start(server.port(), vec![Fault::CutResponseAfter(0)]);
+    let c = client(s3s_config(&proxy.endpoint()));
+    assert_eq!(c.get_object_bytes(&bucket, "k", 100).unwrap().1, b"value");
+    assert_eq!(proxy.heads().len(), 2);
+
     // A PUT with a replayable body is retried too; max_attempts 1 gives the typed error.
     let proxy = FaultProxy::start(server.port(), vec![Fault::Respond(canned)]);
     let mut cfg = s3s_config(&proxy.endpoint());
@@ -422,6 +434,16 @@ fn wrong_region_is_retried_in_the_bucket_region() {
     // Remembered: the next request goes to eu-west-1 directly.
     c.get_object_bytes(&bucket, "k", 10).unwrap();
     assert!(proxy.heads()[2].contains("/eu-west-1/s3/aws4_request"));
+
+    // A 400 AuthorizationHeaderMalformed naming the region in its body.
+    let body = "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; \
+                expecting 'eu-central-1'</Message><Region>eu-central-1</Region></Error>";
+    let canned400 =
+        format!("HTTP/1.1 400 Bad Request\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+    let proxy = FaultProxy::start(server.port(), vec![Fault::Respond(canned400)]);
+    let c = client(s3s_config(&proxy.endpoint()));
+    assert_eq!(c.get_object_bytes(&bucket, "k", 10).unwrap().1, b"value");
+    assert!(proxy.heads()[1].contains("/eu-central-1/s3/aws4_request"));
 
     // With redirects off: the typed error names the region.
     let proxy = FaultProxy::start(server.port(), vec![Fault::Respond(canned.into())]);
