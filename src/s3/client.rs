@@ -281,6 +281,20 @@ fn encode_query(query: &[(String, String)]) -> String {
     out
 }
 
+/// The canonical request with a session token's value hidden (it is a credential).
+fn redact_token(canonical: &str) -> String {
+    canonical
+        .split('\n')
+        .map(|l| if l.starts_with("x-amz-security-token:") { "x-amz-security-token:<redacted>" } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Client>();
+};
+
 type ChunkSeed = (sigv4::SigningKey, AmzDate, String, String, ChunkedMode);
 
 /// Wraps a body in the aws-chunked signer when the request is chunked.
@@ -446,7 +460,7 @@ impl Client {
             SigningParams { credentials: &creds, region, service: "s3", time, settings: SigningSettings::s3() };
         let (sig, canonical) = if self.cfg.debug {
             let (sig, ex) = sigv4::explain_headers(&signable, &params)?;
-            (sig, Some(ex.canonical_request))
+            (sig, Some(redact_token(&ex.canonical_request)))
         } else {
             let key = self.keys.get(&creds, time.date(), region, "s3");
             (sigv4::sign_headers_with_key(&signable, &params, &key)?, None)
@@ -613,5 +627,44 @@ impl Client {
             err.canonical_request = canonical;
         }
         Ok((err, server_time))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_is_encoded_and_sorted() {
+        let q = vec![("prefix".to_owned(), "a b/+".to_owned()), ("list-type".to_owned(), "2".to_owned())];
+        assert_eq!(encode_query(&q), "list-type=2&prefix=a%20b%2F%2B");
+    }
+
+    #[test]
+    fn session_token_is_hidden_in_the_canonical_request() {
+        let c = "GET\n/b/k\n\nhost:h\nx-amz-security-token:TOKEN123\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD";
+        let r = redact_token(c);
+        assert!(!r.contains("TOKEN123") && r.contains("x-amz-security-token:<redacted>"), "{r}");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let mut cfg = ClientConfig::new("eu-west-1", Auth::keys("AKIDEXAMPLE", "SECRETSECRETSECRET"));
+        cfg.endpoint_url = Some("http://127.0.0.1:9".into());
+        let c = Client::new(cfg).unwrap();
+        let d = format!("{c:?}");
+        assert!(d.contains("AKIDEXAMPLE") && !d.contains("SECRETSECRETSECRET"), "{d}");
+    }
+
+    #[test]
+    fn connect_to_rewrites_only_the_authority() {
+        let mut cfg = ClientConfig::new("us-east-1", Auth::Anonymous);
+        cfg.endpoint_url = Some("http://localhost:9000".into());
+        cfg.addressing_style = AddressingStyle::Virtual;
+        cfg.connect_to = vec![("bkt.localhost:9000".into(), "127.0.0.1:9000".into())];
+        let c = Client::new(cfg).unwrap();
+        let url = c.request_url(&c.endpoint, "bkt", "k 1").unwrap();
+        assert_eq!(url.host(), "bkt.localhost:9000");
+        assert_eq!(c.wire_url(&url, "x=1"), "http://127.0.0.1:9000/k%201?x=1");
     }
 }
