@@ -444,7 +444,7 @@ impl Client {
                     signed_at: time,
                 });
             }
-            Auth::Signed(p) => p.credentials()?,
+            Auth::Signed(p) => p.credentials()?.creds,
         };
         let query: Vec<(&str, &str)> = req.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let header_refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

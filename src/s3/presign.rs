@@ -29,7 +29,7 @@ impl Client {
         let url = self.request_url(&endpoint, bucket, key)?;
         let creds = match &self.cfg.auth {
             Auth::Anonymous => return Ok(url.to_url_string()),
-            Auth::Signed(p) => p.credentials()?,
+            Auth::Signed(p) => p.credentials()?.creds,
         };
         let headers = [("host", url.host())];
         let req = SignableRequest {
