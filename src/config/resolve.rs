@@ -202,26 +202,15 @@ pub fn parse_bool(setting: &'static str, v: Sourced<String>) -> Result<Sourced<b
     Ok(Sourced::new(value, v.source))
 }
 
-/// How bucket names go into request URLs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AddressingStyle {
-    /// Virtual-host style where the bucket name allows it, else path style.
-    Auto,
-    /// `https://endpoint/bucket/key`.
-    Path,
-    /// `https://bucket.endpoint/key`.
-    Virtual,
-}
+pub use crate::address::AddressingStyle;
 
-impl AddressingStyle {
-    /// Parses `auto`, `path` or `virtual` (any case).
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Some(AddressingStyle::Auto),
-            "path" => Some(AddressingStyle::Path),
-            "virtual" => Some(AddressingStyle::Virtual),
-            _ => None,
-        }
+/// The AWS config's `addressing_style` values: `auto`, `path` or `virtual` (any case).
+fn parse_addressing_style(s: &str) -> Option<AddressingStyle> {
+    match s.to_ascii_lowercase().as_str() {
+        "auto" => Some(AddressingStyle::Auto),
+        "path" => Some(AddressingStyle::Path),
+        "virtual" => Some(AddressingStyle::Virtual),
+        _ => None,
     }
 }
 
@@ -277,7 +266,7 @@ pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) ->
     let addressing_style = match overrides.addressing_style {
         Some(s) => Sourced::new(s, Source::Explicit),
         None => match s3_sub(set, profile, "addressing_style") {
-            Some(v) => match AddressingStyle::parse(&v.value) {
+            Some(v) => match parse_addressing_style(&v.value) {
                 Some(s) => Sourced::new(s, v.source),
                 None => {
                     return Err(ResolveError::InvalidValue {
