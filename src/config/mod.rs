@@ -7,3 +7,8 @@ pub mod load;
 pub mod location;
 pub mod profile;
 pub mod resolve;
+
+#[cfg(feature = "client")]
+pub mod auth_file;
+#[cfg(feature = "client")]
+pub mod pixi;
