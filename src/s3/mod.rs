@@ -1,3 +1,51 @@
 //! The S3 client and its operations.
+//!
+//! Build a [`Client`] from a [`ClientConfig`], then call its operations:
+//!
+//! | operation | methods |
+//! | --- | --- |
+//! | GetObject / HeadObject | [`Client::get_object`], [`Client::get_object_bytes`], [`Client::head_object`], [`Client::object_exists`] |
+//! | download to a file | [`Client::download_to_file`] (parallel ranges, resumable, atomic rename) |
+//! | PutObject | [`Client::put_object`], [`Client::put_object_from_file`], [`Client::put_object_from_reader`] |
+//! | multipart | automatic above `multipart_threshold`; also [`Client::create_multipart_upload`], [`Client::upload_part`], [`Client::complete_multipart_upload`], [`Client::abort_multipart_upload`], [`Client::list_multipart_uploads`] |
+//! | ListObjectsV2 | [`Client::list_objects`] (iterator), [`Client::list_objects_page`] |
+//! | CopyObject | [`Client::copy_object`] |
+//! | DeleteObject(s) | [`Client::delete_object`], [`Client::delete_objects`] |
+//! | buckets | [`Client::create_bucket`], [`Client::delete_bucket`], [`Client::head_bucket`], [`Client::list_buckets`] |
+//! | presigned URLs | [`Client::presign`], [`Client::presign_get`], [`Client::presign_put`] |
+//!
+//! Every request goes through one loop: signed (or anonymous), retried with exponential
+//! backoff and full jitter on transient failures, re-signed once with the server's time on
+//! `RequestTimeTooSkewed`, and retried once in the right region on a wrong-region answer.
 
+mod bucket;
+mod client;
+mod copy;
+mod credentials;
+mod delete;
+mod download;
+mod error;
+mod get;
+mod list;
+mod md5;
+mod multipart;
+mod presign;
+mod put;
+mod retry;
+mod skew;
 pub mod xml;
+
+pub use client::{Client, ClientConfig, CollectedNotices, NoNotices, Notices, MAX_PARTS, MIN_PART_SIZE};
+pub use copy::copy_source;
+pub use credentials::{Auth, CredentialsProvider, ProviderError, StaticCredentials};
+pub use delete::DELETE_BATCH;
+pub use download::DownloadResult;
+pub use error::{S3Error, ServiceError};
+pub use get::{ByteRange, GetObject, GetOptions, ObjectMeta};
+pub use list::{ListEntry, ListObjects, ListOptions};
+pub use md5::{md5, Md5};
+pub use multipart::MultipartUploadInfo;
+pub use put::{PayloadSigning, PutOptions, PutResult};
+pub use retry::{is_retryable_status, Backoff, RecordingSleeper, Sleeper, ThreadSleeper};
+pub use skew::{parse_http_date, parse_iso8601, ClockSkew, SKEW_LIMIT_SECS};
+pub use xml::{BucketEntry, BucketList, CopyResult, DeleteResult, ListedObject};

@@ -1,0 +1,310 @@
+//! Multipart upload: create, parts in parallel on a bounded number of threads, complete; the
+//! upload is aborted on any failure so no parts are left behind.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Mutex};
+
+use super::client::{Client, ReqBody, Request, RetryMode, MAX_PARTS};
+use super::error::{S3Error, ServiceError};
+use super::put::{PutOptions, PutResult};
+use super::xml::{self, CompletedPart, Outcome};
+
+/// Where the parts come from.
+pub(crate) enum PartSource<'a> {
+    /// A file: each worker reads its own parts.
+    File(&'a Path),
+    /// A stream: read part by part on the calling thread, handed to the workers.
+    Reader(&'a mut (dyn Read + Send)),
+}
+
+/// A multipart upload in progress (from ListMultipartUploads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultipartUploadInfo {
+    /// The key.
+    pub key: String,
+    /// The upload id.
+    pub upload_id: String,
+}
+
+const RESPONSE_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Reads exactly `buf.len()` bytes unless the source ends; returns how many were read.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+impl Client {
+    /// The part size for an upload of `total` bytes: the configured one, raised so the upload
+    /// fits in 10 000 parts.
+    pub fn part_size_for(&self, total: u64) -> u64 {
+        self.cfg.part_size.max(total.div_ceil(MAX_PARTS))
+    }
+
+    /// CreateMultipartUpload: the upload id.
+    pub fn create_multipart_upload(&self, bucket: &str, key: &str, opts: &PutOptions) -> Result<String, S3Error> {
+        super::get::check_key(bucket, key)?;
+        let mut req = Request::new("POST", bucket, key).query("uploads", "");
+        req.headers = opts.object_headers()?;
+        let resp = self.execute(&mut req)?;
+        let body = resp.read_to_vec(RESPONSE_LIMIT)?;
+        let started = xml::parse_initiate_multipart_upload(&body)
+            .map_err(|e| S3Error::InvalidResponse(format!("CreateMultipartUpload: {e}")))?;
+        Ok(started.upload_id)
+    }
+
+    /// UploadPart from memory (its SHA-256 signed); the part's ETag.
+    pub fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        data: &[u8],
+    ) -> Result<String, S3Error> {
+        let mut req = Request::new("PUT", bucket, key)
+            .query("partNumber", part_number.to_string())
+            .query("uploadId", upload_id)
+            .body(ReqBody::Bytes { data, unsigned: false });
+        let resp = self.execute(&mut req)?;
+        resp.header("etag")
+            .map(str::to_owned)
+            .ok_or_else(|| S3Error::InvalidResponse(format!("UploadPart {part_number} answered without an ETag")))
+    }
+
+    /// CompleteMultipartUpload. Retried only when the server answered with a transient error
+    /// (never after a lost connection: it may have completed). A 200 carrying an `<Error>`
+    /// is an error.
+    pub fn complete_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+        if_none_match_any: bool,
+    ) -> Result<PutResult, S3Error> {
+        let body = xml::complete_multipart_upload_body(parts)
+            .map_err(|e| S3Error::InvalidInput(format!("CompleteMultipartUpload body: {e}")))?;
+        let mut req = Request::new("POST", bucket, key)
+            .query("uploadId", upload_id)
+            .header("content-type", "application/xml")
+            .body(ReqBody::Bytes { data: body.as_bytes(), unsigned: false });
+        if if_none_match_any {
+            req = req.header("if-none-match", "*");
+        }
+        req.retry = RetryMode::StatusOnly;
+        let resp = self.execute(&mut req)?;
+        let version_id = resp.header("x-amz-version-id").map(str::to_owned);
+        let body = resp.read_to_vec(RESPONSE_LIMIT)?;
+        match xml::parse_complete_multipart_upload(&body)
+            .map_err(|e| S3Error::InvalidResponse(format!("CompleteMultipartUpload: {e}")))?
+        {
+            Outcome::Done(done) => Ok(PutResult { etag: Some(done.etag), version_id, parts: parts.len() as u32 }),
+            Outcome::Failed(e) => Err(S3Error::Service(Box::new(ServiceError {
+                status: 200,
+                code: e.code,
+                message: e.message,
+                request_id: e.request_id,
+                method: "POST".into(),
+                bucket: bucket.into(),
+                key: key.into(),
+                ..Default::default()
+            }))),
+        }
+    }
+
+    /// AbortMultipartUpload.
+    pub fn abort_multipart_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<(), S3Error> {
+        self.execute(&mut Request::new("DELETE", bucket, key).query("uploadId", upload_id))?;
+        Ok(())
+    }
+
+    /// ListMultipartUploads (first page, up to 1000): uploads started and neither completed
+    /// nor aborted.
+    pub fn list_multipart_uploads(&self, bucket: &str, prefix: &str) -> Result<Vec<MultipartUploadInfo>, S3Error> {
+        let mut req = Request::new("GET", bucket, "").query("uploads", "");
+        if !prefix.is_empty() {
+            req = req.query("prefix", prefix);
+        }
+        let resp = self.execute(&mut req)?;
+        let body = resp.read_to_vec(RESPONSE_LIMIT)?;
+        let root = xml::parse_document(&body)
+            .map_err(|e| S3Error::InvalidResponse(format!("ListMultipartUploads: {e}")))?;
+        Ok(root
+            .children_named("Upload")
+            .map(|u| MultipartUploadInfo {
+                key: u.child_text("Key").unwrap_or_default().to_owned(),
+                upload_id: u.child_text("UploadId").unwrap_or_default().to_owned(),
+            })
+            .collect())
+    }
+
+    /// Uploads `total` bytes from `source` in parts; aborts the upload on failure.
+    pub(crate) fn multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        source: PartSource<'_>,
+        total: u64,
+        opts: &PutOptions,
+    ) -> Result<PutResult, S3Error> {
+        let part_size = self.part_size_for(total);
+        let count = total.div_ceil(part_size).max(1);
+        let upload_id = self.create_multipart_upload(bucket, key, opts)?;
+        let result = self.upload_parts(bucket, key, &upload_id, source, total, part_size, count).and_then(|parts| {
+            self.complete_multipart_upload(bucket, key, &upload_id, &parts, opts.if_none_match_any)
+        });
+        if let Err(e) = &result {
+            match self.abort_multipart_upload(bucket, key, &upload_id) {
+                Ok(()) => self.notice(&format!("multipart upload of s3://{bucket}/{key} failed ({e}); aborted it")),
+                Err(abort) => self.notice(&format!(
+                    "multipart upload of s3://{bucket}/{key} failed, and aborting upload {upload_id} failed too \
+                     ({abort}); its parts may be billed until a lifecycle rule removes them"
+                )),
+            }
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn upload_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        source: PartSource<'_>,
+        total: u64,
+        part_size: u64,
+        count: u64,
+    ) -> Result<Vec<CompletedPart>, S3Error> {
+        let etags: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; count as usize]);
+        let first_error: Mutex<Option<S3Error>> = Mutex::new(None);
+        let failed = AtomicBool::new(false);
+        let fail = |e: S3Error| {
+            failed.store(true, Ordering::SeqCst);
+            if let Ok(mut slot) = first_error.lock() {
+                slot.get_or_insert(e);
+            }
+        };
+        let len_of = |n: u64| part_size.min(total - (n - 1) * part_size);
+        let upload = |n: u64, data: &[u8]| match self.upload_part(bucket, key, upload_id, n as u32, data) {
+            Ok(etag) => {
+                if let Ok(mut v) = etags.lock() {
+                    v[(n - 1) as usize] = Some(etag);
+                }
+            }
+            Err(e) => fail(e),
+        };
+        let workers = self.cfg.concurrency.min(count as usize).max(1);
+        match source {
+            PartSource::File(path) => {
+                let next = AtomicU64::new(1);
+                std::thread::scope(|s| {
+                    for _ in 0..workers {
+                        s.spawn(|| {
+                            let mut file = match File::open(path) {
+                                Ok(f) => f,
+                                Err(e) => return fail(S3Error::io("open", Some(path.to_owned()), e)),
+                            };
+                            let mut buf = Vec::new();
+                            loop {
+                                let n = next.fetch_add(1, Ordering::SeqCst);
+                                if n > count || failed.load(Ordering::SeqCst) {
+                                    return;
+                                }
+                                let len = len_of(n) as usize;
+                                buf.resize(len, 0);
+                                let read = file
+                                    .seek(SeekFrom::Start((n - 1) * part_size))
+                                    .and_then(|_| read_full(&mut file, &mut buf));
+                                match read {
+                                    Ok(k) if k == len => upload(n, &buf),
+                                    Ok(_) => {
+                                        return fail(S3Error::InvalidInput(format!(
+                                            "{} became shorter while being uploaded",
+                                            path.display()
+                                        )))
+                                    }
+                                    Err(e) => return fail(S3Error::io("read", Some(path.to_owned()), e)),
+                                }
+                            }
+                        });
+                    }
+                });
+            }
+            PartSource::Reader(reader) => {
+                let (tx, rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(0);
+                let rx = Mutex::new(rx);
+                std::thread::scope(|s| {
+                    for _ in 0..workers {
+                        s.spawn(|| loop {
+                            let msg = match rx.lock() {
+                                Ok(r) => r.recv(),
+                                Err(_) => return,
+                            };
+                            let Ok((n, data)) = msg else { return };
+                            if !failed.load(Ordering::SeqCst) {
+                                upload(n, &data);
+                            }
+                        });
+                    }
+                    for n in 1..=count {
+                        if failed.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let len = len_of(n) as usize;
+                        let mut buf = vec![0u8; len];
+                        match read_full(reader, &mut buf) {
+                            Ok(k) if k == len => {
+                                if tx.send((n, buf)).is_err() {
+                                    break;
+                                }
+                            }
+                            Ok(k) => {
+                                fail(S3Error::InvalidInput(format!(
+                                    "the upload stream ended after {} of {total} bytes",
+                                    (n - 1) * part_size + k as u64
+                                )));
+                                break;
+                            }
+                            Err(e) => {
+                                fail(S3Error::io("read the upload stream", None, e));
+                                break;
+                            }
+                        }
+                    }
+                    if !failed.load(Ordering::SeqCst) {
+                        let mut extra = [0u8; 1];
+                        if matches!(read_full(reader, &mut extra), Ok(1)) {
+                            fail(S3Error::InvalidInput(format!("the upload stream is longer than {total} bytes")));
+                        }
+                    }
+                    drop(tx);
+                });
+            }
+        }
+        if let Some(e) = first_error.into_inner().ok().flatten() {
+            return Err(e);
+        }
+        let etags = etags.into_inner().unwrap_or_default();
+        etags
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                e.map(|etag| CompletedPart { part_number: i as u32 + 1, etag })
+                    .ok_or_else(|| S3Error::InvalidResponse(format!("part {} has no ETag", i + 1)))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,199 @@
+//! PutObject: from memory, from a file (hashed in a first pass), or from a stream of known
+//! length (`aws-chunked`, constant memory). Large bodies go through multipart upload.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::client::{BodyHash, Client, ReqBody, Request, RetryMode};
+use super::error::S3Error;
+use super::get::check_key;
+use crate::sigv4::ChunkedMode;
+
+/// How an upload's body is covered by the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayloadSigning {
+    /// The SHA-256 of the body is signed when it can be known up front (memory, files); a
+    /// stream of unknown hash is sent `aws-chunked` with every chunk signed.
+    #[default]
+    Auto,
+    /// `UNSIGNED-PAYLOAD`: the body is not covered (only sensible over https, where TLS
+    /// protects it); saves hashing.
+    Unsigned,
+    /// Always `aws-chunked` in this mode (streams and files).
+    Chunked(ChunkedMode),
+}
+
+/// Options of the PutObject family.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutOptions {
+    /// `Content-Type` (S3 defaults to `binary/octet-stream`).
+    pub content_type: Option<String>,
+    /// User metadata, sent as `x-amz-meta-NAME: VALUE` (names: letters, digits, `-`, `_`;
+    /// values: printable ASCII).
+    pub metadata: Vec<(String, String)>,
+    /// `If-None-Match: *`: fail with `PreconditionFailed` (412) if the key exists.
+    pub if_none_match_any: bool,
+    /// How the body is signed.
+    pub payload: PayloadSigning,
+}
+
+/// The answer to a successful upload.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutResult {
+    /// The new object's ETag (with quotes).
+    pub etag: Option<String>,
+    /// `x-amz-version-id`, on versioned buckets.
+    pub version_id: Option<String>,
+    /// How many parts (0 for a single PutObject).
+    pub parts: u32,
+}
+
+impl PutOptions {
+    /// The headers for these options (content type and metadata; not the condition).
+    pub(crate) fn object_headers(&self) -> Result<Vec<(String, String)>, S3Error> {
+        let mut h = Vec::new();
+        if let Some(ct) = &self.content_type {
+            if !ct.bytes().all(|b| (0x20..0x7f).contains(&b)) || ct.is_empty() {
+                return Err(S3Error::InvalidInput(format!("content type {ct:?} is not printable ASCII")));
+            }
+            h.push(("content-type".to_owned(), ct.clone()));
+        }
+        for (k, v) in &self.metadata {
+            if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                return Err(S3Error::InvalidInput(format!(
+                    "metadata name {k:?} must be letters, digits, '-' and '_'"
+                )));
+            }
+            if !v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                return Err(S3Error::InvalidInput(format!("metadata value for {k:?} must be printable ASCII")));
+            }
+            h.push((format!("x-amz-meta-{}", k.to_ascii_lowercase()), v.trim().to_owned()));
+        }
+        Ok(h)
+    }
+}
+
+pub(crate) fn put_result(resp: &crate::http::Response) -> PutResult {
+    PutResult {
+        etag: resp.header("etag").map(str::to_owned),
+        version_id: resp.header("x-amz-version-id").map(str::to_owned),
+        parts: 0,
+    }
+}
+
+/// SHA-256 of a file's first `len` bytes, hex.
+fn hash_file(path: &Path, len: u64) -> Result<String, S3Error> {
+    let f = File::open(path).map_err(|e| S3Error::io("open", Some(path.to_owned()), e))?;
+    let mut r = f.take(len);
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut n_total = 0u64;
+    loop {
+        let n = r.read(&mut buf).map_err(|e| S3Error::io("read", Some(path.to_owned()), e))?;
+        if n == 0 {
+            break;
+        }
+        n_total += n as u64;
+        h.update(&buf[..n]);
+    }
+    if n_total != len {
+        return Err(S3Error::InvalidInput(format!("{} changed while being read", path.display())));
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+impl Client {
+    fn put_request<'a>(
+        &self,
+        bucket: &'a str,
+        key: &'a str,
+        opts: &PutOptions,
+        body: ReqBody<'a>,
+    ) -> Result<Request<'a>, S3Error> {
+        check_key(bucket, key)?;
+        let mut req = Request::new("PUT", bucket, key).body(body);
+        req.headers = opts.object_headers()?;
+        if opts.if_none_match_any {
+            req = req.header("if-none-match", "*");
+        }
+        Ok(req)
+    }
+
+    /// PutObject from memory. The body's SHA-256 is signed (or `UNSIGNED-PAYLOAD` when asked;
+    /// a `Chunked` mode sends it `aws-chunked`). Retried on transient failures.
+    ///
+    /// With [`PutOptions::if_none_match_any`], an existing key fails with `PreconditionFailed`.
+    pub fn put_object(&self, bucket: &str, key: &str, data: &[u8], opts: &PutOptions) -> Result<PutResult, S3Error> {
+        let open = || -> io::Result<Box<dyn Read + Send + '_>> { Ok(Box::new(data)) };
+        let body = match opts.payload {
+            PayloadSigning::Auto => ReqBody::Bytes { data, unsigned: false },
+            PayloadSigning::Unsigned => ReqBody::Bytes { data, unsigned: true },
+            PayloadSigning::Chunked(mode) => {
+                ReqBody::Source { open: &open, length: data.len() as u64, hash: BodyHash::Chunked(mode) }
+            }
+        };
+        let mut req = self.put_request(bucket, key, opts, body)?;
+        let resp = self.execute(&mut req)?;
+        Ok(put_result(&resp))
+    }
+
+    /// PutObject from a file. Files of at least `multipart_threshold` bytes go through
+    /// multipart upload (parallel parts). Otherwise the file is hashed in a first pass and
+    /// streamed in a second; retries reopen it.
+    pub fn put_object_from_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        opts: &PutOptions,
+    ) -> Result<PutResult, S3Error> {
+        check_key(bucket, key)?;
+        let meta = std::fs::metadata(path).map_err(|e| S3Error::io("read", Some(path.to_owned()), e))?;
+        if meta.is_dir() {
+            return Err(S3Error::InvalidInput(format!("{} is a directory, not a file", path.display())));
+        }
+        let len = meta.len();
+        if len >= self.cfg.multipart_threshold {
+            return self.multipart_upload(bucket, key, super::multipart::PartSource::File(path), len, opts);
+        }
+        let hash = match opts.payload {
+            PayloadSigning::Auto => BodyHash::Sha256(hash_file(path, len)?),
+            PayloadSigning::Unsigned => BodyHash::Unsigned,
+            PayloadSigning::Chunked(mode) => BodyHash::Chunked(mode),
+        };
+        let open = || -> io::Result<Box<dyn Read + Send + '_>> { Ok(Box::new(File::open(path)?.take(len))) };
+        let mut req = self.put_request(bucket, key, opts, ReqBody::Source { open: &open, length: len, hash })?;
+        let resp = self.execute(&mut req)?;
+        Ok(put_result(&resp))
+    }
+
+    /// PutObject from a stream of exactly `length` bytes, in constant memory: sent
+    /// `aws-chunked` with each 64 KiB chunk signed (or `UNSIGNED-PAYLOAD` when asked). A
+    /// stream cannot be replayed, so it is not retried. At least `multipart_threshold` bytes
+    /// go through multipart upload (parts buffered, `concurrency` at a time).
+    pub fn put_object_from_reader(
+        &self,
+        bucket: &str,
+        key: &str,
+        reader: &mut (dyn Read + Send),
+        length: u64,
+        opts: &PutOptions,
+    ) -> Result<PutResult, S3Error> {
+        check_key(bucket, key)?;
+        if length >= self.cfg.multipart_threshold {
+            return self.multipart_upload(bucket, key, super::multipart::PartSource::Reader(reader), length, opts);
+        }
+        let hash = match opts.payload {
+            PayloadSigning::Auto => BodyHash::Chunked(ChunkedMode::Signed),
+            PayloadSigning::Unsigned => BodyHash::Unsigned,
+            PayloadSigning::Chunked(mode) => BodyHash::Chunked(mode),
+        };
+        let mut req = self.put_request(bucket, key, opts, ReqBody::Stream { reader: Some(reader), length, hash })?;
+        req.retry = RetryMode::StatusOnly;
+        let resp = self.execute(&mut req)?;
+        Ok(put_result(&resp))
+    }
+}
