@@ -24,7 +24,9 @@ impl Client {
         });
         let mut req = Request::new("PUT", bucket, "");
         if let Some(b) = &body {
-            req = req.header("content-type", "application/xml").body(ReqBody::Bytes { data: b.as_bytes(), unsigned: false });
+            req = req
+                .header("content-type", "application/xml")
+                .body(ReqBody::Bytes { data: b.as_bytes(), unsigned: false });
         }
         self.execute(&mut req)?;
         Ok(())

@@ -192,11 +192,22 @@ pub(crate) type Opener<'a> = &'a (dyn Fn() -> io::Result<Box<dyn Read + Send + '
 pub(crate) enum ReqBody<'a> {
     Empty,
     /// In memory; `unsigned` sends `UNSIGNED-PAYLOAD` instead of the hash.
-    Bytes { data: &'a [u8], unsigned: bool },
+    Bytes {
+        data: &'a [u8],
+        unsigned: bool,
+    },
     /// Can be opened again for each attempt.
-    Source { open: Opener<'a>, length: u64, hash: BodyHash },
+    Source {
+        open: Opener<'a>,
+        length: u64,
+        hash: BodyHash,
+    },
     /// Read once: never retried.
-    Stream { reader: Option<&'a mut (dyn Read + Send)>, length: u64, hash: BodyHash },
+    Stream {
+        reader: Option<&'a mut (dyn Read + Send)>,
+        length: u64,
+        hash: BodyHash,
+    },
 }
 
 impl ReqBody<'_> {
@@ -269,6 +280,20 @@ fn encode_query(query: &[(String, String)]) -> String {
     }
     out
 }
+
+/// The canonical request with a session token's value hidden (it is a credential).
+fn redact_token(canonical: &str) -> String {
+    canonical
+        .split('\n')
+        .map(|l| if l.starts_with("x-amz-security-token:") { "x-amz-security-token:<redacted>" } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Client>();
+};
 
 type ChunkSeed = (sigv4::SigningKey, AmzDate, String, String, ChunkedMode);
 
@@ -429,12 +454,13 @@ impl Client {
             (ReqBody::Bytes { data, .. }, None, _) => Payload::Bytes(data),
             _ => Payload::Empty,
         };
-        let signable = SignableRequest { method: req.method, path: url.path(), query: &query, headers: &header_refs, payload };
+        let signable =
+            SignableRequest { method: req.method, path: url.path(), query: &query, headers: &header_refs, payload };
         let params =
             SigningParams { credentials: &creds, region, service: "s3", time, settings: SigningSettings::s3() };
         let (sig, canonical) = if self.cfg.debug {
             let (sig, ex) = sigv4::explain_headers(&signable, &params)?;
-            (sig, Some(ex.canonical_request))
+            (sig, Some(redact_token(&ex.canonical_request)))
         } else {
             let key = self.keys.get(&creds, time.date(), region, "s3");
             (sigv4::sign_headers_with_key(&signable, &params, &key)?, None)
@@ -453,6 +479,10 @@ impl Client {
         let wrap = |reader, length| wrap_chunked(&p.chunked, reader, length);
         let method = req.method;
         Ok(match &mut req.body {
+            // PUT and POST always carry a length (S3 answers 411 without one).
+            ReqBody::Empty if matches!(method, "PUT" | "POST") => {
+                self.http.send(method, &p.url, &headers, Body::Bytes(&[]))
+            }
             ReqBody::Empty => self.http.send(method, &p.url, &headers, Body::Empty),
             ReqBody::Bytes { data, .. } => self.http.send(method, &p.url, &headers, Body::Bytes(data)),
             ReqBody::Source { open, length, .. } => {
@@ -565,7 +595,8 @@ impl Client {
         let date = resp.header("date").and_then(parse_http_date);
         let request_id = resp.header("x-amz-request-id").map(str::to_owned);
         let region_header = resp.header("x-amz-bucket-region").map(str::to_owned);
-        let body = if req.method == "HEAD" { Vec::new() } else { resp.read_to_vec(ERROR_BODY_LIMIT).unwrap_or_default() };
+        let body =
+            if req.method == "HEAD" { Vec::new() } else { resp.read_to_vec(ERROR_BODY_LIMIT).unwrap_or_default() };
         let parsed = if body.is_empty() { None } else { xml::parse_error(&body).ok() };
         let mut err = ServiceError {
             status,
@@ -596,5 +627,44 @@ impl Client {
             err.canonical_request = canonical;
         }
         Ok((err, server_time))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_is_encoded_and_sorted() {
+        let q = vec![("prefix".to_owned(), "a b/+".to_owned()), ("list-type".to_owned(), "2".to_owned())];
+        assert_eq!(encode_query(&q), "list-type=2&prefix=a%20b%2F%2B");
+    }
+
+    #[test]
+    fn session_token_is_hidden_in_the_canonical_request() {
+        let c = "GET\n/b/k\n\nhost:h\nx-amz-security-token:TOKEN123\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD";
+        let r = redact_token(c);
+        assert!(!r.contains("TOKEN123") && r.contains("x-amz-security-token:<redacted>"), "{r}");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let mut cfg = ClientConfig::new("eu-west-1", Auth::keys("AKIDEXAMPLE", "SECRETSECRETSECRET"));
+        cfg.endpoint_url = Some("http://127.0.0.1:9".into());
+        let c = Client::new(cfg).unwrap();
+        let d = format!("{c:?}");
+        assert!(d.contains("AKIDEXAMPLE") && !d.contains("SECRETSECRETSECRET"), "{d}");
+    }
+
+    #[test]
+    fn connect_to_rewrites_only_the_authority() {
+        let mut cfg = ClientConfig::new("us-east-1", Auth::Anonymous);
+        cfg.endpoint_url = Some("http://localhost:9000".into());
+        cfg.addressing_style = AddressingStyle::Virtual;
+        cfg.connect_to = vec![("bkt.localhost:9000".into(), "127.0.0.1:9000".into())];
+        let c = Client::new(cfg).unwrap();
+        let url = c.request_url(&c.endpoint, "bkt", "k 1").unwrap();
+        assert_eq!(url.host(), "bkt.localhost:9000");
+        assert_eq!(c.wire_url(&url, "x=1"), "http://127.0.0.1:9000/k%201?x=1");
     }
 }

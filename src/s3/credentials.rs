@@ -44,9 +44,9 @@ pub trait CredentialsProvider: Send + Sync + fmt::Debug {
 ///
 /// ```
 /// use minis3::s3::{CredentialsProvider, StaticCredentials};
-/// let p = StaticCredentials::new("AKID", "secret");
+/// let p = StaticCredentials::new("AKID", "wJalrXUtnFEMIK7MDENG");
 /// assert_eq!(p.credentials().unwrap().access_key_id(), "AKID");
-/// assert!(!format!("{p:?}").contains("secret"));
+/// assert!(!format!("{p:?}").contains("wJalrXUtnFEMIK7MDENG"));
 /// ```
 #[derive(Debug, Clone)]
 pub struct StaticCredentials(Credentials);

@@ -63,8 +63,11 @@ struct Shared<'a> {
 impl Shared<'_> {
     fn get(&self, pos: u64, end: u64) -> Result<GetObject, S3Error> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let opts =
-            GetOptions { range: Some(ByteRange::Inclusive(pos, end)), if_match: self.etag.clone(), ..Default::default() };
+        let opts = GetOptions {
+            range: Some(ByteRange::Inclusive(pos, end)),
+            if_match: self.etag.clone(),
+            ..Default::default()
+        };
         let obj = self.client.get_object(self.bucket, self.key, &opts).map_err(|e| {
             if e.code() == Some("PreconditionFailed") {
                 S3Error::Integrity(format!(
@@ -110,8 +113,7 @@ impl Shared<'_> {
                 match body.read(&mut buf[..want]) {
                     Ok(0) => break Err(format!("the connection ended at byte {pos} of {}", end + 1)),
                     Ok(n) => {
-                        file.write_all(&buf[..n])
-                            .map_err(|e| S3Error::io("write", Some(self.path.to_owned()), e))?;
+                        file.write_all(&buf[..n]).map_err(|e| S3Error::io("write", Some(self.path.to_owned()), e))?;
                         if let Some(h) = md5.as_deref_mut() {
                             h.update(&buf[..n]);
                         }
@@ -172,14 +174,18 @@ impl Client {
         }
         // Ask first: a missing object should not leave even an empty temporary file behind.
         let chunk = self.cfg.part_size;
-        let first = self.get_object(bucket, key, &GetOptions { range: Some(ByteRange::Inclusive(0, chunk - 1)), ..Default::default() });
+        let first = self.get_object(
+            bucket,
+            key,
+            &GetOptions { range: Some(ByteRange::Inclusive(0, chunk - 1)), ..Default::default() },
+        );
         let first = match first {
             Err(e) if e.code() == Some("InvalidRange") => self.get_object(bucket, key, &GetOptions::default())?,
             other => other?,
         };
         let meta = first.meta.clone();
         let total = meta.size;
-        let tmp_path = temp_path(&dest.to_path_buf());
+        let tmp_path = temp_path(dest);
         let mut tmp = TempFile { path: tmp_path.clone(), keep: false };
         let mut file = OpenOptions::new()
             .write(true)
@@ -208,10 +214,8 @@ impl Client {
             drop(first);
         }
         if !sequential {
-            let ranges: Vec<(u64, u64)> = (first_end + 1..total)
-                .step_by(chunk as usize)
-                .map(|a| (a, (a + chunk - 1).min(total - 1)))
-                .collect();
+            let ranges: Vec<(u64, u64)> =
+                (first_end + 1..total).step_by(chunk as usize).map(|a| (a, (a + chunk - 1).min(total - 1))).collect();
             let next = AtomicU64::new(0);
             let failed = AtomicBool::new(false);
             let error: Mutex<Option<S3Error>> = Mutex::new(None);

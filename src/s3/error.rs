@@ -97,8 +97,12 @@ impl S3Error {
 fn hint(code: &str, status: u16) -> &'static str {
     match code {
         "SignatureDoesNotMatch" => "check the secret access key and the machine's clock",
-        "InvalidAccessKeyId" | "NotSignedUp" => "the access key id is unknown to this endpoint: check the credentials, profile and endpoint URL",
-        "AccessDenied" | "AllAccessDisabled" => "the credentials are not allowed to do this: check the policy, the bucket name and the profile",
+        "InvalidAccessKeyId" | "NotSignedUp" => {
+            "the access key id is unknown to this endpoint: check the credentials, profile and endpoint URL"
+        }
+        "AccessDenied" | "AllAccessDisabled" => {
+            "the credentials are not allowed to do this: check the policy, the bucket name and the profile"
+        }
         "NoSuchBucket" => "the bucket does not exist: check its name, the endpoint and the region",
         "NoSuchKey" => "the object does not exist: check the key (keys are case-sensitive)",
         "NoSuchUpload" => "the multipart upload was aborted or completed already",
@@ -112,9 +116,15 @@ fn hint(code: &str, status: u16) -> &'static str {
         "PreconditionFailed" => "the object changed or exists already (If-Match / If-None-Match)",
         "NotModified" => "the object is unchanged (If-None-Match)",
         "InvalidRange" => "the range is outside the object",
-        "ExpiredToken" | "InvalidToken" | "TokenRefreshRequired" => "the session token expired: refresh the credentials",
-        "SlowDown" | "ServiceUnavailable" | "InternalError" | "RequestTimeout" => "the server is busy or failed: try again later",
-        "XAmzContentSHA256Mismatch" | "BadDigest" | "InvalidDigest" => "the body did not match its declared hash: the data changed while uploading",
+        "ExpiredToken" | "InvalidToken" | "TokenRefreshRequired" => {
+            "the session token expired: refresh the credentials"
+        }
+        "SlowDown" | "ServiceUnavailable" | "InternalError" | "RequestTimeout" => {
+            "the server is busy or failed: try again later"
+        }
+        "XAmzContentSHA256Mismatch" | "BadDigest" | "InvalidDigest" => {
+            "the body did not match its declared hash: the data changed while uploading"
+        }
         "EntityTooSmall" => "a multipart part is below 5 MiB: raise the part size",
         _ if status == 403 => "check the credentials and permissions",
         _ if status >= 500 => "the server failed: try again later",

@@ -79,9 +79,7 @@ impl Iterator for ListObjects<'_> {
             self.buffer.extend(page.contents.into_iter().map(ListEntry::Object));
             self.buffer.extend(page.common_prefixes.into_iter().map(ListEntry::Prefix));
             match (page.is_truncated, page.next_continuation_token) {
-                (true, Some(next)) if !next.is_empty() && Some(&next) != self.token.as_ref() => {
-                    self.token = Some(next)
-                }
+                (true, Some(next)) if !next.is_empty() && Some(&next) != self.token.as_ref() => self.token = Some(next),
                 (true, _) => {
                     self.done = true;
                     self.buffer.clear();

@@ -139,8 +139,8 @@ impl Client {
         }
         let resp = self.execute(&mut req)?;
         let body = resp.read_to_vec(RESPONSE_LIMIT)?;
-        let root = xml::parse_document(&body)
-            .map_err(|e| S3Error::InvalidResponse(format!("ListMultipartUploads: {e}")))?;
+        let root =
+            xml::parse_document(&body).map_err(|e| S3Error::InvalidResponse(format!("ListMultipartUploads: {e}")))?;
         Ok(root
             .children_named("Upload")
             .map(|u| MultipartUploadInfo {
@@ -162,9 +162,9 @@ impl Client {
         let part_size = self.part_size_for(total);
         let count = total.div_ceil(part_size).max(1);
         let upload_id = self.create_multipart_upload(bucket, key, opts)?;
-        let result = self.upload_parts(bucket, key, &upload_id, source, total, part_size, count).and_then(|parts| {
-            self.complete_multipart_upload(bucket, key, &upload_id, &parts, opts.if_none_match_any)
-        });
+        let result = self
+            .upload_parts(bucket, key, &upload_id, source, total, part_size, count)
+            .and_then(|parts| self.complete_multipart_upload(bucket, key, &upload_id, &parts, opts.if_none_match_any));
         if let Err(e) = &result {
             match self.abort_multipart_upload(bucket, key, &upload_id) {
                 Ok(()) => self.notice(&format!("multipart upload of s3://{bucket}/{key} failed ({e}); aborted it")),

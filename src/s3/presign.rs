@@ -32,7 +32,13 @@ impl Client {
             Auth::Signed(p) => p.credentials()?,
         };
         let headers = [("host", url.host())];
-        let req = SignableRequest { method: &method, path: url.path(), query: &[], headers: &headers, payload: Payload::Unsigned };
+        let req = SignableRequest {
+            method: &method,
+            path: url.path(),
+            query: &[],
+            headers: &headers,
+            payload: Payload::Unsigned,
+        };
         let params = SigningParams {
             credentials: &creds,
             region: &region,

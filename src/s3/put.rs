@@ -63,9 +63,7 @@ impl PutOptions {
         }
         for (k, v) in &self.metadata {
             if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return Err(S3Error::InvalidInput(format!(
-                    "metadata name {k:?} must be letters, digits, '-' and '_'"
-                )));
+                return Err(S3Error::InvalidInput(format!("metadata name {k:?} must be letters, digits, '-' and '_'")));
             }
             if !v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
                 return Err(S3Error::InvalidInput(format!("metadata value for {k:?} must be printable ASCII")));

@@ -71,7 +71,8 @@ fn random_u64() -> u64 {
     if x == 0 {
         let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64);
         let tid = format!("{:?}", std::thread::current().id());
-        x = t.unwrap_or(0x9e37_79b9_7f4a_7c15) ^ tid.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+        x = t.unwrap_or(0x9e37_79b9_7f4a_7c15)
+            ^ tid.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
         x |= 1;
     }
     x ^= x >> 12;

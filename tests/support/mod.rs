@@ -451,3 +451,213 @@ pub fn curl_s3(
     stdout.truncate(split);
     (status, stdout)
 }
+
+/// What [`FaultProxy`] does with one connection (connections are numbered in accept order;
+/// those beyond the list pass through).
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Forward the request and the response untouched.
+    Pass,
+    /// Forward the request; forward only the first N bytes of the response (head included),
+    /// then cut both connections.
+    CutResponseAfter(usize),
+    /// Read the request (head and `Content-Length` body) and answer this raw HTTP response
+    /// instead of the server; the server never sees the request.
+    Respond(String),
+    /// Forward the request with the last byte of its body changed (the signature then covers
+    /// other bytes than those sent).
+    TamperBody,
+}
+
+/// A fault-injecting TCP proxy on 127.0.0.1 in front of a test server. It forces one request
+/// per connection (`connection: close` added to each request), records every request head,
+/// and applies one [`Fault`] per connection.
+pub struct FaultProxy {
+    port: u16,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FaultProxy {
+    /// Starts a proxy to 127.0.0.1:`upstream` (the accept thread lives as long as the test).
+    pub fn start(upstream: u16, faults: Vec<Fault>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let port = listener.local_addr().unwrap().port();
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = heads.clone();
+        std::thread::spawn(move || {
+            for (i, conn) in listener.incoming().enumerate() {
+                let Ok(client) = conn else { continue };
+                let fault = faults.get(i).cloned().unwrap_or(Fault::Pass);
+                let seen = seen.clone();
+                std::thread::spawn(move || proxy_one(client, upstream, fault, &seen));
+            }
+        });
+        Self { port, heads }
+    }
+
+    /// The proxy's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The request heads seen so far (request line and headers, names as sent).
+    pub fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+}
+
+/// Reads up to the end of the head (`\r\n\r\n`); returns (head, bytes read past it).
+fn read_head(s: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let rest = buf.split_off(end + 4);
+            return Some((String::from_utf8_lossy(&buf).into_owned(), rest));
+        }
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn content_length(head: &str) -> usize {
+    head.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0)
+}
+
+fn proxy_one(mut client: TcpStream, upstream: u16, fault: Fault, seen: &std::sync::Mutex<Vec<String>>) {
+    let _ = client.set_read_timeout(Some(Duration::from_secs(30)));
+    let Some((head, mut rest)) = read_head(&mut client) else { return };
+    seen.lock().unwrap().push(head.clone());
+    let body_len = content_length(&head);
+    if let Fault::Respond(answer) = &fault {
+        // Drain the body so the client is not reset while it writes.
+        let mut got = rest.len();
+        let mut chunk = [0u8; 65536];
+        while got < body_len {
+            match client.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got += n,
+            }
+        }
+        let _ = client.write_all(answer.as_bytes());
+        let _ = client.shutdown(std::net::Shutdown::Both);
+        return;
+    }
+    let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
+    // One request per connection: drop any Connection header and ask the server to close.
+    let mut new_head: String = head
+        .trim_end_matches("\r\n")
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    new_head.push_str("connection: close\r\n\r\n");
+    if server.write_all(new_head.as_bytes()).is_err() {
+        return;
+    }
+    // The request body: what came with the head, then the rest.
+    let mut client_r = client.try_clone().unwrap();
+    let mut server_w = server.try_clone().unwrap();
+    let tamper = matches!(fault, Fault::TamperBody);
+    let up = std::thread::spawn(move || {
+        let mut sent = 0usize;
+        let mut chunk = vec![0u8; 65536];
+        let mut pending = std::mem::take(&mut rest);
+        loop {
+            if pending.is_empty() {
+                if sent >= body_len {
+                    break;
+                }
+                match client_r.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => pending.extend_from_slice(&chunk[..n]),
+                }
+            }
+            if tamper && sent + pending.len() >= body_len && body_len > sent {
+                let i = body_len - sent - 1;
+                pending[i] ^= 0x01;
+            }
+            if server_w.write_all(&pending).is_err() {
+                break;
+            }
+            sent += pending.len();
+            pending.clear();
+        }
+    });
+    let limit = match fault {
+        Fault::CutResponseAfter(n) => n,
+        _ => usize::MAX,
+    };
+    let mut forwarded = 0usize;
+    let mut chunk = vec![0u8; 65536];
+    loop {
+        let n = match server.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let n = n.min(limit - forwarded);
+        if client.write_all(&chunk[..n]).is_err() {
+            break;
+        }
+        forwarded += n;
+        if forwarded >= limit {
+            break;
+        }
+    }
+    let _ = client.shutdown(std::net::Shutdown::Both);
+    let _ = server.shutdown(std::net::Shutdown::Both);
+    let _ = up.join();
+}
+
+/// A client for a test server, with the test keys, path style (unless `vhost`), no real
+/// backoff sleeps, and `bucket.localhost:PORT` connected to 127.0.0.1 for virtual-host style.
+#[cfg(feature = "client")]
+pub fn test_config(endpoint: &str) -> minis3::s3::ClientConfig {
+    use minis3::s3::{Auth, ClientConfig, RecordingSleeper};
+    let mut cfg = ClientConfig::new(REGION, Auth::keys(ACCESS_KEY, SECRET_KEY));
+    cfg.endpoint_url = Some(endpoint.to_owned());
+    cfg.addressing_style = minis3::address::AddressingStyle::Path;
+    cfg.sleeper = RecordingSleeper::new();
+    cfg
+}
+
+/// [`test_config`] for virtual-host style on `http://localhost:PORT`: requests go to
+/// `BUCKET.localhost:PORT`, connected to 127.0.0.1:PORT (nothing resolves `*.localhost` here).
+#[cfg(feature = "client")]
+pub fn vhost_config(port: u16, buckets: &[&str]) -> minis3::s3::ClientConfig {
+    let mut cfg = test_config(&format!("http://localhost:{port}"));
+    cfg.addressing_style = minis3::address::AddressingStyle::Virtual;
+    cfg.connect_to = buckets
+        .iter()
+        .map(|b| (format!("{b}.localhost:{port}"), format!("127.0.0.1:{port}")))
+        .chain([(format!("localhost:{port}"), format!("127.0.0.1:{port}"))])
+        .collect();
+    cfg
+}
+
+/// Deterministic pseudo-random bytes (xorshift), cheap to generate.
+pub fn test_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
