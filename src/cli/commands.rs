@@ -39,33 +39,49 @@ pub fn ls(ctx: &Ctx, target: Option<(String, String)>, recursive: bool, json: bo
     let mut contents = Vec::new();
     let mut prefixes = Vec::new();
     let mut any = false;
-    for entry in client.list_objects(&bucket, &opts) {
-        let entry = entry?;
-        any = true;
-        match entry {
-            ListEntry::Prefix(p) => {
-                if json {
-                    prefixes.push(json!({"Prefix": p}));
-                } else {
-                    ctx.out.line(&format!("{:>30} {}", "PRE", p.get(cut..).unwrap_or(&p)))?;
-                }
-            }
-            ListEntry::Object(o) => {
-                if json {
-                    let mut m = Map::new();
-                    m.insert("Key".into(), json!(o.key));
-                    m.insert("LastModified".into(), json!(o.last_modified));
-                    m.insert("ETag".into(), json!(o.etag));
-                    m.insert("Size".into(), json!(o.size));
-                    if let Some(c) = &o.storage_class {
-                        m.insert("StorageClass".into(), json!(c));
+    // As `aws s3 ls`: per page, the prefixes first, then the objects.
+    let mut page: Vec<ListEntry> = Vec::new();
+    let mut listing = client.list_objects(&bucket, &opts);
+    let mut page_no = listing.pages();
+    loop {
+        let next = listing.next().transpose()?;
+        if next.is_none() || listing.pages() != page_no {
+            page.sort_by_key(|e| matches!(e, ListEntry::Object(_)));
+            for entry in page.drain(..) {
+                match entry {
+                    ListEntry::Prefix(p) => {
+                        if json {
+                            prefixes.push(json!({"Prefix": p}));
+                        } else {
+                            ctx.out.line(&format!("{:>30} {}", "PRE", p.get(cut..).unwrap_or(&p)))?;
+                        }
                     }
-                    contents.push(Value::Object(m));
-                } else {
-                    let name = o.key.get(cut..).unwrap_or(&o.key);
-                    ctx.out.line(&format!("{} {:>10} {}", short_time(&o.last_modified), o.size, name))?;
+                    ListEntry::Object(o) => {
+                        if json {
+                            let mut m = Map::new();
+                            m.insert("Key".into(), json!(o.key));
+                            m.insert("LastModified".into(), json!(o.last_modified));
+                            m.insert("ETag".into(), json!(o.etag));
+                            m.insert("Size".into(), json!(o.size));
+                            if let Some(c) = &o.storage_class {
+                                m.insert("StorageClass".into(), json!(c));
+                            }
+                            contents.push(Value::Object(m));
+                        } else {
+                            let name = o.key.get(cut..).unwrap_or(&o.key);
+                            ctx.out.line(&format!("{} {:>10} {}", short_time(&o.last_modified), o.size, name))?;
+                        }
+                    }
                 }
             }
+            page_no = listing.pages();
+        }
+        match next {
+            Some(e) => {
+                any = true;
+                page.push(e);
+            }
+            None => break,
         }
     }
     if json {
