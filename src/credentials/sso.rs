@@ -1,0 +1,146 @@
+//! IAM Identity Center (SSO) role credentials: the access token cached by `aws sso login` in
+//! `~/.aws/sso/cache/<sha1>.json` (SHA-1 of the `sso_session` name, or of `sso_start_url` for
+//! the legacy form), exchanged at the portal's `GetRoleCredentials`
+//! (`GET /federation/credentials?role_name=..&account_id=..`, header `x-amz-sso_bearer_token`).
+//!
+//! minis3 does not refresh an expired token with the cached refresh token (the AWS CLI does
+//! for the `sso_session` form): an expired or missing token asks for `aws sso login`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::clock::Clock;
+use crate::http::{Body, Http};
+use crate::sigv4::{encode, Credentials};
+
+use super::profile::SsoSettings;
+use super::provider::{
+    json_error, json_str, one_line, parse_rfc3339, with_retries, AwsCredentials, CredentialSource, CredentialsProvider,
+    ProviderError,
+};
+use super::sha1::sha1_hex;
+
+const SERVICE: &str = "SSO portal";
+
+/// The SSO source of one profile.
+#[derive(Clone, Debug)]
+pub struct SsoProvider {
+    http: Http,
+    settings: SsoSettings,
+    cache_dir: Option<PathBuf>,
+    endpoint: String,
+    clock: Arc<dyn Clock>,
+}
+
+/// The portal endpoint for a region: `https://portal.sso.REGION.amazonaws.com`.
+pub fn portal_endpoint(region: &str) -> String {
+    format!("https://portal.sso.{region}.amazonaws.com")
+}
+
+/// The cache file name of a token: SHA-1 hex of the session name, or of the start URL.
+pub fn cache_file_name(settings: &SsoSettings) -> String {
+    let key = settings.session.as_deref().unwrap_or(&settings.start_url);
+    format!("{}.json", sha1_hex(key.as_bytes()))
+}
+
+impl SsoProvider {
+    /// A provider for `settings`; `cache_dir` is `~/.aws/sso/cache` (`None`: no home
+    /// directory), `endpoint` the portal (see [`portal_endpoint`]).
+    pub fn new(
+        http: Http,
+        settings: SsoSettings,
+        cache_dir: Option<PathBuf>,
+        endpoint: String,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { http, settings, cache_dir, endpoint, clock }
+    }
+
+    fn login(&self, reason: String) -> ProviderError {
+        ProviderError::SsoLoginRequired { profile: self.settings.profile.clone(), reason }
+    }
+
+    /// The cached access token (never shown in messages).
+    fn token(&self) -> Result<String, ProviderError> {
+        let dir =
+            self.cache_dir.as_ref().ok_or_else(|| self.login("no home directory to find the SSO cache in".into()))?;
+        let path = dir.join(cache_file_name(&self.settings));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(self.login(format!("no cached SSO token at {}", path.display())))
+            }
+            Err(source) => return Err(ProviderError::Io { what: "SSO token cache file", path, source }),
+        };
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| self.login(format!("the cached SSO token {} is {}", path.display(), json_error(&e))))?;
+        let token = json_str(&v, "accessToken")
+            .ok_or_else(|| self.login(format!("the cached SSO token {} has no accessToken", path.display())))?;
+        let expires = json_str(&v, "expiresAt")
+            .and_then(parse_rfc3339)
+            .ok_or_else(|| self.login(format!("the cached SSO token {} has no valid expiresAt", path.display())))?;
+        if expires <= self.clock.now() {
+            return Err(self.login(format!("the cached SSO token {} has expired", path.display())));
+        }
+        Ok(token.to_string())
+    }
+}
+
+impl CredentialsProvider for SsoProvider {
+    fn credentials(&self) -> Result<AwsCredentials, ProviderError> {
+        let s = &self.settings;
+        let (Some(account), Some(role)) = (&s.account_id, &s.role_name) else {
+            return Err(ProviderError::InvalidSetting {
+                setting: format!("profile {}", s.profile),
+                problem: "the selected profile will resolve an access token instead of credentials (it has sso_session but no sso_account_id and sso_role_name); add both to get role credentials".into(),
+            });
+        };
+        let token = self.token()?;
+        let mut url = self.endpoint.trim_end_matches('/').to_string();
+        url.push_str("/federation/credentials?role_name=");
+        encode::encode_component_into(&mut url, role);
+        url.push_str("&account_id=");
+        encode::encode_component_into(&mut url, account);
+        let (status, body) = with_retries(3, || {
+            let resp = self
+                .http
+                .send("GET", &url, &[("x-amz-sso_bearer_token", &token)], Body::Empty)
+                .map_err(|source| ProviderError::Http { service: SERVICE, source })?;
+            let status = resp.status();
+            let body = resp.read_to_vec(1 << 20).map_err(|source| ProviderError::Http { service: SERVICE, source })?;
+            if status >= 500 || status == 429 {
+                return Err(ProviderError::Service { service: SERVICE, status, code: None, message: None });
+            }
+            Ok((status, body))
+        })?;
+        let v: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+        if status != 200 {
+            let message = v.as_ref().and_then(|v| json_str(v, "message")).map(one_line);
+            if status == 401 {
+                return Err(self.login(format!("the SSO portal refused the cached token (HTTP {status})")));
+            }
+            return Err(ProviderError::Service { service: SERVICE, status, code: None, message });
+        }
+        let bad = |reason: &str| ProviderError::BadResponse { service: SERVICE, reason: reason.to_string() };
+        let v = v.ok_or_else(|| bad("the answer is not JSON"))?;
+        let rc = v.get("roleCredentials").ok_or_else(|| bad("no roleCredentials"))?;
+        let id = json_str(rc, "accessKeyId").ok_or_else(|| bad("no roleCredentials.accessKeyId"))?;
+        let secret = json_str(rc, "secretAccessKey").ok_or_else(|| bad("no roleCredentials.secretAccessKey"))?;
+        let token = json_str(rc, "sessionToken");
+        let expiry = rc
+            .get("expiration")
+            .and_then(serde_json::Value::as_u64)
+            .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms));
+        Ok(AwsCredentials {
+            creds: Credentials::new(id, secret).with_session_token(token),
+            expiry,
+            account_id: Some(account.clone()),
+            source: CredentialSource::Sso {
+                profile: s.profile.clone(),
+                account_id: account.clone(),
+                role_name: role.clone(),
+            },
+        })
+    }
+}
