@@ -285,7 +285,15 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
                             .into()
                     },
                 },
-                Err(why) => CredentialPlan::Missing { why },
+                Err(why) if pixi.is_some() => CredentialPlan::Missing {
+                    why: format!(
+                        "no keys for this bucket in the rattler auth file (minis3 does not read the OS keyring; \
+                         run `minis3 auth login s3://BUCKET ...`), and {why}"
+                    ),
+                },
+                Err(why) => {
+                    CredentialPlan::Missing { why: format!("{why}; for a public bucket use --no-sign-request") }
+                }
             },
         }
     };
@@ -331,6 +339,7 @@ mod tests {
             ("AWS_CONFIG_FILE".into(), dir.join("aws-config").display().to_string()),
             ("AWS_SHARED_CREDENTIALS_FILE".into(), dir.join("aws-creds").display().to_string()),
             ("PIXI_NO_CONFIG".into(), "true".into()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ];
         pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         Environment::from_pairs(pairs)
@@ -419,7 +428,7 @@ force-path-style = true
         let e = env(dir.path(), &[]);
         let g = Global::default();
         let s = resolve(&Inputs { global: &g, env: &e, cwd: dir.path(), target: None }).unwrap();
-        assert!(s.credentials.source().contains("--no-sign-request"));
+        assert!(s.credentials.source().contains("--no-sign-request"), "{}", s.credentials.source());
         assert_eq!(s.region.value, DEFAULT_REGION);
         assert_eq!(s.region.source, "default");
     }
