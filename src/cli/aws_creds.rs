@@ -1,0 +1,38 @@
+//! The AWS credentials the CLI signs with when pixi's storage does not decide: the AWS
+//! default chain (`minis3::credentials::chain::DefaultChain`: environment, profile with roles,
+//! SSO and `credential_process`, web identity, container, instance metadata).
+//!
+//! The chain is asked once per command; temporary credentials are not refreshed during one
+//! invocation.
+
+use std::sync::Arc;
+
+use minis3::config::env::Environment;
+use minis3::config::profile::ProfileSet;
+use minis3::credentials::chain::DefaultChain;
+use minis3::credentials::CredentialsProvider;
+use minis3::credentials::ProviderContext;
+use minis3::http::HttpConfig;
+use minis3::sigv4::Credentials;
+
+/// Keys and where they came from.
+#[derive(Clone, Debug)]
+pub struct AwsKeys {
+    /// The keys.
+    pub credentials: Credentials,
+    /// Where they came from, for people.
+    pub source: String,
+}
+
+/// The first source of the AWS chain that has credentials. `Ok(None)` when no source is set
+/// up; `Err` (one line, no secret) when a source is set up but fails.
+pub fn find(env: &Environment, set: &ProfileSet) -> Result<Option<AwsKeys>, String> {
+    let ctx = ProviderContext::new(env.clone(), &HttpConfig::from_env(env))
+        .map_err(|e| format!("cannot prepare the credentials chain: {e}"))?;
+    let chain = DefaultChain::with_profiles(&ctx, Arc::new(set.clone())).map_err(|e| e.to_string())?;
+    match chain.credentials() {
+        Ok(c) => Ok(Some(AwsKeys { credentials: c.creds, source: c.source.to_string() })),
+        Err(e) if e.is_not_configured() => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}

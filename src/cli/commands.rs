@@ -1,0 +1,353 @@
+//! The commands other than `cp` and `sync`: `ls`, `rm`, `mb`, `rb`, `presign`, `head`,
+//! `auth login|logout`, `config show`.
+
+use serde_json::{json, Map, Value};
+
+use minis3::config::auth_file::{self, AuthFiles, S3Credentials};
+use minis3::s3::{ListEntry, ListOptions};
+
+use super::args::{PresignMethod, TransferOptions};
+use super::output::short_time;
+use super::paths::dir_prefix;
+use super::settings::{self, CredentialPlan, Inputs};
+use super::{CliError, Ctx};
+
+/// `ls`: buckets, or objects and prefixes.
+pub fn ls(ctx: &Ctx, target: Option<(String, String)>, recursive: bool, json: bool) -> Result<(), CliError> {
+    let Some((bucket, prefix)) = target else {
+        let client = ctx.client(None)?;
+        let list = client.list_buckets()?;
+        if json {
+            let items: Vec<Value> =
+                list.buckets.iter().map(|b| json!({"Name": b.name, "CreationDate": b.creation_date})).collect();
+            return ctx.out.line(&Value::Array(items).to_string());
+        }
+        for b in &list.buckets {
+            ctx.out.line(&format!("{} {}", short_time(&b.creation_date), b.name))?;
+        }
+        return Ok(());
+    };
+    let client = ctx.client(Some((&bucket, &prefix)))?;
+    let opts = ListOptions {
+        prefix: (!prefix.is_empty()).then(|| prefix.clone()),
+        delimiter: (!recursive).then(|| "/".to_string()),
+        ..Default::default()
+    };
+    // Names are shown relative to the prefix's last '/' (all of the key with --recursive),
+    // as `aws s3 ls` shows them.
+    let cut = if recursive { 0 } else { prefix.rfind('/').map(|i| i + 1).unwrap_or(0) };
+    let mut contents = Vec::new();
+    let mut prefixes = Vec::new();
+    let mut any = false;
+    // As `aws s3 ls`: per page, the prefixes first, then the objects.
+    let mut page: Vec<ListEntry> = Vec::new();
+    let mut listing = client.list_objects(&bucket, &opts);
+    let mut page_no = listing.pages();
+    loop {
+        let next = listing.next().transpose()?;
+        if next.is_none() || listing.pages() != page_no {
+            page.sort_by_key(|e| matches!(e, ListEntry::Object(_)));
+            for entry in page.drain(..) {
+                match entry {
+                    ListEntry::Prefix(p) => {
+                        if json {
+                            prefixes.push(json!({"Prefix": p}));
+                        } else {
+                            ctx.out.line(&format!("{:>30} {}", "PRE", p.get(cut..).unwrap_or(&p)))?;
+                        }
+                    }
+                    ListEntry::Object(o) => {
+                        if json {
+                            let mut m = Map::new();
+                            m.insert("Key".into(), json!(o.key));
+                            m.insert("LastModified".into(), json!(o.last_modified));
+                            m.insert("ETag".into(), json!(o.etag));
+                            m.insert("Size".into(), json!(o.size));
+                            if let Some(c) = &o.storage_class {
+                                m.insert("StorageClass".into(), json!(c));
+                            }
+                            contents.push(Value::Object(m));
+                        } else {
+                            let name = o.key.get(cut..).unwrap_or(&o.key);
+                            ctx.out.line(&format!("{} {:>10} {}", short_time(&o.last_modified), o.size, name))?;
+                        }
+                    }
+                }
+            }
+            page_no = listing.pages();
+        }
+        match next {
+            Some(e) => {
+                any = true;
+                page.push(e);
+            }
+            None => break,
+        }
+    }
+    if json {
+        ctx.out.line(&json!({"Contents": contents, "CommonPrefixes": prefixes}).to_string())?;
+    }
+    if !any && !prefix.is_empty() {
+        // As `aws s3 ls`: nothing under a prefix is status 1.
+        return Err(CliError::Silent);
+    }
+    Ok(())
+}
+
+/// `rm`: one object, or every object under a prefix.
+pub fn rm(ctx: &Ctx, bucket: &str, key: &str, recursive: bool, opts: &TransferOptions) -> Result<(), CliError> {
+    let client = ctx.client(Some((bucket, key)))?;
+    let dry = if opts.dryrun { "(dryrun) " } else { "" };
+    if !recursive {
+        if !opts.dryrun {
+            client.delete_object(bucket, key)?;
+        }
+        if !opts.quiet {
+            ctx.out.line(&format!("{dry}delete: s3://{bucket}/{key}"))?;
+        }
+        return Ok(());
+    }
+    let prefix = dir_prefix(key);
+    let list = ListOptions { prefix: (!prefix.is_empty()).then(|| prefix.clone()), ..Default::default() };
+    let mut keys = Vec::new();
+    for entry in client.list_objects(bucket, &list) {
+        if let ListEntry::Object(o) = entry? {
+            let rel = &o.key[prefix.len().min(o.key.len())..];
+            if opts.filters.includes(rel) {
+                keys.push(o.key);
+            }
+        }
+    }
+    delete_keys(ctx, &client, bucket, &keys, opts.dryrun, opts.quiet)
+}
+
+/// Deletes `keys` in batches, printing each; per-key failures are reported and counted.
+pub fn delete_keys(
+    ctx: &Ctx,
+    client: &minis3::s3::Client,
+    bucket: &str,
+    keys: &[String],
+    dryrun: bool,
+    quiet: bool,
+) -> Result<(), CliError> {
+    if dryrun {
+        for k in keys {
+            if !quiet {
+                ctx.out.line(&format!("(dryrun) delete: s3://{bucket}/{k}"))?;
+            }
+        }
+        return Ok(());
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let result = client.delete_objects(bucket, keys)?;
+    let failed: std::collections::HashSet<&str> = result.errors.iter().map(|e| e.key.as_str()).collect();
+    for e in &result.errors {
+        ctx.out.error(&format!(
+            "delete failed: s3://{bucket}/{}: {} {}: check the permissions on the object",
+            e.key, e.code, e.message
+        ));
+    }
+    for k in keys {
+        if !failed.contains(k.as_str()) && !quiet {
+            ctx.out.line(&format!("delete: s3://{bucket}/{k}"))?;
+        }
+    }
+    if result.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Partial { failures: result.errors.len() })
+    }
+}
+
+/// `mb`.
+pub fn mb(ctx: &Ctx, bucket: &str, quiet: bool) -> Result<(), CliError> {
+    let client = ctx.client(Some((bucket, "")))?;
+    client.create_bucket(bucket)?;
+    if !quiet {
+        ctx.out.line(&format!("make_bucket: {bucket}"))?;
+    }
+    Ok(())
+}
+
+/// `rb`, with `--force` deleting every object first.
+pub fn rb(ctx: &Ctx, bucket: &str, force: bool, quiet: bool) -> Result<(), CliError> {
+    let client = ctx.client(Some((bucket, "")))?;
+    if force {
+        let mut keys = Vec::new();
+        for entry in client.list_objects(bucket, &ListOptions::default()) {
+            if let ListEntry::Object(o) = entry? {
+                keys.push(o.key);
+            }
+        }
+        delete_keys(ctx, &client, bucket, &keys, false, quiet)?;
+    }
+    client.delete_bucket(bucket)?;
+    if !quiet {
+        ctx.out.line(&format!("remove_bucket: {bucket}"))?;
+    }
+    Ok(())
+}
+
+/// `presign`.
+pub fn presign(ctx: &Ctx, bucket: &str, key: &str, expires_in: u64, method: PresignMethod) -> Result<(), CliError> {
+    let client = ctx.client(Some((bucket, key)))?;
+    let m = match method {
+        PresignMethod::Get => "GET",
+        PresignMethod::Put => "PUT",
+    };
+    let url = client.presign(m, bucket, key, expires_in)?;
+    // The URL carries no secret (only the access key id and, with temporary keys, the
+    // session token, which a presigned URL must carry to work); print it as it is.
+    ctx.out.flush()?;
+    ctx.out.write_raw(format!("{url}\n").as_bytes())
+}
+
+/// `head`.
+pub fn head(ctx: &Ctx, bucket: &str, key: &str, json: bool) -> Result<(), CliError> {
+    let client = ctx.client(Some((bucket, key)))?;
+    let meta = client.head_object(bucket, key)?;
+    if json {
+        let mut m = Map::new();
+        m.insert("ContentLength".into(), json!(meta.size.max(meta.content_length)));
+        if let Some(v) = &meta.content_type {
+            m.insert("ContentType".into(), json!(v));
+        }
+        if let Some(v) = &meta.etag {
+            m.insert("ETag".into(), json!(v));
+        }
+        if let Some(v) = &meta.last_modified {
+            m.insert("LastModified".into(), json!(v));
+        }
+        if let Some(v) = &meta.version_id {
+            m.insert("VersionId".into(), json!(v));
+        }
+        let md: Map<String, Value> = meta.metadata.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        m.insert("Metadata".into(), Value::Object(md));
+        return ctx.out.line(&Value::Object(m).to_string());
+    }
+    ctx.out.line(&format!("Key: s3://{bucket}/{key}"))?;
+    ctx.out.line(&format!("ContentLength: {}", meta.size.max(meta.content_length)))?;
+    if let Some(v) = &meta.content_type {
+        ctx.out.line(&format!("ContentType: {v}"))?;
+    }
+    if let Some(v) = &meta.etag {
+        ctx.out.line(&format!("ETag: {v}"))?;
+    }
+    if let Some(v) = &meta.last_modified {
+        ctx.out.line(&format!("LastModified: {v}"))?;
+    }
+    if let Some(v) = &meta.version_id {
+        ctx.out.line(&format!("VersionId: {v}"))?;
+    }
+    for (k, v) in &meta.metadata {
+        ctx.out.line(&format!("Metadata: {k}={v}"))?;
+    }
+    Ok(())
+}
+
+/// `auth login`: stores the keys as `pixi auth login` does.
+pub fn auth_login(
+    ctx: &Ctx,
+    url: &str,
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+) -> Result<(), CliError> {
+    let mut secrets = vec![secret_access_key.clone()];
+    secrets.extend(session_token.clone());
+    ctx.out.add_secrets(&secrets);
+    let files = AuthFiles::resolve(&ctx.env, None);
+    let Some(path) = files.login_target() else {
+        return Err(CliError::Failed(
+            "no place to store the keys: HOME is not set; set HOME or RATTLER_AUTH_FILE".into(),
+        ));
+    };
+    let creds = S3Credentials::new(access_key_id, secret_access_key, session_token);
+    let key = auth_file::login(path, url, &creds).map_err(|e| CliError::Failed(e.to_string()))?;
+    ctx.out.line(&format!("stored S3 keys {} for bucket '{key}' in {}", creds.redacted_access_key(), path.display()))
+}
+
+/// `auth logout`.
+pub fn auth_logout(ctx: &Ctx, url: &str) -> Result<(), CliError> {
+    let files = AuthFiles::resolve(&ctx.env, None);
+    let Some(path) = files.login_target() else {
+        return Err(CliError::Failed("no auth file: HOME is not set; set HOME or RATTLER_AUTH_FILE".into()));
+    };
+    let removed = auth_file::logout(path, url).map_err(|e| CliError::Failed(e.to_string()))?;
+    if removed.is_empty() {
+        return Err(CliError::Failed(format!(
+            "{} has no keys for {url}: nothing to remove (check the bucket name, or RATTLER_AUTH_FILE)",
+            path.display()
+        )));
+    }
+    ctx.out.line(&format!("removed {} from {}", removed.join(", "), path.display()))
+}
+
+/// `config show`.
+pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> Result<(), CliError> {
+    let t = target.as_ref().map(|(b, k)| (b.as_str(), k.as_str()));
+    let s = settings::resolve(&Inputs { global: &ctx.global, env: &ctx.env, cwd: &ctx.cwd, target: t })?;
+    ctx.out.add_secrets(&s.secrets);
+    let endpoint = s.endpoint_url.as_ref().map(|v| v.value.clone());
+    let endpoint_source = s
+        .endpoint_url
+        .as_ref()
+        .map(|v| v.source.clone())
+        .unwrap_or_else(|| "default (the AWS endpoint of the region)".into());
+    let style = settings::addressing_style_name(s.addressing_style.value);
+    let pixi = s.pixi.as_ref().map(|e| format!("{}:{}", e.file.display(), e.line));
+    let creds_kind = match &s.credentials {
+        CredentialPlan::Anonymous => "none (unsigned)",
+        CredentialPlan::AuthFile(_) => "rattler auth file",
+        CredentialPlan::Aws(_) => "AWS",
+        CredentialPlan::Missing { .. } => "not found",
+    };
+    if json {
+        let mut v = json!({
+            "profile": {"value": s.profile.value, "source": s.profile.source},
+            "endpoint_url": {"value": endpoint, "source": endpoint_source},
+            "region": {"value": s.region.value, "source": s.region.source},
+            "addressing_style": {"value": style, "source": s.addressing_style.source},
+            "pixi_s3_options": pixi,
+            "credentials": {
+                "kind": creds_kind,
+                "access_key_id": s.credentials.redacted_access_key(),
+                "session_token": s.credentials.has_session_token(),
+                "source": s.credentials.source(),
+            },
+        });
+        if let Some((b, k)) = &target {
+            v["bucket"] = json!(b);
+            v["key"] = json!(k);
+        }
+        if let Some(c) = &s.ca_bundle {
+            v["ca_bundle"] = json!({"value": c.value.display().to_string(), "source": c.source});
+        }
+        return ctx.out.line(&v.to_string());
+    }
+    if let Some((b, k)) = &target {
+        ctx.out.line(&format!("{:<17}s3://{b}/{k}", "location"))?;
+    }
+    ctx.out.line(&format!("{:<17}{} ({})", "profile", s.profile.value, s.profile.source))?;
+    ctx.out.line(&format!("{:<17}{} ({endpoint_source})", "endpoint-url", endpoint.as_deref().unwrap_or("-")))?;
+    ctx.out.line(&format!("{:<17}{} ({})", "region", s.region.value, s.region.source))?;
+    ctx.out.line(&format!("{:<17}{style} ({})", "addressing-style", s.addressing_style.source))?;
+    if let Some(c) = &s.ca_bundle {
+        ctx.out.line(&format!("{:<17}{} ({})", "ca-bundle", c.value.display(), c.source))?;
+    }
+    match &pixi {
+        Some(p) => ctx.out.line(&format!("{:<17}{p}", "pixi s3-options"))?,
+        None if target.is_some() => ctx.out.line(&format!("{:<17}none for this bucket", "pixi s3-options"))?,
+        None => {}
+    }
+    let key = s.credentials.redacted_access_key().unwrap_or_else(|| "-".into());
+    let token = if s.credentials.has_session_token() { " with a session token" } else { "" };
+    ctx.out.line(&format!(
+        "{:<17}{creds_kind}: access key {key}{token} ({})",
+        "credentials",
+        s.credentials.source()
+    ))?;
+    Ok(())
+}
