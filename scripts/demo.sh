@@ -52,7 +52,8 @@ cmp "$work/blob.bin" "$work/blob.copy" && echo "downloaded bytes match"
 m cp "s3://demo/docs/hello world+1.txt" -
 url=$("${aws_env[@]}" "$minis3" presign "s3://demo/docs/hello world+1.txt" --expires-in 300)
 echo "presigned: ${url%%\?*}?..."
-run curl -sS "$url"
+printf '$ curl -sS "<presigned url>"\n'
+curl -sS "$url"
 
 step "sync a directory up, change it, sync again with --delete"
 mkdir -p "$work/site/sub"

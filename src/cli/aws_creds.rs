@@ -2,13 +2,15 @@
 //! default chain (`minis3::credentials::chain::DefaultChain`: environment, profile with roles,
 //! SSO and `credential_process`, web identity, container, instance metadata).
 //!
-//! The chain is asked once per command; temporary credentials are not refreshed during one
-//! invocation.
+//! The chain is wrapped in a cache that refreshes temporary credentials a few minutes before
+//! they expire, so a long `sync` keeps signing with valid keys.
 
 use std::sync::Arc;
 
+use minis3::clock::SystemClock;
 use minis3::config::env::Environment;
 use minis3::config::profile::ProfileSet;
+use minis3::credentials::cache::CachedProvider;
 use minis3::credentials::chain::DefaultChain;
 use minis3::credentials::CredentialsProvider;
 use minis3::credentials::ProviderContext;
@@ -18,10 +20,12 @@ use minis3::sigv4::Credentials;
 /// Keys and where they came from.
 #[derive(Clone, Debug)]
 pub struct AwsKeys {
-    /// The keys.
+    /// The keys the chain gave first.
     pub credentials: Credentials,
     /// Where they came from, for people.
     pub source: String,
+    /// The chain behind them, cached and refreshed before expiry: what the client signs with.
+    pub provider: Arc<dyn CredentialsProvider>,
 }
 
 /// The first source of the AWS chain that has credentials. `Ok(None)` when no source is set
@@ -30,8 +34,9 @@ pub fn find(env: &Environment, set: &ProfileSet) -> Result<Option<AwsKeys>, Stri
     let ctx = ProviderContext::new(env.clone(), &HttpConfig::from_env(env))
         .map_err(|e| format!("cannot prepare the credentials chain: {e}"))?;
     let chain = DefaultChain::with_profiles(&ctx, Arc::new(set.clone())).map_err(|e| e.to_string())?;
-    match chain.credentials() {
-        Ok(c) => Ok(Some(AwsKeys { credentials: c.creds, source: c.source.to_string() })),
+    let provider: Arc<dyn CredentialsProvider> = Arc::new(CachedProvider::new(Box::new(chain), Arc::new(SystemClock)));
+    match provider.credentials() {
+        Ok(c) => Ok(Some(AwsKeys { credentials: c.creds, source: c.source.to_string(), provider })),
         Err(e) if e.is_not_configured() => Ok(None),
         Err(e) => Err(e.to_string()),
     }

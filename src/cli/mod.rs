@@ -125,6 +125,7 @@ impl Ctx {
         let auth = match &s.credentials {
             CredentialPlan::Anonymous => Auth::Anonymous,
             CredentialPlan::Missing { why } => return Err(CliError::Failed(why.clone())),
+            CredentialPlan::Aws(keys) => Auth::Signed(keys.provider.clone()),
             plan => match plan.credentials() {
                 Some(c) => Auth::Signed(settings::provider(c)),
                 None => return Err(CliError::Failed("no credentials".into())),
