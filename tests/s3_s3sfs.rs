@@ -513,3 +513,38 @@ fn bad_input_is_refused_cleanly() {
     cfg.part_size = 1024;
     assert!(matches!(Client::new(cfg), Err(S3Error::InvalidInput(_))));
 }
+
+#[derive(Debug, Default)]
+struct ByteCount(std::sync::atomic::AtomicU64);
+
+impl minis3::s3::Progress for ByteCount {
+    fn advance(&self, bytes: u64) {
+        self.0.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn progress_reports_every_byte_of_uploads_and_downloads() {
+    use std::sync::atomic::Ordering;
+    let server = S3sFs::start();
+    let count = Arc::new(ByteCount::default());
+    let mut cfg = s3s_config(&server.endpoint());
+    cfg.part_size = 5 * 1024 * 1024;
+    cfg.multipart_threshold = 6 * 1024 * 1024;
+    cfg.progress = Some(count.clone());
+    let c = client(cfg);
+    let bucket = unique_bucket("progress");
+    c.create_bucket(&bucket).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, len) in [(0usize, 3 * 1024 * 1024 + 7), (1, 11 * 1024 * 1024 + 3)] {
+        // Below the threshold a single streamed PUT, above it multipart parts.
+        let src = dir.path().join(format!("src{i}"));
+        std::fs::write(&src, test_bytes(len, i as u64 + 40)).unwrap();
+        count.0.store(0, Ordering::Relaxed);
+        c.put_object_from_file(&bucket, "obj", &src, &PutOptions::default()).unwrap();
+        assert_eq!(count.0.load(Ordering::Relaxed), len as u64, "upload of {len} bytes");
+        count.0.store(0, Ordering::Relaxed);
+        c.download_to_file(&bucket, "obj", &dir.path().join("back")).unwrap();
+        assert_eq!(count.0.load(Ordering::Relaxed), len as u64, "download of {len} bytes");
+    }
+}

@@ -141,6 +141,9 @@ impl Ctx {
         if let Some(n) = &s.max_attempts {
             cfg.max_attempts = n.value;
         }
+        if self.out.shows_progress() {
+            cfg.progress = Some(Arc::new(self.out.clone()));
+        }
         cfg.debug = self.global.debug;
         if self.global.debug {
             cfg.notices = Arc::new(output::StderrNotices::new(self.out.clone()));

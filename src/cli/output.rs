@@ -2,7 +2,9 @@
 //! stderr only when it is a terminal, and every line scrubbed of the secrets in reach.
 
 use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::CliError;
 
@@ -11,6 +13,11 @@ struct Inner {
     secrets: Mutex<Vec<String>>,
     progress_shown: Mutex<bool>,
     stderr_tty: bool,
+    /// Byte progress: bytes moved so far, when the command started, the last status text and
+    /// when the line was last drawn.
+    bytes: AtomicU64,
+    started: Instant,
+    status: Mutex<(String, Option<Instant>)>,
 }
 
 /// The process's output streams; cheap to clone.
@@ -39,6 +46,9 @@ impl Output {
             secrets: Mutex::new(Vec::new()),
             progress_shown: Mutex::new(false),
             stderr_tty: io::stderr().is_terminal(),
+            bytes: AtomicU64::new(0),
+            started: Instant::now(),
+            status: Mutex::new((String::new(), None)),
         }))
     }
 
@@ -93,14 +103,44 @@ impl Output {
         let _ = writeln!(io::stderr().lock(), "minis3: debug: {}", self.scrub(message));
     }
 
-    /// Replaces the progress line on stderr (only when stderr is a terminal).
+    /// Whether progress is drawn at all (stderr is a terminal).
+    pub fn shows_progress(&self) -> bool {
+        self.0.stderr_tty
+    }
+
+    /// Replaces the progress line on stderr (only when stderr is a terminal); the bytes moved
+    /// so far and the rate are appended.
     pub fn progress(&self, text: &str) {
         if !self.0.stderr_tty {
             return;
         }
+        if let Ok(mut status) = self.0.status.lock() {
+            status.0 = text.to_owned();
+        }
+        self.draw();
+    }
+
+    fn draw(&self) {
+        let text = match self.0.status.lock() {
+            Ok(mut status) => {
+                status.1 = Some(Instant::now());
+                status.0.clone()
+            }
+            Err(_) => return,
+        };
+        let bytes = self.0.bytes.load(Ordering::Relaxed);
+        let mut line = text;
+        if bytes > 0 {
+            let secs = self.0.started.elapsed().as_secs_f64();
+            let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
+            if !line.is_empty() {
+                line.push_str(", ");
+            }
+            line.push_str(&format!("{} transferred ({}/s)", human_bytes(bytes as f64), human_bytes(rate)));
+        }
         let _ = self.flush();
         if let Ok(mut shown) = self.0.progress_shown.lock() {
-            let _ = write!(io::stderr().lock(), "\r\x1b[2K{}", self.scrub(text));
+            let _ = write!(io::stderr().lock(), "\r\x1b[2K{}", self.scrub(&line));
             *shown = true;
         }
     }
@@ -165,5 +205,40 @@ mod tests {
         let o = Output::new();
         o.add_secrets(&["s3cr3tvalue".to_string(), "ab".to_string()]);
         assert_eq!(o.scrub("key s3cr3tvalue\nnext ab"), "key **** next ab");
+    }
+}
+
+fn human_bytes(n: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v:.0} {}", UNITS[u])
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Output")
+    }
+}
+
+/// The client reports bytes here; the line is redrawn at most five times a second.
+impl minis3::s3::Progress for Output {
+    fn advance(&self, bytes: u64) {
+        self.0.bytes.fetch_add(bytes, Ordering::Relaxed);
+        let due = match self.0.status.lock() {
+            Ok(status) => status.1.is_none_or(|t| t.elapsed() >= Duration::from_millis(200)),
+            Err(_) => false,
+        };
+        if due {
+            self.draw();
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::credentials::Auth;
 use super::error::{code_for_status, S3Error, ServiceError};
+use super::progress::CountingReader;
 use super::retry::{is_retryable_status, Backoff, Sleeper, ThreadSleeper};
 use super::skew::{parse_http_date, parse_iso8601, ClockSkew, SKEW_LIMIT_SECS};
 use super::xml;
@@ -109,6 +110,9 @@ pub struct ClientConfig {
     /// connect to)`. The `Host` header and the signature keep the original name. Plain HTTP
     /// only in practice (TLS would check the certificate against the address).
     pub connect_to: Vec<(String, String)>,
+    /// Told how many bytes each transfer moved (downloads to files, upload bodies), e.g. to
+    /// draw a progress line. `None` (the default): nothing is reported.
+    pub progress: Option<Arc<dyn super::Progress>>,
 }
 
 impl ClientConfig {
@@ -142,6 +146,7 @@ impl ClientConfig {
             debug: false,
             notices: Arc::new(NoNotices),
             connect_to: Vec::new(),
+            progress: None,
         }
     }
 }
@@ -484,9 +489,17 @@ impl Client {
                 self.http.send(method, &p.url, &headers, Body::Bytes(&[]))
             }
             ReqBody::Empty => self.http.send(method, &p.url, &headers, Body::Empty),
-            ReqBody::Bytes { data, .. } => self.http.send(method, &p.url, &headers, Body::Bytes(data)),
+            ReqBody::Bytes { data, .. } => {
+                let sent = self.http.send(method, &p.url, &headers, Body::Bytes(data));
+                // Upload bodies (whole objects, parts) count; XML request bodies do not.
+                if let (Some(progress), Ok(_), "PUT") = (&self.cfg.progress, &sent, method) {
+                    progress.advance(data.len() as u64);
+                }
+                sent
+            }
             ReqBody::Source { open, length, .. } => {
                 let reader = open().map_err(|e| S3Error::io("read the upload source", None, e))?;
+                let reader = CountingReader::wrap(reader, &self.cfg.progress);
                 let (mut reader, length) = wrap(reader, *length)?;
                 self.http.send(method, &p.url, &headers, Body::Reader { reader: &mut reader, length })
             }
@@ -495,7 +508,7 @@ impl Client {
                 let Some(r) = reader.take() else {
                     return Err(S3Error::InvalidInput("a streamed body cannot be sent twice".into()));
                 };
-                let (mut r, length) = wrap(Box::new(r), length)?;
+                let (mut r, length) = wrap(CountingReader::wrap(Box::new(r), &self.cfg.progress), length)?;
                 self.http.send(method, &p.url, &headers, Body::Reader { reader: &mut r, length })
             }
         })

@@ -114,6 +114,9 @@ impl Shared<'_> {
                     Ok(0) => break Err(format!("the connection ended at byte {pos} of {}", end + 1)),
                     Ok(n) => {
                         file.write_all(&buf[..n]).map_err(|e| S3Error::io("write", Some(self.path.to_owned()), e))?;
+                        if let Some(p) = &self.client.cfg.progress {
+                            p.advance(n as u64);
+                        }
                         if let Some(h) = md5.as_deref_mut() {
                             h.update(&buf[..n]);
                         }
