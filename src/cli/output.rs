@@ -191,23 +191,6 @@ pub fn short_time(iso: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_and_sizes() {
-        assert_eq!(short_time("2009-10-12T17:50:30.000Z"), "2009-10-12 17:50:30");
-    }
-
-    #[test]
-    fn secrets_are_scrubbed() {
-        let o = Output::new();
-        o.add_secrets(&["s3cr3tvalue".to_string(), "ab".to_string()]);
-        assert_eq!(o.scrub("key s3cr3tvalue\nnext ab"), "key **** next ab");
-    }
-}
-
 fn human_bytes(n: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n;
@@ -240,5 +223,29 @@ impl minis3::s3::Progress for Output {
         if due {
             self.draw();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn human_bytes_picks_the_unit() {
+        assert_eq!(super::human_bytes(512.0), "512 B");
+        assert_eq!(super::human_bytes(1536.0), "1.5 KiB");
+        assert_eq!(super::human_bytes(3.0 * 1024.0 * 1024.0 * 1024.0), "3.0 GiB");
+    }
+
+    use super::*;
+
+    #[test]
+    fn times_and_sizes() {
+        assert_eq!(short_time("2009-10-12T17:50:30.000Z"), "2009-10-12 17:50:30");
+    }
+
+    #[test]
+    fn secrets_are_scrubbed() {
+        let o = Output::new();
+        o.add_secrets(&["s3cr3tvalue".to_string(), "ab".to_string()]);
+        assert_eq!(o.scrub("key s3cr3tvalue\nnext ab"), "key **** next ab");
     }
 }
