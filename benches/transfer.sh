@@ -427,9 +427,13 @@ start_seaweedfs() {
   server_pid=$!
   endpoint=http://127.0.0.1:$port
   # Ready when a real PUT works: the S3 port answers before the filer and volume server can store.
+  local code bucket=0
   for _ in $(seq 600); do
-    if s3curl -X PUT -o /dev/null "/$BUCKET" 2>/dev/null \
-      && s3curl -T "$work/tiny.bin" -o /dev/null "/$BUCKET/ready" 2>/dev/null; then
+    if [ "$bucket" = 0 ]; then
+      code=$(s3curl -X PUT -o /dev/null -w '%{http_code}' "/$BUCKET" 2>/dev/null || true)
+      [ "$code" = 200 ] || [ "$code" = 409 ] && bucket=1
+    fi
+    if [ "$bucket" = 1 ] && s3curl -T "$work/tiny.bin" -o /dev/null "/$BUCKET/ready" 2>/dev/null; then
       s3curl -X DELETE -o /dev/null "/$BUCKET/ready" 2>/dev/null || true
       return 0
     fi
