@@ -451,15 +451,20 @@ start_seaweedfs() {
 # ceiling_cmd NAME: sets cmd=(...) for one ceiling measurement (curl streams, no client file I/O).
 ceiling_cmd() {
   local sig=(curl -sS -f --aws-sigv4 "aws:amz:$REGION:s3" --user "$AK:$SK" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD')
-  local url=$endpoint/$BUCKET/object q script
+  local url=$endpoint/$BUCKET/object q u u1 u2 h1 h2 script
   printf -v q '%q ' "${sig[@]}"
+  printf -v u '%q' "$url"
+  printf -v u1 '%q' "$url-half1"
+  printf -v u2 '%q' "$url-half2"
+  printf -v h1 '%q' "$work/half1.bin"
+  printf -v h2 '%q' "$work/half2.bin"
   case $1 in
     get-1) cmd=("${sig[@]}" -o /dev/null "$url") ;;
     get-2)
-      script="$q -r 0-$((half - 1)) -o /dev/null '$url' & a=\$!; $q -r $half- -o /dev/null '$url' & b=\$!; wait \$a && wait \$b"
+      script="$q -r 0-$((half - 1)) -o /dev/null $u & a=\$!; $q -r $half- -o /dev/null $u & b=\$!; wait \$a && wait \$b"
       cmd=(bash -c "$script") ;;
     put-2)
-      script="$q -T '$work/half1.bin' '$url-half1' -o /dev/null & a=\$!; $q -T '$work/half2.bin' '$url-half2' -o /dev/null & b=\$!; wait \$a && wait \$b"
+      script="$q -T $h1 -o /dev/null $u1 & a=\$!; $q -T $h2 -o /dev/null $u2 & b=\$!; wait \$a && wait \$b"
       cmd=(bash -c "$script") ;;
   esac
 }
@@ -498,14 +503,15 @@ run_cell() { # server client dir run
   timed "$log" "${cmd[@]}" || { status=fail; note=$(fail_note "$log"); }
   t1=$(cpu_ticks "$server_pid")
   if [ "$status" = ok ] && [ "$dir" = put ]; then
-    got=$(s3curl -I "/$BUCKET/$key" 2>/dev/null | tr -d '\r' | awk 'tolower($1)=="content-length:"{print $2}')
-    [ "$got" = "$size_bytes" ] || { status=fail; note="HEAD after upload: content-length '${got}', want $size_bytes"; }
+    got=$(curl -sS -I --aws-sigv4 "aws:amz:$REGION:s3" --user "$AK:$SK" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+      "$endpoint/$BUCKET/$key" 2>&1 | tr -d '\r' | awk 'NR==1{s=$2} tolower($1)=="content-length:"{l=$2} END{print s, l}' || true)
+    [ "$got" = "200 $size_bytes" ] || { status=fail; note="HEAD after upload: status and content-length '${got}', want '200 $size_bytes'"; }
   fi
   if [ "$status" = ok ] && [ "$verify" = 1 ] && [ "$r" = 1 ]; then
     if [ "$dir" = get ]; then
-      got=$(sha256sum "$file" | cut -d' ' -f1)
+      got=$(sha256sum "$file" 2>/dev/null | cut -d' ' -f1 || true)
     else
-      got=$(s3curl "/$BUCKET/$key" | sha256sum | cut -d' ' -f1)
+      got=$(s3curl "/$BUCKET/$key" 2>/dev/null | sha256sum | cut -d' ' -f1 || true)
     fi
     if [ "$got" = "$src_sha" ]; then sha=ok; else sha=MISMATCH; status=fail; note="sha256 $got, want $src_sha"; fi
   fi

@@ -161,8 +161,9 @@ def main():
     # Goals
     out.write("### Goals for `minis3 cp`\n\n")
     rc = 0
-    m_cells = [k for k in clients if k[2] == "minis3" and summary[k]["n"]]
-    if not m_cells:
+    m_any = [k for k in clients if k[2] == "minis3"]
+    m_cells = [k for k in m_any if summary[k]["n"]]
+    if not m_any:
         out.write("Not checked: minis3 was not measured (see above).\n")
     else:
         out.write("| server | dir | wall: minis3 vs fastest peer | CPU s: minis3 vs least peer | peak RSS < 32 MiB |\n")
@@ -186,6 +187,8 @@ def main():
                 wall_txt = cpu_txt = "no peer measured"
             r_ok = m["rss_max"] < RSS_GOAL_MIB
             rss_txt = f"{'✓' if r_ok else '✗'} max {fmt(m['rss_max'], 1)} MiB"
+            if m["n"] < m["of"]:
+                wall_txt += f"; ✗ {m['of'] - m['n']} of {m['of']} runs failed"
             all_ok = all_ok and w_ok and c_ok and r_ok and m["n"] == m["of"]
             out.write(f"| {key[0]} | {key[1]} | {wall_txt} | {cpu_txt} | {rss_txt} |\n")
         missing = [
@@ -195,7 +198,8 @@ def main():
             if (sv, d, "minis3") not in m_cells
         ]
         for sv, d in missing:
-            out.write(f"| {sv} | {d} | ✗ not measured | | |\n")
+            why = "failed in every run" if (sv, d, "minis3") in summary else "not measured"
+            out.write(f"| {sv} | {d} | ✗ {why} | | |\n")
             all_ok = False
         out.write(f"\n**{'All goals met.' if all_ok else 'Goals missed.'}**\n")
         rc = 0 if all_ok else 3
