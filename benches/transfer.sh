@@ -58,6 +58,7 @@ work=
 out_dir=$bench_dir/results
 weed_volume_mib=64
 install=0
+timeout_s=600
 
 usage() {
   cat <<EOF
@@ -81,6 +82,8 @@ usage: benches/transfer.sh [options]
   --work DIR            scratch directory (default: a new one under \${TMPDIR:-/tmp}); removed at the end
   --out DIR             where the TSV files go (default \$MINIS3_BENCH_DIR/results)
   --keep                keep the scratch directory (logs, server data)
+  --timeout SEC         a transfer still running after SEC seconds is killed and counted as
+                        failed (default 600)
   --check               exit 3 if minis3 misses a goal
   -h, --help            this text
 Environment: MINIS3_SERVERS (default ~/.cache/minis3/servers), MINIS3_BENCH_DIR (default
@@ -109,6 +112,7 @@ while [ $# -gt 0 ]; do
     --out) out_dir=$2; shift ;;
     --keep) keep=1 ;;
     --check) check=1 ;;
+    --timeout) timeout_s=$2; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
@@ -120,6 +124,7 @@ is_pos() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ]; }
 is_pos "$runs" || die "--runs wants a positive integer"
 is_pos "$size_mib" || die "--size-mib wants a positive integer"
 is_pos "$weed_volume_mib" || die "--weed-volume-mib wants a positive integer"
+is_pos "$timeout_s" || die "--timeout wants a positive integer"
 [ -n "$warm_mib" ] || warm_mib=$((2 * size_mib))
 is_uint "$warm_mib" || die "--warm-mib wants an integer"
 for s in $servers; do [[ " $ALL_SERVERS " == *" $s "* ]] || die "unknown server: $s"; done
@@ -365,12 +370,14 @@ client_cmd() {
   esac
 }
 
-# timed LOG CMD...: runs CMD under /usr/bin/time; sets t_wall t_rss t_user t_sys and returns its status.
+# timed LOG CMD...: runs CMD under /usr/bin/time (and `timeout`, whose own few hundred KiB never
+# exceed a client's peak RSS and whose CPU is nil); sets t_wall t_rss t_user t_sys and returns its status.
 t_wall=0 t_rss=0 t_user=0 t_sys=0
 timed() {
   local log=$1 rc=0
   shift
-  /usr/bin/time -f '%e %M %U %S' -o "$work/time.out" "$@" >"$log" 2>&1 || rc=$?
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time.out" timeout --foreground -k 10 "$timeout_s" "$@" >"$log" 2>&1 || rc=$?
+  [ "$rc" != 124 ] && [ "$rc" != 137 ] || echo "transfer.sh: killed after the --timeout of ${timeout_s} s" >>"$log"
   read -r t_wall t_rss t_user t_sys < <(tail -n 1 "$work/time.out")
   return "$rc"
 }
