@@ -71,9 +71,9 @@ usage: benches/transfer.sh [options]
   --clients LIST        comma-separated, from: ${ALL_CLIENTS// /,}  (default: all)
   --runs N              timed runs per cell, median reported (default 3)
   --size-mib N          object size in MiB (default 1024)
-  --minis3 PATH         the minis3 binary (default target/release/minis3, built with
-                        'cargo build --release' if missing)
-  --no-build            do not build minis3 when the binary is missing (minis3 is then skipped)
+  --minis3 PATH         the minis3 binary (default: target/release/minis3, after
+                        'cargo build --release', a no-op when it is up to date)
+  --no-build            do not run cargo: use target/release/minis3 as it is (skipped if missing)
   --warm-mib N          zeros written and deleted before each transfer (default 2 x size)
   --no-warm             no memory warm-up
   --no-ceiling          skip the curl ceilings
@@ -206,13 +206,15 @@ for c in $clients; do
   esac
 done
 
-# minis3: the binary from --minis3, or target/release/minis3, built if missing.
+# minis3: the binary from --minis3, or target/release/minis3 from `cargo build --release` (run
+# every time, not only when the binary is missing: a stale binary would be measured otherwise;
+# it is a no-op when the build is up to date).
 if [[ " $clients " == *" minis3 "* ]]; then
   if [ -z "$minis3" ]; then
     minis3=$repo/target/release/minis3
-    if [ ! -x "$minis3" ] && [ "$build" = 1 ]; then
-      say "building minis3: cargo build --release (in $repo)"
-      (cd "$repo" && cargo build --release >&2) || say "cargo build --release failed"
+    if [ "$build" = 1 ]; then
+      say "cargo build --release (in $repo) for minis3"
+      (cd "$repo" && cargo build --release --quiet >&2) || say "cargo build --release failed"
     fi
   fi
   [ -x "$minis3" ] || skip[minis3]="no minis3 binary at $minis3"
