@@ -4,7 +4,14 @@
 #
 #   benches/transfer.sh --install            # once: Debian `time`, the servers, the client venv
 #   benches/transfer.sh > report.md          # the full run: 2 servers x 6 clients x 2 directions x 3 runs
-#   benches/transfer.sh --size-mib 16 --runs 1    # a smoke run
+#   benches/transfer.sh --size-mib 16 --runs 1    # a smoke run (~20 s)
+#   benches/transfer.sh --clients minis3,curl --servers seaweedfs --minis3 PATH
+#
+# The full run takes about 20 minutes and keeps both cores busy: run it on an otherwise idle
+# machine, or its numbers mean little. minis3 is run as
+#   minis3 cp --endpoint-url http://127.0.0.1:PORT --region us-east-1 --force-path-style SRC DST
+# with the keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; a client whose 1-byte GET fails
+# (e.g. a minis3 without `cp`) is skipped, with the reason in the report.
 #
 # Servers: s3s-fs and SeaweedFS (`weed mini`), installed by scripts/install-servers.sh into
 # ${MINIS3_SERVERS:-~/.cache/minis3/servers}; each is started for its own part of the run only,
