@@ -267,6 +267,39 @@ fn cp_in_every_direction() {
 }
 
 #[test]
+fn transfer_settings_from_the_aws_config_are_used_and_shown() {
+    let (_server, w) = s3s();
+    let b = unique_bucket("xfercfg");
+    w.ok(&["mb", &format!("s3://{b}")]);
+    // With the defaults (16 MiB threshold) an 11 MiB file is one PUT; with these, three parts.
+    write(
+        &w.path("aws-config"),
+        b"[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MiB\n  max_concurrent_requests = 2\n",
+    );
+    let data: Vec<u8> = (0..11 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
+    write(&w.path("work/big.bin"), &data);
+    w.ok(&["cp", "big.bin", &format!("s3://{b}/big.bin")]);
+    let head: serde_json::Value =
+        serde_json::from_slice(&w.ok(&["head", "--json", &format!("s3://{b}/big.bin")]).stdout).unwrap();
+    assert!(head["ETag"].as_str().unwrap().ends_with("-3\""), "{head}");
+    assert_eq!(cat(&w, &format!("s3://{b}/big.bin")), data);
+
+    let t = w.ok(&["config", "show"]).text();
+    let config = w.path("aws-config").display().to_string();
+    assert!(t.contains(&format!("threshold        5242880 bytes ({config}:2")), "{t}");
+    assert!(t.contains("part-size        5242880 bytes") && t.contains("s3.multipart_chunksize"), "{t}");
+    assert!(t.contains("concurrency      2 (") && t.contains("s3.max_concurrent_requests"), "{t}");
+    let v: serde_json::Value = serde_json::from_slice(&w.ok(&["config", "show", "--json"]).stdout).unwrap();
+    assert_eq!(v["multipart_chunksize"]["value"], 5 * 1024 * 1024);
+    assert_eq!(v["max_concurrent_requests"]["value"], 2);
+
+    // A part size below S3's minimum: one line naming the file and line.
+    write(&w.path("aws-config"), b"[default]\nregion = us-east-1\ns3 =\n  multipart_chunksize = 1MB\n");
+    let o = w.fails(&["cp", "big.bin", &format!("s3://{b}/again.bin")]);
+    assert!(o.stderr.contains(&format!("{config}:3")) && o.stderr.contains("at least 5MiB"), "{o:?}");
+}
+
+#[test]
 fn cp_recursive_with_filters_both_ways() {
     let (_server, w) = s3s();
     let b = unique_bucket("rec");

@@ -147,6 +147,56 @@ fn invalid_values_are_errors_with_their_place() {
 }
 
 #[test]
+fn transfer_settings_from_the_s3_block() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "config",
+        b"[default]\nregion = r\ns3 =\n  multipart_threshold = 64MB\n  multipart_chunksize = 16MiB\n  \
+          max_concurrent_requests = 20\n",
+    );
+    let env = env_for(dir.path(), &[]);
+    let set = load_on(&env, Platform::Unix, None).unwrap();
+    let s = resolve_s3(&env, &set, &Overrides::default()).unwrap();
+    let threshold = s.multipart_threshold.unwrap();
+    assert_eq!(threshold.value, 64 * 1024 * 1024);
+    let config = dir.path().join(".aws/config");
+    assert_eq!(
+        threshold.source.to_string(),
+        format!("{}:3 (profile default, s3.multipart_threshold)", config.display())
+    );
+    assert_eq!(s.multipart_chunksize.unwrap().value, 16 * 1024 * 1024);
+    assert_eq!(s.max_concurrent_requests.unwrap().value, 20);
+
+    // Not set: none of them.
+    let set = ProfileSet::parse(Some("[default]\ns3 =\n  addressing_style = path\n"), None).unwrap();
+    let s = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap();
+    assert_eq!((s.multipart_threshold, s.multipart_chunksize, s.max_concurrent_requests), (None, None, None));
+}
+
+#[test]
+fn bad_transfer_settings_are_errors_with_their_place() {
+    for (line, words) in [
+        ("multipart_chunksize = 4MB", ["multipart_chunksize", "4MB", "at least 5MiB"]),
+        ("multipart_chunksize = 1.5GB", ["multipart_chunksize", "1.5GB", "KiB"]),
+        ("multipart_threshold = lots", ["multipart_threshold", "lots", "number of bytes"]),
+        ("max_concurrent_requests = 0", ["max_concurrent_requests", "'0'", "at least 1"]),
+        ("max_concurrent_requests = 4MB", ["max_concurrent_requests", "4MB", "whole number"]),
+    ] {
+        let text = format!("[default]\nregion = r\ns3 =\n  {line}\n");
+        let set = ProfileSet::parse(Some(&text), None).unwrap();
+        let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap_err();
+        assert!(matches!(e, ResolveError::InvalidValue { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(msg.contains("config file line 3"), "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+        for w in words {
+            assert!(msg.contains(w), "{w:?} in {msg}");
+        }
+    }
+}
+
+#[test]
 fn secrets_never_in_debug() {
     let set = ProfileSet::parse(
         Some("[default]\naws_session_token = TOK123\nregion = r\n"),

@@ -325,6 +325,15 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
         if let Some(c) = &s.ca_bundle {
             v["ca_bundle"] = json!({"value": c.value.display().to_string(), "source": c.source});
         }
+        if let Some(t) = &s.multipart_threshold {
+            v["multipart_threshold"] = json!({"value": t.value, "source": t.source});
+        }
+        if let Some(c) = &s.part_size {
+            v["multipart_chunksize"] = json!({"value": c.value, "source": c.source});
+        }
+        if let Some(c) = &s.concurrency {
+            v["max_concurrent_requests"] = json!({"value": c.value, "source": c.source});
+        }
         return ctx.out.line(&v.to_string());
     }
     if let Some((b, k)) = &target {
@@ -336,6 +345,15 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
     ctx.out.line(&format!("{:<17}{style} ({})", "addressing-style", s.addressing_style.source))?;
     if let Some(c) = &s.ca_bundle {
         ctx.out.line(&format!("{:<17}{} ({})", "ca-bundle", c.value.display(), c.source))?;
+    }
+    if let Some(t) = &s.multipart_threshold {
+        ctx.out.line(&format!("{:<17}{} bytes ({})", "threshold", t.value, t.source))?;
+    }
+    if let Some(c) = &s.part_size {
+        ctx.out.line(&format!("{:<17}{} bytes ({})", "part-size", c.value, c.source))?;
+    }
+    if let Some(c) = &s.concurrency {
+        ctx.out.line(&format!("{:<17}{} ({})", "concurrency", c.value, c.source))?;
     }
     match &pixi {
         Some(p) => ctx.out.line(&format!("{:<17}{p}", "pixi s3-options"))?,

@@ -141,6 +141,15 @@ impl Ctx {
         if let Some(n) = &s.max_attempts {
             cfg.max_attempts = n.value;
         }
+        if let Some(v) = &s.multipart_threshold {
+            cfg.multipart_threshold = v.value;
+        }
+        if let Some(v) = &s.part_size {
+            cfg.part_size = v.value;
+        }
+        if let Some(v) = &s.concurrency {
+            cfg.concurrency = v.value as usize;
+        }
         if self.out.shows_progress() {
             cfg.progress = Some(Arc::new(self.out.clone()));
         }

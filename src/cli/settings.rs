@@ -119,6 +119,12 @@ pub struct Settings {
     pub ca_bundle: Option<Value<PathBuf>>,
     /// Maximum attempts, if configured.
     pub max_attempts: Option<Value<u32>>,
+    /// Multipart threshold in bytes (`s3 = multipart_threshold`), if configured.
+    pub multipart_threshold: Option<Value<u64>>,
+    /// Part size in bytes (`s3 = multipart_chunksize`), if configured.
+    pub part_size: Option<Value<u64>>,
+    /// Parallel requests (`s3 = max_concurrent_requests`), if configured.
+    pub concurrency: Option<Value<u32>>,
     /// The bucket's pixi `s3-options` entry, if any.
     pub pixi: Option<S3OptionsEntry>,
     /// Credentials.
@@ -253,6 +259,9 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
     let profile = Value::new(aws.profile.0.clone(), aws.profile.1.to_string());
     let ca_bundle = aws.ca_bundle.as_ref().map(|v| Value::new(v.value.clone(), aws_source(&v.source)));
     let max_attempts = aws.max_attempts.as_ref().map(|v| Value::new(v.value, aws_source(&v.source)));
+    let multipart_threshold = aws.multipart_threshold.as_ref().map(|v| Value::new(v.value, aws_source(&v.source)));
+    let part_size = aws.multipart_chunksize.as_ref().map(|v| Value::new(v.value, aws_source(&v.source)));
+    let concurrency = aws.max_concurrent_requests.as_ref().map(|v| Value::new(v.value, aws_source(&v.source)));
 
     let credentials = if g.no_sign_request {
         CredentialPlan::Anonymous
@@ -311,6 +320,9 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
         addressing_style,
         ca_bundle,
         max_attempts,
+        multipart_threshold,
+        part_size,
+        concurrency,
         pixi,
         credentials,
         secrets,

@@ -11,6 +11,9 @@
 //! | retry mode | - | `AWS_RETRY_MODE` | `retry_mode` (`legacy`, `standard`, `adaptive`) |
 //! | IMDS disabled | - | `AWS_EC2_METADATA_DISABLED` (`true`) | - |
 //! | payload signing | - | - | `s3 =` / `payload_signing_enabled` |
+//! | multipart threshold | - | - | `s3 =` / `multipart_threshold` (a size, see [`parse_size`]) |
+//! | multipart part size | - | - | `s3 =` / `multipart_chunksize` (a size, at least 5 MiB) |
+//! | concurrency | - | - | `s3 =` / `max_concurrent_requests` (a whole number, at least 1) |
 //!
 //! botocore has no `use_path_style` key (path style is `addressing_style = path`), and reads
 //! only `AWS_DEFAULT_REGION`; the SDKs and AWS CLI v2 read `AWS_REGION` first, as here.
@@ -214,6 +217,32 @@ fn parse_addressing_style(s: &str) -> Option<AddressingStyle> {
     }
 }
 
+/// The smallest `multipart_chunksize` accepted: S3's minimum part size, 5 MiB.
+pub const MIN_CHUNKSIZE: u64 = 5 * 1024 * 1024;
+
+/// A size as the AWS CLI reads `multipart_threshold` and `multipart_chunksize`: a number of
+/// bytes (`8388608`), or a number with a suffix `KB`, `MB`, `GB`, `TB` or `KiB`, `MiB`, `GiB`,
+/// `TiB` (any case), all powers of 1024 (`64MB` is 64 MiB). `None` for anything else (no
+/// fractions, no sign, no bare `B`) and for zero or an overflow.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let lower = s.trim().to_ascii_lowercase();
+    const SUFFIXES: [(&str, u32); 8] =
+        [("kib", 1), ("mib", 2), ("gib", 3), ("tib", 4), ("kb", 1), ("mb", 2), ("gb", 3), ("tb", 4)];
+    let (digits, power) = SUFFIXES
+        .iter()
+        .find_map(|(suffix, power)| lower.strip_suffix(suffix).map(|d| (d.trim(), *power)))
+        .unwrap_or((lower.as_str(), 0));
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    n.checked_mul(1024u64.checked_pow(power)?).filter(|v| *v > 0)
+}
+
+fn invalid(setting: &'static str, v: Sourced<String>, expected: &'static str) -> ResolveError {
+    ResolveError::InvalidValue { setting, value: v.value, source: Box::new(v.source), expected }
+}
+
 /// What the caller sets explicitly (flags); these win over environment and files.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
@@ -248,6 +277,13 @@ pub struct S3Settings {
     pub ec2_metadata_disabled: Sourced<bool>,
     /// Whether to sign payloads (`s3 = payload_signing_enabled`), if configured.
     pub payload_signing_enabled: Option<Sourced<bool>>,
+    /// Objects at least this large are uploaded in parts (`s3 = multipart_threshold`), if
+    /// configured.
+    pub multipart_threshold: Option<Sourced<u64>>,
+    /// The part size, at least 5 MiB (`s3 = multipart_chunksize`), if configured.
+    pub multipart_chunksize: Option<Sourced<u64>>,
+    /// Parallel requests of one transfer (`s3 = max_concurrent_requests`), if configured.
+    pub max_concurrent_requests: Option<Sourced<u32>>,
 }
 
 /// Resolves the S3 settings from the caller's overrides, the environment and the selected
@@ -325,6 +361,31 @@ pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) ->
         .map(|v| parse_bool("s3.payload_signing_enabled", v))
         .transpose()?;
 
+    let multipart_threshold = match s3_sub(set, profile, "multipart_threshold") {
+        None => None,
+        Some(v) => match parse_size(&v.value) {
+            Some(n) => Some(Sourced::new(n, v.source)),
+            None => return Err(invalid("s3.multipart_threshold", v, SIZE_EXPECTED)),
+        },
+    };
+    let multipart_chunksize = match s3_sub(set, profile, "multipart_chunksize") {
+        None => None,
+        Some(v) => match parse_size(&v.value) {
+            Some(n) if n >= MIN_CHUNKSIZE => Some(Sourced::new(n, v.source)),
+            Some(_) => {
+                return Err(invalid("s3.multipart_chunksize", v, "at least 5MiB (5242880 bytes), S3's smallest part"))
+            }
+            None => return Err(invalid("s3.multipart_chunksize", v, SIZE_EXPECTED)),
+        },
+    };
+    let max_concurrent_requests = match s3_sub(set, profile, "max_concurrent_requests") {
+        None => None,
+        Some(v) => match v.value.trim().parse::<u32>() {
+            Ok(n) if n >= 1 && v.value.trim().bytes().all(|b| b.is_ascii_digit()) => Some(Sourced::new(n, v.source)),
+            _ => return Err(invalid("s3.max_concurrent_requests", v, "a whole number of at least 1")),
+        },
+    };
+
     Ok(S3Settings {
         profile: (set.selected().to_string(), set.selection().clone()),
         region,
@@ -335,5 +396,45 @@ pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) ->
         retry_mode,
         ec2_metadata_disabled,
         payload_signing_enabled,
+        multipart_threshold,
+        multipart_chunksize,
+        max_concurrent_requests,
     })
+}
+
+const SIZE_EXPECTED: &str = "a number of bytes, or a number with KB, MB, GB, TB, KiB, MiB, GiB or TiB (all 1024-based)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_as_the_aws_cli_reads_them() {
+        let mib = 1024 * 1024;
+        for (text, want) in [
+            ("8388608", Some(8 * mib)),
+            ("64MB", Some(64 * mib)),
+            ("64mb", Some(64 * mib)),
+            ("16MiB", Some(16 * mib)),
+            ("16 mib", Some(16 * mib)),
+            (" 1GB ", Some(1024 * mib)),
+            ("1gib", Some(1024 * mib)),
+            ("512KB", Some(512 * 1024)),
+            ("2TiB", Some(2 * 1024 * 1024 * mib)),
+            ("0", None),
+            ("0MB", None),
+            ("", None),
+            ("MB", None),
+            ("1.5MB", None),
+            ("-5MB", None),
+            ("+5", None),
+            ("10B", None),
+            ("10 M", None),
+            ("ten", None),
+            ("99999999999999999999", None),
+            ("99999999999TB", None),
+        ] {
+            assert_eq!(parse_size(text), want, "{text:?}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Downloads to a file: into a temporary file next to the target, renamed only when every
-//! byte arrived (and the size, and the MD5 when the ETag is a plain MD5, match). Large objects
+//! byte arrived and the size matches (and the MD5, when the ETag is a plain MD5 and the object
+//! came in one stream: parallel ranges are not read back to hash them). Large objects
 //! are fetched as parallel ranges; a body cut mid-way resumes with a `Range` request pinned by
 //! `If-Match` to the first response's ETag, so bytes are never spliced from two versions.
 
@@ -25,7 +26,9 @@ pub struct DownloadResult {
     pub requests: u32,
     /// How many times an interrupted body was resumed.
     pub resumes: u32,
-    /// Whether the content was checked against an MD5 ETag.
+    /// Whether the content was checked against an MD5 ETag: only for an object that arrived in
+    /// one stream. Objects fetched as several ranges are not read back for it; their size is
+    /// checked and every range is pinned to the first response's ETag with `If-Match`.
     pub md5_checked: bool,
 }
 
@@ -258,12 +261,12 @@ impl Client {
         if written != total {
             return Err(S3Error::Integrity(format!("wrote {written} bytes, the object has {total}")));
         }
+        // The MD5 is checked only when the bytes arrived in one stream (hashed as they were
+        // written); ranges are not read back for it: the size check above and the `If-Match`
+        // pinning to the first response's ETag cover them, as with the AWS CLI.
         let mut md5_checked = false;
-        if let Some(want) = want_md5 {
-            let got = match hasher {
-                Some(h) => h.hex(),
-                None => md5_file(&tmp_path)?,
-            };
+        if let (Some(want), Some(h)) = (want_md5, hasher) {
+            let got = h.hex();
             if got != want {
                 return Err(S3Error::Integrity(format!(
                     "the downloaded bytes have MD5 {got}, the ETag says {want}; nothing was written to {}",
@@ -284,18 +287,5 @@ impl Client {
             resumes: shared.resumes.load(Ordering::Relaxed),
             md5_checked,
         })
-    }
-}
-
-fn md5_file(path: &Path) -> Result<String, S3Error> {
-    let mut f = File::open(path).map_err(|e| S3Error::io("read", Some(path.to_owned()), e))?;
-    let mut h = Md5::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = f.read(&mut buf).map_err(|e| S3Error::io("read", Some(path.to_owned()), e))?;
-        if n == 0 {
-            return Ok(h.hex());
-        }
-        h.update(&buf[..n]);
     }
 }

@@ -7,10 +7,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 
-use super::client::{Client, ReqBody, Request, RetryMode, MAX_PARTS};
+use super::client::{BodyHash, Client, ReqBody, Request, RetryMode, MAX_PARTS};
 use super::error::{S3Error, ServiceError};
-use super::put::{PutOptions, PutResult};
+use super::put::{PayloadSigning, PutOptions, PutResult};
 use super::xml::{self, CompletedPart, Outcome};
+use crate::sigv4::ChunkedMode;
 
 /// Where the parts come from.
 pub(crate) enum PartSource<'a> {
@@ -30,6 +31,29 @@ pub struct MultipartUploadInfo {
 }
 
 const RESPONSE_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// A part's bytes from a file: an error, not a short body, if the file ends before them.
+struct ExactReader<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for ExactReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the file became shorter while being uploaded",
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
 
 /// Reads exactly `buf.len()` bytes unless the source ends; returns how many were read.
 fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -73,14 +97,37 @@ impl Client {
         part_number: u32,
         data: &[u8],
     ) -> Result<String, S3Error> {
+        self.upload_part_body(bucket, key, upload_id, part_number, ReqBody::Bytes { data, unsigned: false })
+    }
+
+    /// UploadPart with any body; the part's ETag.
+    fn upload_part_body<'a>(
+        &self,
+        bucket: &'a str,
+        key: &'a str,
+        upload_id: &str,
+        part_number: u32,
+        body: ReqBody<'a>,
+    ) -> Result<String, S3Error> {
         let mut req = Request::new("PUT", bucket, key)
             .query("partNumber", part_number.to_string())
             .query("uploadId", upload_id)
-            .body(ReqBody::Bytes { data, unsigned: false });
+            .body(body);
         let resp = self.execute(&mut req)?;
         resp.header("etag")
             .map(str::to_owned)
             .ok_or_else(|| S3Error::InvalidResponse(format!("UploadPart {part_number} answered without an ETag")))
+    }
+
+    /// How a part streamed from a file is signed. By default `aws-chunked` with each chunk
+    /// signed: one pass over the file, where signing the part's SHA-256 would need a hash pass
+    /// and a second read of every byte (the same SHA-256 work either way).
+    fn part_body_hash(&self, opts: &PutOptions) -> BodyHash {
+        match opts.payload {
+            PayloadSigning::Auto => BodyHash::Chunked(ChunkedMode::Signed),
+            PayloadSigning::Unsigned => BodyHash::Unsigned,
+            PayloadSigning::Chunked(mode) => BodyHash::Chunked(mode),
+        }
     }
 
     /// CompleteMultipartUpload. Retried only when the server answered with a transient error
@@ -163,7 +210,7 @@ impl Client {
         let count = total.div_ceil(part_size).max(1);
         let upload_id = self.create_multipart_upload(bucket, key, opts)?;
         let result = self
-            .upload_parts(bucket, key, &upload_id, source, total, part_size, count)
+            .upload_parts(bucket, key, &upload_id, source, (total, part_size, count), opts)
             .and_then(|parts| self.complete_multipart_upload(bucket, key, &upload_id, &parts, opts.if_none_match_any));
         if let Err(e) = &result {
             match self.abort_multipart_upload(bucket, key, &upload_id) {
@@ -177,16 +224,14 @@ impl Client {
         result
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn upload_parts(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
         source: PartSource<'_>,
-        total: u64,
-        part_size: u64,
-        count: u64,
+        (total, part_size, count): (u64, u64, u64),
+        opts: &PutOptions,
     ) -> Result<Vec<CompletedPart>, S3Error> {
         let etags: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; count as usize]);
         let first_error: Mutex<Option<S3Error>> = Mutex::new(None);
@@ -198,57 +243,64 @@ impl Client {
             }
         };
         let len_of = |n: u64| part_size.min(total - (n - 1) * part_size);
-        let upload = |n: u64, data: &[u8]| match self.upload_part(bucket, key, upload_id, n as u32, data) {
-            Ok(etag) => {
-                if let Ok(mut v) = etags.lock() {
-                    v[(n - 1) as usize] = Some(etag);
-                }
+        let record = |n: u64, etag: String| {
+            if let Ok(mut v) = etags.lock() {
+                v[(n - 1) as usize] = Some(etag);
             }
+        };
+        let upload = |n: u64, data: &[u8]| match self.upload_part(bucket, key, upload_id, n as u32, data) {
+            Ok(etag) => record(n, etag),
             Err(e) => fail(e),
         };
         let workers = self.cfg.concurrency.min(count as usize).max(1);
         match source {
             PartSource::File(path) => {
+                // Each part is streamed from the file (opened again for every attempt), never
+                // held in memory.
+                let hash = self.part_body_hash(opts);
                 let next = AtomicU64::new(1);
                 std::thread::scope(|s| {
                     for _ in 0..workers {
-                        s.spawn(|| {
-                            let mut file = match File::open(path) {
-                                Ok(f) => f,
-                                Err(e) => return fail(S3Error::io("open", Some(path.to_owned()), e)),
+                        s.spawn(|| loop {
+                            let n = next.fetch_add(1, Ordering::SeqCst);
+                            if n > count || failed.load(Ordering::SeqCst) {
+                                return;
+                            }
+                            let offset = (n - 1) * part_size;
+                            let len = len_of(n);
+                            let open = || -> std::io::Result<Box<dyn Read + Send + '_>> {
+                                let named = |e: std::io::Error| {
+                                    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+                                };
+                                let mut f = File::open(path).map_err(named)?;
+                                f.seek(SeekFrom::Start(offset)).map_err(named)?;
+                                Ok(Box::new(ExactReader { inner: f.take(len), left: len }))
                             };
-                            let mut buf = Vec::new();
-                            loop {
-                                let n = next.fetch_add(1, Ordering::SeqCst);
-                                if n > count || failed.load(Ordering::SeqCst) {
-                                    return;
-                                }
-                                let len = len_of(n) as usize;
-                                buf.resize(len, 0);
-                                let read = file
-                                    .seek(SeekFrom::Start((n - 1) * part_size))
-                                    .and_then(|_| read_full(&mut file, &mut buf));
-                                match read {
-                                    Ok(k) if k == len => upload(n, &buf),
-                                    Ok(_) => {
-                                        return fail(S3Error::InvalidInput(format!(
-                                            "{} became shorter while being uploaded",
-                                            path.display()
-                                        )))
-                                    }
-                                    Err(e) => return fail(S3Error::io("read", Some(path.to_owned()), e)),
-                                }
+                            let body = ReqBody::Source { open: &open, length: len, hash: hash.clone() };
+                            match self.upload_part_body(bucket, key, upload_id, n as u32, body) {
+                                Ok(etag) => record(n, etag),
+                                Err(e) => return fail(e),
                             }
                         });
                     }
                 });
             }
             PartSource::Reader(reader) => {
-                let (tx, rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(0);
+                // At most `workers` parts in memory: a buffer is read into only after a worker
+                // has handed it back.
+                let (tx, rx) = mpsc::channel::<(u64, Vec<u8>)>();
+                let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+                for _ in 0..workers {
+                    let _ = free_tx.send(Vec::new());
+                }
                 let rx = Mutex::new(rx);
                 std::thread::scope(|s| {
                     for _ in 0..workers {
-                        s.spawn(|| loop {
+                        let free_tx = free_tx.clone();
+                        let rx = &rx;
+                        let upload = &upload;
+                        let failed = &failed;
+                        s.spawn(move || loop {
                             let msg = match rx.lock() {
                                 Ok(r) => r.recv(),
                                 Err(_) => return,
@@ -257,14 +309,19 @@ impl Client {
                             if !failed.load(Ordering::SeqCst) {
                                 upload(n, &data);
                             }
+                            if free_tx.send(data).is_err() {
+                                return;
+                            }
                         });
                     }
+                    drop(free_tx);
                     for n in 1..=count {
                         if failed.load(Ordering::SeqCst) {
                             break;
                         }
+                        let Ok(mut buf) = free_rx.recv() else { break };
                         let len = len_of(n) as usize;
-                        let mut buf = vec![0u8; len];
+                        buf.resize(len, 0);
                         match read_full(reader, &mut buf) {
                             Ok(k) if k == len => {
                                 if tx.send((n, buf)).is_err() {
