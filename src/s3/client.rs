@@ -157,7 +157,7 @@ impl ClientConfig {
 /// Every operation is a method; see the module documentation for the list.
 pub struct Client {
     pub(crate) cfg: ClientConfig,
-    endpoint: Endpoint,
+    pub(crate) endpoint: Endpoint,
     http: Http,
     keys: sigv4::SigningKeyCache,
     skew: ClockSkew,

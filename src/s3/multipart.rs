@@ -7,11 +7,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 
-use super::client::{BodyHash, Client, ReqBody, Request, RetryMode, MAX_PARTS};
+use super::client::{Client, ReqBody, Request, RetryMode, MAX_PARTS};
 use super::error::{S3Error, ServiceError};
-use super::put::{PayloadSigning, PutOptions, PutResult};
+use super::put::{PutOptions, PutResult};
 use super::xml::{self, CompletedPart, Outcome};
-use crate::sigv4::ChunkedMode;
 
 /// Where the parts come from.
 pub(crate) enum PartSource<'a> {
@@ -117,17 +116,6 @@ impl Client {
         resp.header("etag")
             .map(str::to_owned)
             .ok_or_else(|| S3Error::InvalidResponse(format!("UploadPart {part_number} answered without an ETag")))
-    }
-
-    /// How a part streamed from a file is signed. By default `aws-chunked` with each chunk
-    /// signed: one pass over the file, where signing the part's SHA-256 would need a hash pass
-    /// and a second read of every byte (the same SHA-256 work either way).
-    fn part_body_hash(&self, opts: &PutOptions) -> BodyHash {
-        match opts.payload {
-            PayloadSigning::Auto => BodyHash::Chunked(ChunkedMode::Signed),
-            PayloadSigning::Unsigned => BodyHash::Unsigned,
-            PayloadSigning::Chunked(mode) => BodyHash::Chunked(mode),
-        }
     }
 
     /// CompleteMultipartUpload. Retried only when the server answered with a transient error
@@ -257,7 +245,6 @@ impl Client {
             PartSource::File(path) => {
                 // Each part is streamed from the file (opened again for every attempt), never
                 // held in memory.
-                let hash = self.part_body_hash(opts);
                 let next = AtomicU64::new(1);
                 std::thread::scope(|s| {
                     for _ in 0..workers {
@@ -276,7 +263,11 @@ impl Client {
                                 f.seek(SeekFrom::Start(offset)).map_err(named)?;
                                 Ok(Box::new(ExactReader { inner: f.take(len), left: len }))
                             };
-                            let body = ReqBody::Source { open: &open, length: len, hash: hash.clone() };
+                            let hash = match self.file_body_hash(opts, path, offset, len) {
+                                Ok(h) => h,
+                                Err(e) => return fail(e),
+                            };
+                            let body = ReqBody::Source { open: &open, length: len, hash };
                             match self.upload_part_body(bucket, key, upload_id, n as u32, body) {
                                 Ok(etag) => record(n, etag),
                                 Err(e) => return fail(e),

@@ -2,7 +2,7 @@
 //! length (`aws-chunked`, constant memory). Large bodies go through multipart upload.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -83,8 +83,10 @@ pub(crate) fn put_result(resp: &crate::http::Response) -> PutResult {
 }
 
 /// SHA-256 of a file's first `len` bytes, hex.
-fn hash_file(path: &Path, len: u64) -> Result<String, S3Error> {
-    let f = File::open(path).map_err(|e| S3Error::io("open", Some(path.to_owned()), e))?;
+/// SHA-256 (hex) of `len` bytes of the file at `offset`.
+pub(crate) fn hash_file_range(path: &Path, offset: u64, len: u64) -> Result<String, S3Error> {
+    let mut f = File::open(path).map_err(|e| S3Error::io("open", Some(path.to_owned()), e))?;
+    f.seek(SeekFrom::Start(offset)).map_err(|e| S3Error::io("read", Some(path.to_owned()), e))?;
     let mut r = f.take(len);
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
@@ -104,6 +106,27 @@ fn hash_file(path: &Path, len: u64) -> Result<String, S3Error> {
 }
 
 impl Client {
+    /// How `len` bytes of a file at `offset` (a whole object or one part) are signed. `Auto`:
+    /// over https `UNSIGNED-PAYLOAD` (TLS protects the body; what the AWS CLI does for
+    /// uploads), over plain http the body's SHA-256 from a first pass over the range (read
+    /// again from the page cache when sent). Both work with every S3-compatible service;
+    /// `aws-chunked`, which some do not implement (Cloudflare R2, OpenStack Swift), is used
+    /// only when asked for.
+    pub(crate) fn file_body_hash(
+        &self,
+        opts: &PutOptions,
+        path: &Path,
+        offset: u64,
+        len: u64,
+    ) -> Result<BodyHash, S3Error> {
+        Ok(match opts.payload {
+            PayloadSigning::Auto if self.endpoint.scheme() == crate::address::Scheme::Https => BodyHash::Unsigned,
+            PayloadSigning::Auto => BodyHash::Sha256(hash_file_range(path, offset, len)?),
+            PayloadSigning::Unsigned => BodyHash::Unsigned,
+            PayloadSigning::Chunked(mode) => BodyHash::Chunked(mode),
+        })
+    }
+
     fn put_request<'a>(
         &self,
         bucket: &'a str,
@@ -157,11 +180,7 @@ impl Client {
         if len >= self.cfg.multipart_threshold {
             return self.multipart_upload(bucket, key, super::multipart::PartSource::File(path), len, opts);
         }
-        let hash = match opts.payload {
-            PayloadSigning::Auto => BodyHash::Sha256(hash_file(path, len)?),
-            PayloadSigning::Unsigned => BodyHash::Unsigned,
-            PayloadSigning::Chunked(mode) => BodyHash::Chunked(mode),
-        };
+        let hash = self.file_body_hash(opts, path, 0, len)?;
         let open = || -> io::Result<Box<dyn Read + Send + '_>> { Ok(Box::new(File::open(path)?.take(len))) };
         let mut req = self.put_request(bucket, key, opts, ReqBody::Source { open: &open, length: len, hash })?;
         let resp = self.execute(&mut req)?;
@@ -193,5 +212,35 @@ impl Client {
         req.retry = RetryMode::StatusOnly;
         let resp = self.execute(&mut req)?;
         Ok(put_result(&resp))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::s3::{Auth, ClientConfig};
+
+    fn client(endpoint: &str) -> Client {
+        let mut cfg = ClientConfig::new("us-east-1", Auth::keys("AKID", "secret"));
+        cfg.endpoint_url = Some(endpoint.to_owned());
+        Client::new(cfg).unwrap()
+    }
+
+    #[test]
+    fn file_bodies_are_unsigned_over_https_and_hashed_over_http() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let auto = PutOptions::default();
+        let https = client("https://s3.example.com");
+        assert_eq!(https.file_body_hash(&auto, &path, 0, 10).unwrap(), BodyHash::Unsigned);
+        let http = client("http://127.0.0.1:9");
+        let want = crate::sigv4::sha256_hex(&data[1000..201_000]);
+        assert_eq!(http.file_body_hash(&auto, &path, 1000, 200_000).unwrap(), BodyHash::Sha256(want));
+        // A range past the end of the file is an error, not a short body.
+        assert!(http.file_body_hash(&auto, &path, 250_000, 100_000).is_err());
+        let chunked = PutOptions { payload: PayloadSigning::Chunked(crate::sigv4::ChunkedMode::Signed), ..auto };
+        assert!(matches!(http.file_body_hash(&chunked, &path, 0, 1).unwrap(), BodyHash::Chunked(_)));
     }
 }
