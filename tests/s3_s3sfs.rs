@@ -550,3 +550,29 @@ fn progress_reports_every_byte_of_uploads_and_downloads() {
         assert_eq!(count.0.load(Ordering::Relaxed), len as u64, "download of {len} bytes");
     }
 }
+
+#[test]
+fn large_files_go_as_one_unsigned_put_to_a_loopback_endpoint() {
+    let server = S3sFs::start();
+    let direct = client(s3s_config(&server.endpoint()));
+    let bucket = unique_bucket("loopback");
+    direct.create_bucket(&bucket).unwrap();
+    let proxy = FaultProxy::start(server.port(), vec![Fault::Pass; 4]);
+    let mut cfg = s3s_config(&proxy.endpoint());
+    cfg.loopback_single_put = true; // the default of ClientConfig::new
+    cfg.part_size = 5 * 1024 * 1024;
+    cfg.multipart_threshold = 6 * 1024 * 1024;
+    let c = client(cfg);
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("big");
+    let data = test_bytes(20 * 1024 * 1024 + 11, 77);
+    std::fs::write(&src, &data).unwrap();
+    let res = c.put_object_from_file(&bucket, "big", &src, &PutOptions::default()).unwrap();
+    assert!(!res.etag.as_deref().unwrap_or("").contains('-'), "one PUT, not multipart: {:?}", res.etag);
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 1, "a single request: {heads:?}");
+    let h = heads[0].to_ascii_lowercase();
+    assert!(h.starts_with("put "), "{h}");
+    assert!(h.contains("x-amz-content-sha256: unsigned-payload"), "loopback bodies are not hashed: {h}");
+    assert!(direct.get_object_bytes(&bucket, "big", 1 << 30).unwrap().1 == data, "stored bytes differ");
+}

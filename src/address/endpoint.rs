@@ -172,6 +172,19 @@ impl Endpoint {
     pub fn is_local(&self) -> bool {
         self.ip || self.host == "localhost" || self.host.ends_with(".localhost")
     }
+
+    /// Whether requests never leave this machine: `localhost`, `*.localhost`, `127.0.0.0/8`
+    /// or `::1`.
+    pub fn is_loopback(&self) -> bool {
+        if self.host == "localhost" || self.host.ends_with(".localhost") {
+            return true;
+        }
+        self.host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+    }
 }
 
 pub(crate) fn with_port(host: &str, port: Option<u16>) -> String {

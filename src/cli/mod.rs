@@ -143,6 +143,7 @@ impl Ctx {
         }
         if let Some(v) = &s.multipart_threshold {
             cfg.multipart_threshold = v.value;
+            cfg.loopback_single_put = false;
         }
         if let Some(v) = &s.part_size {
             cfg.part_size = v.value;

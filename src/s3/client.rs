@@ -92,6 +92,11 @@ pub struct ClientConfig {
     pub part_size: u64,
     /// Uploads and downloads at least this large use multipart / parallel ranges (default 16 MiB).
     pub multipart_threshold: u64,
+    /// On a loopback endpoint (`127.0.0.1`, `localhost`), upload files of up to 5 GiB as one
+    /// PUT whatever `multipart_threshold` says: there is no network latency for parallel parts
+    /// to hide, and a multipart upload costs the server a second pass over the object.
+    /// Default `true`; set `false` when the threshold was chosen on purpose.
+    pub loopback_single_put: bool,
     /// Parallel part uploads / range downloads (default 4).
     pub concurrency: usize,
     /// Learn the clock offset from `RequestTimeTooSkewed` and re-sign (default on).
@@ -139,6 +144,7 @@ impl ClientConfig {
             sleeper: Arc::new(ThreadSleeper),
             part_size: 8 * 1024 * 1024,
             multipart_threshold: 16 * 1024 * 1024,
+            loopback_single_put: true,
             concurrency: 4,
             correct_clock_skew: true,
             follow_region_redirects: true,

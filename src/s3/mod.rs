@@ -47,7 +47,7 @@ pub use list::{ListEntry, ListObjects, ListOptions};
 pub use md5::{md5, Md5};
 pub use multipart::MultipartUploadInfo;
 pub use progress::Progress;
-pub use put::{PayloadSigning, PutOptions, PutResult};
+pub use put::{PayloadSigning, PutOptions, PutResult, MAX_SINGLE_PUT};
 pub use retry::{is_retryable_status, Backoff, RecordingSleeper, Sleeper, ThreadSleeper};
 pub use skew::{parse_http_date, parse_iso8601, ClockSkew, SKEW_LIMIT_SECS};
 pub use xml::{BucketEntry, BucketList, CopyResult, DeleteResult, ListedObject};

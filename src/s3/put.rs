@@ -83,6 +83,9 @@ pub(crate) fn put_result(resp: &crate::http::Response) -> PutResult {
 }
 
 /// SHA-256 of a file's first `len` bytes, hex.
+/// The largest object S3 takes in one PUT: 5 GiB.
+pub const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
+
 /// SHA-256 (hex) of `len` bytes of the file at `offset`.
 pub(crate) fn hash_file_range(path: &Path, offset: u64, len: u64) -> Result<String, S3Error> {
     let mut f = File::open(path).map_err(|e| S3Error::io("open", Some(path.to_owned()), e))?;
@@ -108,8 +111,9 @@ pub(crate) fn hash_file_range(path: &Path, offset: u64, len: u64) -> Result<Stri
 impl Client {
     /// How `len` bytes of a file at `offset` (a whole object or one part) are signed. `Auto`:
     /// over https `UNSIGNED-PAYLOAD` (TLS protects the body; what the AWS CLI does for
-    /// uploads), over plain http the body's SHA-256 from a first pass over the range (read
-    /// again from the page cache when sent). Both work with every S3-compatible service;
+    /// uploads), likewise to a loopback endpoint (the body never crosses a network), over
+    /// other plain http the body's SHA-256 from a first pass over the range (read again from
+    /// the page cache when sent). Both work with every S3-compatible service;
     /// `aws-chunked`, which some do not implement (Cloudflare R2, OpenStack Swift), is used
     /// only when asked for.
     pub(crate) fn file_body_hash(
@@ -120,7 +124,11 @@ impl Client {
         len: u64,
     ) -> Result<BodyHash, S3Error> {
         Ok(match opts.payload {
-            PayloadSigning::Auto if self.endpoint.scheme() == crate::address::Scheme::Https => BodyHash::Unsigned,
+            PayloadSigning::Auto
+                if self.endpoint.scheme() == crate::address::Scheme::Https || self.endpoint.is_loopback() =>
+            {
+                BodyHash::Unsigned
+            }
             PayloadSigning::Auto => BodyHash::Sha256(hash_file_range(path, offset, len)?),
             PayloadSigning::Unsigned => BodyHash::Unsigned,
             PayloadSigning::Chunked(mode) => BodyHash::Chunked(mode),
@@ -177,7 +185,8 @@ impl Client {
             return Err(S3Error::InvalidInput(format!("{} is a directory, not a file", path.display())));
         }
         let len = meta.len();
-        if len >= self.cfg.multipart_threshold {
+        let single_put_here = self.cfg.loopback_single_put && self.endpoint.is_loopback() && len <= MAX_SINGLE_PUT;
+        if len >= self.cfg.multipart_threshold && !single_put_here {
             return self.multipart_upload(bucket, key, super::multipart::PartSource::File(path), len, opts);
         }
         let hash = self.file_body_hash(opts, path, 0, len)?;
@@ -227,7 +236,7 @@ mod tests {
     }
 
     #[test]
-    fn file_bodies_are_unsigned_over_https_and_hashed_over_http() {
+    fn file_bodies_are_unsigned_over_https_and_loopback_and_hashed_over_http() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
@@ -235,7 +244,10 @@ mod tests {
         let auto = PutOptions::default();
         let https = client("https://s3.example.com");
         assert_eq!(https.file_body_hash(&auto, &path, 0, 10).unwrap(), BodyHash::Unsigned);
-        let http = client("http://127.0.0.1:9");
+        for local in ["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"] {
+            assert_eq!(client(local).file_body_hash(&auto, &path, 0, 10).unwrap(), BodyHash::Unsigned, "{local}");
+        }
+        let http = client("http://192.0.2.7:9000");
         let want = crate::sigv4::sha256_hex(&data[1000..201_000]);
         assert_eq!(http.file_body_hash(&auto, &path, 1000, 200_000).unwrap(), BodyHash::Sha256(want));
         // A range past the end of the file is an error, not a short body.
