@@ -576,3 +576,21 @@ fn large_files_go_as_one_unsigned_put_to_a_loopback_endpoint() {
     assert!(h.contains("x-amz-content-sha256: unsigned-payload"), "loopback bodies are not hashed: {h}");
     assert!(direct.get_object_bytes(&bucket, "big", 1 << 30).unwrap().1 == data, "stored bytes differ");
 }
+
+#[test]
+fn durable_download_is_flushed_and_complete() {
+    let server = S3sFs::start();
+    let mut cfg = s3s_config(&server.endpoint());
+    cfg.sync_downloads = true;
+    let c = client(cfg);
+    let bucket = unique_bucket("durable");
+    c.create_bucket(&bucket).unwrap();
+    let data = test_bytes(1_000_003, 9);
+    c.put_object(&bucket, "k", &data, &PutOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("k");
+    let res = c.download_to_file(&bucket, "k", &dest).unwrap();
+    assert!(res.md5_checked);
+    assert!(std::fs::read(&dest).unwrap() == data);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+}

@@ -97,6 +97,9 @@ pub struct ClientConfig {
     /// to hide, and a multipart upload costs the server a second pass over the object.
     /// Default `true`; set `false` when the threshold was chosen on purpose.
     pub loopback_single_put: bool,
+    /// `fsync` a downloaded file before renaming it into place (durable across a power loss).
+    /// Default `false`.
+    pub sync_downloads: bool,
     /// Parallel part uploads / range downloads (default 4).
     pub concurrency: usize,
     /// Learn the clock offset from `RequestTimeTooSkewed` and re-sign (default on).
@@ -145,6 +148,7 @@ impl ClientConfig {
             part_size: 8 * 1024 * 1024,
             multipart_threshold: 16 * 1024 * 1024,
             loopback_single_put: true,
+            sync_downloads: false,
             concurrency: 4,
             correct_clock_skew: true,
             follow_region_redirects: true,

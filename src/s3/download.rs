@@ -3,6 +3,10 @@
 //! came in one stream: parallel ranges are not read back to hash them). Large objects
 //! are fetched as parallel ranges; a body cut mid-way resumes with a `Range` request pinned by
 //! `If-Match` to the first response's ETag, so bytes are never spliced from two versions.
+//! With [`ClientConfig::sync_downloads`](super::ClientConfig::sync_downloads) the file is also
+//! flushed to disk (`fsync`) before the rename, so a power loss cannot leave a short file under
+//! the final name; it is off by default (curl and the AWS CLI do not either, and it costs about
+//! 0.3 s per GiB here).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -275,7 +279,9 @@ impl Client {
             }
             md5_checked = true;
         }
-        file.sync_all().map_err(|e| S3Error::io("write", Some(tmp_path.clone()), e))?;
+        if self.cfg.sync_downloads {
+            file.sync_all().map_err(|e| S3Error::io("write", Some(tmp_path.clone()), e))?;
+        }
         drop(file);
         std::fs::rename(&tmp_path, dest)
             .map_err(|e| S3Error::io(format!("rename {} to", tmp_path.display()), Some(dest.to_owned()), e))?;
