@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use minis3::s3::{parse_iso8601, Client, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
+use minis3::s3::{parse_iso8601, read_full, Client, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
 
 use super::args::{Operand, TransferOptions};
 use super::commands::delete_keys;
@@ -404,20 +404,6 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
         }
         (s, d) => Err(CliError::Failed(format!("cannot copy {s} to {d}: one side must be an s3:// location"))),
     }
-}
-
-/// Reads up to `buf.len()` bytes; fewer only at the end of the stream.
-fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// stdin to an object: one PUT when it fits in a part, else a multipart upload streamed part

@@ -45,7 +45,7 @@ pub use error::{S3Error, ServiceError};
 pub use get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 pub use list::{ListEntry, ListObjects, ListOptions};
 pub use md5::{md5, Md5};
-pub use multipart::MultipartUploadInfo;
+pub use multipart::{read_full, MultipartUploadInfo};
 pub use progress::Progress;
 pub use put::{PayloadSigning, PutOptions, PutResult, MAX_SINGLE_PUT};
 pub use retry::{is_retryable_status, Backoff, RecordingSleeper, Sleeper, ThreadSleeper};

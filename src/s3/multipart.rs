@@ -54,8 +54,9 @@ impl<R: Read> Read for ExactReader<R> {
     }
 }
 
-/// Reads exactly `buf.len()` bytes unless the source ends; returns how many were read.
-fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Reads exactly `buf.len()` bytes unless the source ends first; returns how many were read
+/// (retrying interrupted reads). For cutting a stream into parts.
+pub fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {
