@@ -100,7 +100,8 @@ pub struct ClientConfig {
     /// `fsync` a downloaded file before renaming it into place (durable across a power loss).
     /// Default `false`.
     pub sync_downloads: bool,
-    /// Parallel part uploads / range downloads (default 4).
+    /// Parallel part uploads / range downloads (default 8; a stream that cannot be re-read keeps
+    /// at most 3 parts in memory whatever this says).
     pub concurrency: usize,
     /// Learn the clock offset from `RequestTimeTooSkewed` and re-sign (default on).
     pub correct_clock_skew: bool,
@@ -125,7 +126,7 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// Defaults for `region` with `auth`: AWS endpoint, auto addressing, 3 attempts, 8 MiB
-    /// parts, 4 threads.
+    /// parts, 8 threads.
     ///
     /// ```
     /// use minis3::s3::{Auth, Client, ClientConfig};
@@ -149,7 +150,7 @@ impl ClientConfig {
             multipart_threshold: 16 * 1024 * 1024,
             loopback_single_put: true,
             sync_downloads: false,
-            concurrency: 4,
+            concurrency: 8,
             correct_clock_skew: true,
             follow_region_redirects: true,
             list_url_encoding: true,

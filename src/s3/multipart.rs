@@ -54,6 +54,10 @@ impl<R: Read> Read for ExactReader<R> {
     }
 }
 
+/// How many parts of a stream (which cannot be re-read) are held in memory at once: with the
+/// default 8 MiB parts, 24 MiB.
+const STREAM_PARTS_IN_MEMORY: usize = 3;
+
 /// Reads exactly `buf.len()` bytes unless the source ends first; returns how many were read
 /// (retrying interrupted reads). For cutting a stream into parts.
 pub fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -278,8 +282,10 @@ impl Client {
                 });
             }
             PartSource::Reader(reader) => {
-                // At most `workers` parts in memory: a buffer is read into only after a worker
-                // has handed it back.
+                // At most `workers` parts in memory (and never more than STREAM_PARTS_IN_MEMORY,
+                // whatever the concurrency): a buffer is read into only after a worker has
+                // handed it back.
+                let workers = workers.min(STREAM_PARTS_IN_MEMORY);
                 let (tx, rx) = mpsc::channel::<(u64, Vec<u8>)>();
                 let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
                 for _ in 0..workers {
