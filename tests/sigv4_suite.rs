@@ -203,7 +203,7 @@ fn classic_aws4_testsuite() {
         assert_eq!(signed.authorization(), read(&dir.join(format!("{base}.authz"))), "{label}: Authorization");
         ran += 1;
     }
-    assert_eq!(ran, 34, "every classic case ran (23 top-level, 9 normalize-path, 2 post-sts-token)");
+    assert_eq!(ran, 34, "every classic case ran (24 top-level, 8 normalize-path, 2 post-sts-token)");
 }
 
 #[test]
