@@ -37,6 +37,15 @@ fn borrowed(req: &RawRequest) -> (Pairs<'_>, Pairs<'_>) {
     )
 }
 
+/// The suite request as the signer takes it, the body hashed.
+fn signable<'a>(
+    req: &'a RawRequest,
+    query: &'a [(&'a str, &'a str)],
+    headers: &'a [(&'a str, &'a str)],
+) -> SignableRequest<'a> {
+    SignableRequest { method: &req.method, path: &req.path, query, headers, payload: Payload::Bytes(&req.body) }
+}
+
 /// `2015-08-30T12:36:00Z` -> AmzDate.
 fn rfc3339(ts: &str) -> AmzDate {
     ts.replace(['-', ':'], "").parse().unwrap_or_else(|e| panic!("{ts}: {e}"))
@@ -63,13 +72,7 @@ fn crt_suite_header_and_query_variants() {
                 time: AmzDate::from_unix(0),
                 settings: SigningSettings { normalize_path: false, ..SigningSettings::generic() },
             };
-            let r = SignableRequest {
-                method: &req.method,
-                path: &req.path,
-                query: &query,
-                headers: &headers,
-                payload: Payload::Bytes(&req.body),
-            };
+            let r = signable(&req, &query, &headers);
             let (_, ex) = explain_headers(&r, &params).unwrap();
             let expected = read(&dir.join("header-canonical-request.txt"));
             assert_eq!(ex.canonical_request.lines().nth(1), expected.lines().nth(1), "{name}: canonical URI");
@@ -97,13 +100,7 @@ fn crt_suite_header_and_query_variants() {
             time: rfc3339(ctx["timestamp"].as_str().unwrap()),
             settings,
         };
-        let r = SignableRequest {
-            method: &req.method,
-            path: &req.path,
-            query: &query,
-            headers: &headers,
-            payload: Payload::Bytes(&req.body),
-        };
+        let r = signable(&req, &query, &headers);
 
         // Header variant.
         let (signed, ex) = explain_headers(&r, &params).unwrap();
@@ -190,13 +187,7 @@ fn classic_aws4_testsuite() {
         }
         let params =
             SigningParams { credentials: &creds, region: "us-east-1", service: "service", time: date, settings };
-        let r = SignableRequest {
-            method: &req.method,
-            path: &req.path,
-            query: &query,
-            headers: &headers,
-            payload: Payload::Bytes(&req.body),
-        };
+        let r = signable(&req, &query, &headers);
         let (signed, ex) = explain_headers(&r, &params).unwrap();
         assert_eq!(ex.canonical_request, read(&dir.join(format!("{base}.creq"))), "{label}: canonical request");
         assert_eq!(ex.string_to_sign, read(&dir.join(format!("{base}.sts"))), "{label}: string to sign");
@@ -223,13 +214,7 @@ fn s3_mode_signs_unnormalized_twins_as_given() {
     for name in list_dirs(&root).into_iter().filter(|n| n.ends_with("-unnormalized")) {
         let req = parse_request(&read(&root.join(&name).join("request.txt")));
         let (query, headers) = borrowed(&req);
-        let r = SignableRequest {
-            method: &req.method,
-            path: &req.path,
-            query: &query,
-            headers: &headers,
-            payload: Payload::Empty,
-        };
+        let r = SignableRequest { payload: Payload::Empty, ..signable(&req, &query, &headers) };
         let (_, ex) = explain_headers(&r, &params).unwrap();
         let uri = ex.canonical_request.lines().nth(1).unwrap().to_owned();
         assert_eq!(uri, encode::encode_path(&req.path), "{name}");
