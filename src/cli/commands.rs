@@ -296,7 +296,7 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
         .as_ref()
         .map(|v| v.source.clone())
         .unwrap_or_else(|| "default (the AWS endpoint of the region)".into());
-    let style = settings::addressing_style_name(s.addressing_style.value);
+    let style = s.addressing_style.value.as_str();
     let pixi = s.pixi.as_ref().map(|e| format!("{}:{}", e.file.display(), e.line));
     let creds_kind = match &s.credentials {
         CredentialPlan::Anonymous => "none (unsigned)",

@@ -106,7 +106,7 @@ impl Ctx {
                 s.region.source,
                 s.endpoint_url.as_ref().map(|v| v.value.as_str()).unwrap_or("AWS"),
                 s.endpoint_url.as_ref().map(|v| v.source.as_str()).unwrap_or("default"),
-                settings::addressing_style_name(s.addressing_style.value),
+                s.addressing_style.value.as_str(),
                 s.addressing_style.source,
                 s.credentials.source()
             ));

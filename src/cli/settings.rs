@@ -171,27 +171,6 @@ pub struct Inputs<'a> {
     pub target: Option<(&'a str, &'a str)>,
 }
 
-fn style_name(s: AddressingStyle) -> &'static str {
-    match s {
-        AddressingStyle::Auto => "auto",
-        AddressingStyle::Path => "path",
-        AddressingStyle::Virtual => "virtual",
-    }
-}
-
-/// The name of an addressing style as written in the AWS config.
-pub fn addressing_style_name(s: AddressingStyle) -> &'static str {
-    style_name(s)
-}
-
-fn convert_style(s: resolve::AddressingStyle) -> AddressingStyle {
-    match s {
-        resolve::AddressingStyle::Auto => AddressingStyle::Auto,
-        resolve::AddressingStyle::Path => AddressingStyle::Path,
-        resolve::AddressingStyle::Virtual => AddressingStyle::Virtual,
-    }
-}
-
 /// Loads pixi's configuration (global files, workspace, manifest) as it applies here.
 pub fn load_pixi(inputs: &Inputs<'_>) -> Result<PixiConfig, SettingsError> {
     let mut loader = PixiConfigLoader::new(inputs.env, inputs.cwd);
@@ -252,9 +231,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
             AddressingStyle::from_force_path_style(e.options.force_path_style),
             pixi_source(&format!("force-path-style = {}", e.options.force_path_style), e),
         ),
-        (false, None) => {
-            Value::new(convert_style(aws.addressing_style.value), aws_source(&aws.addressing_style.source))
-        }
+        (false, None) => Value::new(aws.addressing_style.value, aws_source(&aws.addressing_style.source)),
     };
     let profile = Value::new(aws.profile.0.clone(), aws.profile.1.to_string());
     let ca_bundle = aws.ca_bundle.as_ref().map(|v| Value::new(v.value.clone(), aws_source(&v.source)));
