@@ -14,7 +14,7 @@ use super::skew::{parse_http_date, parse_iso8601, ClockSkew, SKEW_LIMIT_SECS};
 use super::xml;
 use crate::address::{AddressingStyle, Endpoint, RequestUrl, DEFAULT_REGION};
 use crate::clock::{Clock, SystemClock};
-use crate::http::{Body, Http, HttpConfig, HttpError, Response};
+use crate::http::{Body, Http, HttpConfig, HttpError, Response, ResponseBody};
 use crate::sigv4::{
     self, encode, AmzDate, ChunkedMode, ChunkedParams, ChunkedSigner, Payload, SignableRequest, SigningParams,
     SigningSettings, DEFAULT_CHUNK_SIZE,
@@ -103,6 +103,11 @@ pub struct ClientConfig {
     /// Parallel part uploads / range downloads (default 8; a stream that cannot be re-read keeps
     /// at most 3 parts in memory whatever this says).
     pub concurrency: usize,
+    /// The rate (bytes per second) a parallel download aims at. The first range's rate decides
+    /// how many of the `concurrency` streams the rest of the object gets: a server that sends
+    /// one stream at 800 MiB/s gets 2, one that sends 100 MiB/s gets 8. Default 1.25 GB/s
+    /// (10 Gb/s, the AWS CLI's CRT default `target_bandwidth`); 0 always uses `concurrency`.
+    pub target_throughput: u64,
     /// Learn the clock offset from `RequestTimeTooSkewed` and re-sign (default on).
     pub correct_clock_skew: bool,
     /// Retry once in the bucket's region when S3 says it is elsewhere (default on).
@@ -151,6 +156,7 @@ impl ClientConfig {
             loopback_single_put: true,
             sync_downloads: false,
             concurrency: 8,
+            target_throughput: 1_250_000_000,
             correct_clock_skew: true,
             follow_region_redirects: true,
             list_url_encoding: true,
@@ -240,6 +246,8 @@ pub(crate) struct Request<'a> {
     pub headers: Vec<(String, String)>,
     pub body: ReqBody<'a>,
     pub retry: RetryMode,
+    /// How the response body will be read (sizes the receive buffer).
+    pub response: ResponseBody,
 }
 
 impl<'a> Request<'a> {
@@ -252,6 +260,7 @@ impl<'a> Request<'a> {
             headers: Vec::new(),
             body: ReqBody::Empty,
             retry: RetryMode::Idempotent,
+            response: ResponseBody::Small,
         }
     }
 
@@ -493,15 +502,15 @@ impl Client {
     fn send_prepared(&self, req: &mut Request<'_>, p: &Prepared) -> Result<Result<Response, HttpError>, S3Error> {
         let headers: Vec<(&str, &str)> = p.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let wrap = |reader, length| wrap_chunked(&p.chunked, reader, length);
-        let method = req.method;
+        let (method, response) = (req.method, req.response);
         Ok(match &mut req.body {
             // PUT and POST always carry a length (S3 answers 411 without one).
             ReqBody::Empty if matches!(method, "PUT" | "POST") => {
-                self.http.send(method, &p.url, &headers, Body::Bytes(&[]))
+                self.http.send_with(method, &p.url, &headers, Body::Bytes(&[]), response)
             }
-            ReqBody::Empty => self.http.send(method, &p.url, &headers, Body::Empty),
+            ReqBody::Empty => self.http.send_with(method, &p.url, &headers, Body::Empty, response),
             ReqBody::Bytes { data, .. } => {
-                let sent = self.http.send(method, &p.url, &headers, Body::Bytes(data));
+                let sent = self.http.send_with(method, &p.url, &headers, Body::Bytes(data), response);
                 // Upload bodies (whole objects, parts) count; XML request bodies do not.
                 if let (Some(progress), Ok(_), "PUT") = (&self.cfg.progress, &sent, method) {
                     progress.advance(data.len() as u64);
@@ -512,7 +521,7 @@ impl Client {
                 let reader = open().map_err(|e| S3Error::io("read the upload source", None, e))?;
                 let reader = CountingReader::wrap(reader, &self.cfg.progress);
                 let (mut reader, length) = wrap(reader, *length)?;
-                self.http.send(method, &p.url, &headers, Body::Reader { reader: &mut reader, length })
+                self.http.send_with(method, &p.url, &headers, Body::Reader { reader: &mut reader, length }, response)
             }
             ReqBody::Stream { reader, length, .. } => {
                 let length = *length;
@@ -520,7 +529,7 @@ impl Client {
                     return Err(S3Error::InvalidInput("a streamed body cannot be sent twice".into()));
                 };
                 let (mut r, length) = wrap(CountingReader::wrap(Box::new(r), &self.cfg.progress), length)?;
-                self.http.send(method, &p.url, &headers, Body::Reader { reader: &mut r, length })
+                self.http.send_with(method, &p.url, &headers, Body::Reader { reader: &mut r, length }, response)
             }
         })
     }

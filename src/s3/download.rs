@@ -13,11 +13,16 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::client::Client;
 use super::error::S3Error;
 use super::get::{check_key, ByteRange, GetObject, GetOptions, ObjectMeta};
 use super::md5::Md5;
+use super::preallocate::preallocate;
+
+/// Bytes read from the connection before each write to the file.
+const WRITE_BUFFER: usize = 1024 * 1024;
 
 /// What a download did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +70,8 @@ struct Shared<'a> {
     path: &'a Path,
     resumes: AtomicU32,
     requests: AtomicU32,
+    /// Bytes written to the file so far (its length says nothing once space was reserved).
+    written: AtomicU64,
 }
 
 impl Shared<'_> {
@@ -73,6 +80,7 @@ impl Shared<'_> {
         let opts = GetOptions {
             range: Some(ByteRange::Inclusive(pos, end)),
             if_match: self.etag.clone(),
+            bulk_read: true,
             ..Default::default()
         };
         let obj = self.client.get_object(self.bucket, self.key, &opts).map_err(|e| {
@@ -93,13 +101,13 @@ impl Shared<'_> {
         }
     }
 
-    /// Writes bytes `pos..=end` into `file`, starting from `first` if given; resumes an
-    /// interrupted body (up to `max_attempts` times in a row without progress).
+    /// Writes bytes `pos..=end` into `file` through `buf`, starting from `first` if given;
+    /// resumes an interrupted body (up to `max_attempts` times in a row without progress).
     fn fetch(
         &self,
         file: &mut File,
-        mut pos: u64,
-        end: u64,
+        buf: &mut [u8],
+        (mut pos, end): (u64, u64),
         first: Option<GetObject>,
         mut md5: Option<&mut Md5>,
     ) -> Result<(), S3Error> {
@@ -107,13 +115,12 @@ impl Shared<'_> {
             Some(b) => b,
             None => self.get(pos, end)?,
         };
-        let mut buf = vec![0u8; 256 * 1024];
         let mut stalls = 0u32;
         loop {
             file.seek(SeekFrom::Start(pos)).map_err(|e| S3Error::io("seek in", Some(self.path.to_owned()), e))?;
             let before = pos;
-            // Reads fill the buffer before it is written: the socket hands over ~40 KiB at a
-            // time, and fewer, larger writes cost the page cache less.
+            // Reads fill the buffer before it is written: a socket read hands over what has
+            // arrived (often well under 1 MiB), and fewer, larger writes cost the page cache less.
             let mut filled = 0usize;
             let outcome = loop {
                 let left = (end + 1 - pos) as usize - filled;
@@ -142,6 +149,7 @@ impl Shared<'_> {
                         h.update(data);
                     }
                     pos += filled as u64;
+                    self.written.fetch_add(filled as u64, Ordering::Relaxed);
                     filled = 0;
                 }
                 if let Some(r) = result {
@@ -178,6 +186,25 @@ impl Shared<'_> {
 }
 
 impl Client {
+    /// How many parallel range streams a download uses after its first range: enough streams
+    /// at the first range's rate to reach [`ClientConfig::target_throughput`], at least 2 and
+    /// at most [`ClientConfig::concurrency`]. Each stream costs CPU and memory, and a server
+    /// that sends one stream fast gains nothing from eight (SeaweedFS on loopback), while one
+    /// that sends each stream slowly needs them all (s3s-fs, S3 over a WAN).
+    ///
+    /// [`ClientConfig::target_throughput`]: super::ClientConfig::target_throughput
+    /// [`ClientConfig::concurrency`]: super::ClientConfig::concurrency
+    fn download_streams(&self, first_bytes: u64, first_took: Duration) -> usize {
+        let max = self.cfg.concurrency.max(1);
+        let target = self.cfg.target_throughput;
+        if target == 0 {
+            return max;
+        }
+        let rate = first_bytes as f64 / first_took.as_secs_f64().max(1e-6);
+        let needed = (target as f64 / rate).ceil() as usize;
+        needed.clamp(2.min(max), max)
+    }
+
     /// Downloads `bucket/key` to the file `dest` (replaced if it exists). See the module
     /// documentation for the guarantees. `dest` must not be a directory and its directory must
     /// exist and be writable.
@@ -203,13 +230,16 @@ impl Client {
         }
         // Ask first: a missing object should not leave even an empty temporary file behind.
         let chunk = self.cfg.part_size;
+        let started = Instant::now();
         let first = self.get_object(
             bucket,
             key,
-            &GetOptions { range: Some(ByteRange::Inclusive(0, chunk - 1)), ..Default::default() },
+            &GetOptions { range: Some(ByteRange::Inclusive(0, chunk - 1)), bulk_read: true, ..Default::default() },
         );
         let first = match first {
-            Err(e) if e.code() == Some("InvalidRange") => self.get_object(bucket, key, &GetOptions::default())?,
+            Err(e) if e.code() == Some("InvalidRange") => {
+                self.get_object(bucket, key, &GetOptions { bulk_read: true, ..Default::default() })?
+            }
             other => other?,
         };
         let meta = first.meta.clone();
@@ -221,6 +251,8 @@ impl Client {
             .create_new(true)
             .open(&tmp_path)
             .map_err(|e| S3Error::io("create the temporary file", Some(tmp_path.clone()), e))?;
+        preallocate(&file, total)
+            .map_err(|e| S3Error::io(format!("reserve {total} bytes for"), Some(tmp_path.clone()), e))?;
         let shared = Shared {
             client: self,
             bucket,
@@ -229,6 +261,7 @@ impl Client {
             path: &tmp_path,
             resumes: AtomicU32::new(0),
             requests: AtomicU32::new(1),
+            written: AtomicU64::new(0),
         };
         let first_end = match meta.range {
             Some((_, last, _)) => last,
@@ -237,8 +270,9 @@ impl Client {
         let want_md5 = meta.etag_md5();
         let sequential = first_end + 1 >= total;
         let mut hasher = (want_md5.is_some() && sequential).then(Md5::new);
+        let mut buf = vec![0u8; WRITE_BUFFER];
         if total > 0 {
-            shared.fetch(&mut file, 0, first_end, Some(first), hasher.as_mut())?;
+            shared.fetch(&mut file, &mut buf, (0, first_end), Some(first), hasher.as_mut())?;
         } else {
             drop(first);
         }
@@ -248,19 +282,29 @@ impl Client {
             let next = AtomicU64::new(0);
             let failed = AtomicBool::new(false);
             let error: Mutex<Option<S3Error>> = Mutex::new(None);
-            let workers = self.cfg.concurrency.min(ranges.len()).max(1);
+            let took = started.elapsed();
+            let workers = self.download_streams(first_end + 1, took).min(ranges.len());
+            self.notice(&format!(
+                "download of s3://{bucket}/{key}: the first {} bytes took {} ms; {workers} streams for the rest",
+                first_end + 1,
+                took.as_millis()
+            ));
+            // One write buffer per stream, the first range's among them.
+            let buffers = std::iter::once(buf).chain(std::iter::repeat_with(|| vec![0u8; WRITE_BUFFER]));
             std::thread::scope(|s| {
-                for _ in 0..workers {
-                    s.spawn(|| {
+                for mut buf in buffers.take(workers) {
+                    let (next, failed, error, ranges, shared, tmp_path) =
+                        (&next, &failed, &error, &ranges, &shared, &tmp_path);
+                    s.spawn(move || {
                         let fail = |e: S3Error| {
                             failed.store(true, Ordering::SeqCst);
                             if let Ok(mut slot) = error.lock() {
                                 slot.get_or_insert(e);
                             }
                         };
-                        let mut f = match OpenOptions::new().write(true).open(&tmp_path) {
+                        let mut f = match OpenOptions::new().write(true).open(tmp_path) {
                             Ok(f) => f,
-                            Err(e) => return fail(S3Error::io("open", Some(tmp_path.clone()), e)),
+                            Err(e) => return fail(S3Error::io("open", Some(tmp_path.to_path_buf()), e)),
                         };
                         loop {
                             let i = next.fetch_add(1, Ordering::SeqCst) as usize;
@@ -268,7 +312,7 @@ impl Client {
                                 return;
                             }
                             let (a, b) = ranges[i];
-                            if let Err(e) = shared.fetch(&mut f, a, b, None, None) {
+                            if let Err(e) = shared.fetch(&mut f, &mut buf, (a, b), None, None) {
                                 return fail(e);
                             }
                         }
@@ -280,9 +324,12 @@ impl Client {
             }
         }
         file.flush().map_err(|e| S3Error::io("write", Some(tmp_path.clone()), e))?;
-        let written = file.metadata().map_err(|e| S3Error::io("read", Some(tmp_path.clone()), e))?.len();
-        if written != total {
-            return Err(S3Error::Integrity(format!("wrote {written} bytes, the object has {total}")));
+        let written = shared.written.load(Ordering::SeqCst);
+        let length = file.metadata().map_err(|e| S3Error::io("read", Some(tmp_path.clone()), e))?.len();
+        if written != total || length != total {
+            return Err(S3Error::Integrity(format!(
+                "wrote {written} bytes (the file has {length}), the object has {total}"
+            )));
         }
         // The MD5 is checked only when the bytes arrived in one stream (hashed as they were
         // written); ranges are not read back for it: the size check above and the `If-Match`
@@ -312,5 +359,41 @@ impl Client {
             resumes: shared.resumes.load(Ordering::Relaxed),
             md5_checked,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Auth, ClientConfig};
+    use super::*;
+
+    fn client(concurrency: usize, target_throughput: u64) -> Client {
+        let mut cfg = ClientConfig::new("us-east-1", Auth::keys("AKID", "SECRET"));
+        cfg.endpoint_url = Some("http://127.0.0.1:9".into());
+        cfg.concurrency = concurrency;
+        cfg.target_throughput = target_throughput;
+        Client::new(cfg).unwrap()
+    }
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn streams_follow_the_first_range_rate() {
+        let c = client(8, 1_250_000_000);
+        // 8 MiB in 10 ms: ~840 MB/s, two streams reach the target.
+        assert_eq!(c.download_streams(8 * MIB, Duration::from_millis(10)), 2);
+        // 8 MiB in 80 ms: ~105 MB/s, twelve would be needed; capped at the concurrency.
+        assert_eq!(c.download_streams(8 * MIB, Duration::from_millis(80)), 8);
+        // 8 MiB in 25 ms: ~335 MB/s, four streams.
+        assert_eq!(c.download_streams(8 * MIB, Duration::from_millis(25)), 4);
+        // Instantly: still two, never one.
+        assert_eq!(c.download_streams(8 * MIB, Duration::ZERO), 2);
+    }
+
+    #[test]
+    fn no_target_means_all_streams_and_concurrency_bounds_everything() {
+        assert_eq!(client(8, 0).download_streams(8 * MIB, Duration::from_millis(1)), 8);
+        assert_eq!(client(1, 1_250_000_000).download_streams(8 * MIB, Duration::from_millis(1)), 1);
+        assert_eq!(client(3, 1_250_000_000).download_streams(8 * MIB, Duration::from_secs(10)), 3);
     }
 }

@@ -129,6 +129,9 @@ pub struct GetOptions {
     pub if_match: Option<String>,
     /// Only if the ETag is not this one (`If-None-Match`), else `NotModified` (304).
     pub if_none_match: Option<String>,
+    /// The body will be read in large pieces (into a file, say): the connection receives into
+    /// a 1 MiB buffer instead of 128 KiB, which takes fewer socket reads per byte.
+    pub bulk_read: bool,
 }
 
 /// An object being downloaded: its metadata and a reader over its body.
@@ -203,6 +206,9 @@ impl Client {
         }
         if let Some(e) = &opts.if_none_match {
             req = req.header("if-none-match", e.clone());
+        }
+        if opts.bulk_read {
+            req.response = crate::http::ResponseBody::Bulk;
         }
         let resp = self.execute(&mut req)?;
         let meta = ObjectMeta::from_response(&resp)?;

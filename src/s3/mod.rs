@@ -29,6 +29,7 @@ mod get;
 mod list;
 mod md5;
 mod multipart;
+mod preallocate;
 mod presign;
 mod progress;
 mod put;
