@@ -3,7 +3,7 @@
 # uploading one large object (default 1 GiB) from real S3 servers on 127.0.0.1.
 #
 #   benches/transfer.sh --install            # once: Debian `time`, the servers, the client venv
-#   benches/transfer.sh > report.md          # the full run: 2 servers x 6 clients x 2 directions x 3 runs
+#   benches/transfer.sh > report.md          # the full run: 2 servers x 6 clients x 2 directions x 5 runs
 #   benches/transfer.sh --size-mib 16 --runs 1    # a smoke run (~20 s)
 #   benches/transfer.sh --clients minis3,curl --servers seaweedfs --minis3 PATH
 #
@@ -51,7 +51,7 @@ BUCKET=bench
 
 servers=$ALL_SERVERS
 clients=$ALL_CLIENTS
-runs=3
+runs=5
 size_mib=1024
 warm_mib=
 minis3=
@@ -76,7 +76,7 @@ usage: benches/transfer.sh [options]
                         awscli too if no 'aws' is on PATH)
   --servers LIST        comma-separated, from: ${ALL_SERVERS// /,}  (default: all)
   --clients LIST        comma-separated, from: ${ALL_CLIENTS// /,}  (default: all)
-  --runs N              timed runs per cell, median reported (default 3)
+  --runs N              timed runs per cell, median reported (default 5: this VM's page-cache cost varies by up to 2x from one run to the next)
   --size-mib N          object size in MiB (default 1024)
   --minis3 PATH         the minis3 binary (default: target/release/minis3, after
                         'cargo build --release', a no-op when it is up to date)
