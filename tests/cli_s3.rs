@@ -274,7 +274,7 @@ fn transfer_settings_from_the_aws_config_are_used_and_shown() {
     // With the defaults (16 MiB threshold) an 11 MiB file is one PUT; with these, three parts.
     write(
         &w.path("aws-config"),
-        b"[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MiB\n  max_concurrent_requests = 2\n",
+        b"[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MiB\n  max_concurrent_requests = 2\n  target_bandwidth = 200MB/s\n",
     );
     let data: Vec<u8> = (0..11 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
     write(&w.path("work/big.bin"), &data);
@@ -289,9 +289,11 @@ fn transfer_settings_from_the_aws_config_are_used_and_shown() {
     assert!(t.contains(&format!("threshold        5242880 bytes ({config}:2")), "{t}");
     assert!(t.contains("part-size        5242880 bytes") && t.contains("s3.multipart_chunksize"), "{t}");
     assert!(t.contains("concurrency      2 (") && t.contains("s3.max_concurrent_requests"), "{t}");
+    assert!(t.contains("target-bandwidth 209715200 bytes/s (") && t.contains("s3.target_bandwidth"), "{t}");
     let v: serde_json::Value = serde_json::from_slice(&w.ok(&["config", "show", "--json"]).stdout).unwrap();
     assert_eq!(v["multipart_chunksize"]["value"], 5 * 1024 * 1024);
     assert_eq!(v["max_concurrent_requests"]["value"], 2);
+    assert_eq!(v["target_bandwidth"]["value"], 200 * 1024 * 1024);
 
     // A part size below S3's minimum: one line naming the file and line.
     write(&w.path("aws-config"), b"[default]\nregion = us-east-1\ns3 =\n  multipart_chunksize = 1MB\n");

@@ -153,7 +153,7 @@ fn transfer_settings_from_the_s3_block() {
         dir.path(),
         "config",
         b"[default]\nregion = r\ns3 =\n  multipart_threshold = 64MB\n  multipart_chunksize = 16MiB\n  \
-          max_concurrent_requests = 20\n",
+          max_concurrent_requests = 20\n  target_bandwidth = 10Gb/s\n",
     );
     let env = env_for(dir.path(), &[]);
     let set = load_on(&env, Platform::Unix, None).unwrap();
@@ -167,11 +167,18 @@ fn transfer_settings_from_the_s3_block() {
     );
     assert_eq!(s.multipart_chunksize.unwrap().value, 16 * 1024 * 1024);
     assert_eq!(s.max_concurrent_requests.unwrap().value, 20);
+    assert_eq!(s.target_bandwidth.unwrap().value, (10u64 << 30) / 8);
 
     // Not set: none of them.
     let set = ProfileSet::parse(Some("[default]\ns3 =\n  addressing_style = path\n"), None).unwrap();
     let s = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap();
     assert_eq!((s.multipart_threshold, s.multipart_chunksize, s.max_concurrent_requests), (None, None, None));
+    assert_eq!(s.target_bandwidth, None);
+
+    // A rate that is not one: the setting, the value and the expected form.
+    let set = ProfileSet::parse(Some("[default]\ns3 =\n  target_bandwidth = fast\n"), None).unwrap();
+    let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap_err().to_string();
+    assert!(e.contains("s3.target_bandwidth") && e.contains("fast") && e.contains("10Gb/s"), "{e}");
 }
 
 #[test]

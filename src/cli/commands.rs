@@ -334,6 +334,9 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
         if let Some(c) = &s.concurrency {
             v["max_concurrent_requests"] = json!({"value": c.value, "source": c.source});
         }
+        if let Some(t) = &s.target_bandwidth {
+            v["target_bandwidth"] = json!({"value": t.value, "source": t.source});
+        }
         return ctx.out.line(&v.to_string());
     }
     if let Some((b, k)) = &target {
@@ -354,6 +357,9 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
     }
     if let Some(c) = &s.concurrency {
         ctx.out.line(&format!("{:<17}{} ({})", "concurrency", c.value, c.source))?;
+    }
+    if let Some(t) = &s.target_bandwidth {
+        ctx.out.line(&format!("{:<17}{} bytes/s ({})", "target-bandwidth", t.value, t.source))?;
     }
     match &pixi {
         Some(p) => ctx.out.line(&format!("{:<17}{p}", "pixi s3-options"))?,

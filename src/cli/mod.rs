@@ -151,6 +151,9 @@ impl Ctx {
         if let Some(v) = &s.concurrency {
             cfg.concurrency = v.value as usize;
         }
+        if let Some(v) = &s.target_bandwidth {
+            cfg.target_throughput = v.value;
+        }
         if self.out.shows_progress() {
             cfg.progress = Some(Arc::new(self.out.clone()));
         }

@@ -125,6 +125,8 @@ pub struct Settings {
     pub part_size: Option<Value<u64>>,
     /// Parallel requests (`s3 = max_concurrent_requests`), if configured.
     pub concurrency: Option<Value<u32>>,
+    /// The rate downloads aim at, bytes per second (`s3 = target_bandwidth`), if configured.
+    pub target_bandwidth: Option<Value<u64>>,
     /// The bucket's pixi `s3-options` entry, if any.
     pub pixi: Option<S3OptionsEntry>,
     /// Credentials.
@@ -239,6 +241,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
     let multipart_threshold = aws.multipart_threshold.as_ref().map(|v| Value::new(v.value, aws_source(&v.source)));
     let part_size = aws.multipart_chunksize.as_ref().map(|v| Value::new(v.value, aws_source(&v.source)));
     let concurrency = aws.max_concurrent_requests.as_ref().map(|v| Value::new(v.value, aws_source(&v.source)));
+    let target_bandwidth = aws.target_bandwidth.as_ref().map(|v| Value::new(v.value, aws_source(&v.source)));
 
     let credentials = if g.no_sign_request {
         CredentialPlan::Anonymous
@@ -300,6 +303,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
         multipart_threshold,
         part_size,
         concurrency,
+        target_bandwidth,
         pixi,
         credentials,
         secrets,

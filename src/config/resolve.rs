@@ -14,6 +14,7 @@
 //! | multipart threshold | - | - | `s3 =` / `multipart_threshold` (a size, see [`parse_size`]) |
 //! | multipart part size | - | - | `s3 =` / `multipart_chunksize` (a size, at least 5 MiB) |
 //! | concurrency | - | - | `s3 =` / `max_concurrent_requests` (a whole number, at least 1) |
+//! | download target rate | - | - | `s3 =` / `target_bandwidth` (a rate, see [`parse_rate`]) |
 //!
 //! botocore has no `use_path_style` key (path style is `addressing_style = path`), and reads
 //! only `AWS_DEFAULT_REGION`; the SDKs and AWS CLI v2 read `AWS_REGION` first, as here.
@@ -239,6 +240,30 @@ pub fn parse_size(s: &str) -> Option<u64> {
     n.checked_mul(1024u64.checked_pow(power)?).filter(|v| *v > 0)
 }
 
+/// A rate as the AWS CLI reads `target_bandwidth` and `max_bandwidth`, in bytes per second: a
+/// number of bytes per second (`1073741824`), or a size (see [`parse_size`]) followed by `B/s`
+/// (bytes: `1024B/s`, `200MB/s`) or `b/s` (bits, divided by 8: `10Gb/s`; `10000000000b/s` is
+/// 1.25 GB/s). Suffixes are 1024-based, as in the AWS CLI. `None` for anything else and for a
+/// rate below one byte per second.
+pub fn parse_rate(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (size, bits) = match s.strip_suffix("/s") {
+        None if s.bytes().all(|c| c.is_ascii_digit()) => (s, false),
+        None => return None,
+        Some(unit) => {
+            let bits = unit.ends_with('b');
+            if !bits && !unit.ends_with('B') {
+                return None;
+            }
+            // "1024B/s" is 1024 bytes a second, "10MB/s" the size "10MB" a second.
+            let digits = &unit[..unit.len() - 1];
+            (if digits.bytes().all(|c| c.is_ascii_digit()) { digits } else { unit }, bits)
+        }
+    };
+    let n = parse_size(size)?;
+    Some(if bits { n / 8 } else { n }).filter(|v| *v > 0)
+}
+
 fn invalid(setting: &'static str, v: Sourced<String>, expected: &'static str) -> ResolveError {
     ResolveError::InvalidValue { setting, value: v.value, source: Box::new(v.source), expected }
 }
@@ -284,6 +309,9 @@ pub struct S3Settings {
     pub multipart_chunksize: Option<Sourced<u64>>,
     /// Parallel requests of one transfer (`s3 = max_concurrent_requests`), if configured.
     pub max_concurrent_requests: Option<Sourced<u32>>,
+    /// The rate a download aims at, in bytes per second (`s3 = target_bandwidth`), if
+    /// configured.
+    pub target_bandwidth: Option<Sourced<u64>>,
 }
 
 /// Resolves the S3 settings from the caller's overrides, the environment and the selected
@@ -385,6 +413,13 @@ pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) ->
             _ => return Err(invalid("s3.max_concurrent_requests", v, "a whole number of at least 1")),
         },
     };
+    let target_bandwidth = match s3_sub(set, profile, "target_bandwidth") {
+        None => None,
+        Some(v) => match parse_rate(&v.value) {
+            Some(n) => Some(Sourced::new(n, v.source)),
+            None => return Err(invalid("s3.target_bandwidth", v, RATE_EXPECTED)),
+        },
+    };
 
     Ok(S3Settings {
         profile: (set.selected().to_string(), set.selection().clone()),
@@ -399,9 +434,12 @@ pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) ->
         multipart_threshold,
         multipart_chunksize,
         max_concurrent_requests,
+        target_bandwidth,
     })
 }
 
+const RATE_EXPECTED: &str =
+    "bytes per second (1073741824), or a size with B/s (200MB/s) or, in bits, b/s (10Gb/s); 1024-based";
 const SIZE_EXPECTED: &str = "a number of bytes, or a number with KB, MB, GB, TB, KiB, MiB, GiB or TiB (all 1024-based)";
 
 #[cfg(test)]
@@ -435,6 +473,29 @@ mod tests {
             ("99999999999TB", None),
         ] {
             assert_eq!(parse_size(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn rates_as_the_aws_cli_reads_them() {
+        for (text, want) in [
+            ("1073741824", Some(1 << 30)),
+            ("1024B/s", Some(1024)),
+            ("200MB/s", Some(200 << 20)),
+            ("10GB/s", Some(10 << 30)),
+            ("10Gb/s", Some((10u64 << 30) / 8)),
+            ("800Kb/s", Some(800 * 1024 / 8)),
+            ("10000000000b/s", Some(1_250_000_000)),
+            (" 5KiB/s ", Some(5 * 1024)),
+            ("64MB", None),
+            ("10M/s", None),
+            ("fast", None),
+            ("0", None),
+            ("7b/s", None),
+            ("-1B/s", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_rate(text), want, "{text:?}");
         }
     }
 }
