@@ -593,9 +593,9 @@ pub struct Http {
     no_proxy: NoProxy,
 }
 
-/// Two agents for one route, each with its own pool: ureq sizes a connection's receive buffer
-/// from its agent's configuration and reuses only connections of the agent's sizes, so bulk
-/// downloads get an agent (and connections) of their own.
+/// Two agents for one route, each with its own pool: ureq sets a connection's buffer sizes and
+/// `TCP_NODELAY` from its agent's configuration and reuses only connections made with the
+/// agent's settings, so bulk transfers get an agent (and connections) of their own.
 #[derive(Clone)]
 struct Agents {
     small: Agent,
@@ -603,10 +603,10 @@ struct Agents {
 }
 
 impl Agents {
-    fn pick(&self, response: ResponseBody) -> &Agent {
-        match response {
-            ResponseBody::Small => &self.small,
-            ResponseBody::Bulk => &self.bulk,
+    fn pick(&self, traffic: Traffic) -> &Agent {
+        match traffic {
+            Traffic::Small => &self.small,
+            Traffic::Bulk => &self.bulk,
         }
     }
 }
@@ -632,7 +632,7 @@ impl Http {
             }
             None => TlsConfig::builder().build(),
         };
-        let build_one = |proxy: Option<Proxy>, input_buffer: usize| -> Agent {
+        let build_one = |proxy: Option<Proxy>, traffic: Traffic| -> Agent {
             Agent::config_builder()
                 .http_status_as_error(false)
                 .max_redirects(0)
@@ -648,13 +648,17 @@ impl Http {
                 .accept_encoding(ureq::config::AutoHeaderValue::None)
                 .tls_config(tls.clone())
                 .proxy(proxy)
-                .input_buffer_size(input_buffer)
+                .input_buffer_size(match traffic {
+                    Traffic::Small => DEFAULT_INPUT_BUFFER,
+                    Traffic::Bulk => BULK_INPUT_BUFFER,
+                })
+                .no_delay(traffic == Traffic::Small)
                 .build()
                 .new_agent()
         };
         let build = |proxy: Option<Proxy>| Agents {
-            small: build_one(proxy.clone(), DEFAULT_INPUT_BUFFER),
-            bulk: build_one(proxy, BULK_INPUT_BUFFER),
+            small: build_one(proxy.clone(), Traffic::Small),
+            bulk: build_one(proxy, Traffic::Bulk),
         };
         let proxied = |url: &Option<String>| -> Result<Option<(Agents, String)>, HttpError> {
             let Some(url) = url else { return Ok(None) };
@@ -711,19 +715,18 @@ impl Http {
         headers: &[(&str, &str)],
         body: Body<'_>,
     ) -> Result<Response, HttpError> {
-        self.send_with(method, url, headers, body, ResponseBody::Small)
+        self.send_with(method, url, headers, body, Traffic::Small)
     }
 
-    /// [`Http::send`] with the way the response body will be read: with
-    /// [`ResponseBody::Bulk`] the connection receives into a 256 KiB buffer instead of 128 KiB
-    /// (such connections have a pool of their own).
+    /// [`Http::send`] for the given kind of [`Traffic`] (such connections have a pool of
+    /// their own).
     pub fn send_with(
         &self,
         method: &str,
         url: &str,
         headers: &[(&str, &str)],
         body: Body<'_>,
-        response: ResponseBody,
+        traffic: Traffic,
     ) -> Result<Response, HttpError> {
         let uri: Uri = url.parse().map_err(|e: h::uri::InvalidUri| HttpError::InvalidRequest {
             reason: format!("bad URL {:?}: {e}", url_for_message(url)),
@@ -735,7 +738,7 @@ impl Http {
         }
         let target = target_of(&uri);
         let (agents, proxy) = self.route(&uri);
-        let agent = agents.pick(response);
+        let agent = agents.pick(traffic);
         let method = h::Method::from_bytes(method.as_bytes())
             .map_err(|e| HttpError::InvalidRequest { reason: format!("bad method {method:?}: {e}") })?;
         let mut builder = h::Request::builder().method(method).uri(uri);
@@ -764,17 +767,22 @@ impl Http {
 
 /// ureq's default receive buffer, kept for responses read in small pieces (XML, metadata).
 const DEFAULT_INPUT_BUFFER: usize = 128 * 1024;
-/// The receive buffer for [`ResponseBody::Bulk`]: measured on loopback downloads of 1 GiB,
+/// The receive buffer for [`Traffic::Bulk`]: measured on loopback downloads of 1 GiB,
 /// 256 KiB took as little CPU as 1 MiB, with less memory per connection.
 const BULK_INPUT_BUFFER: usize = 256 * 1024;
 
-/// How a response body will be read, which sizes the connection's receive buffer.
+/// What a request's connection will carry, which decides how it is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ResponseBody {
-    /// Small or read in small pieces (the default: a 128 KiB buffer).
+pub enum Traffic {
+    /// Small requests and answers (the default): a 128 KiB receive buffer, and `TCP_NODELAY`,
+    /// so that a small body written after the headers is not held back by Nagle's algorithm
+    /// while the server delays its acknowledgement.
     #[default]
     Small,
-    /// Large and read in large pieces, e.g. an object downloaded to a file (256 KiB).
+    /// A large body one way, an object downloaded (read in large pieces) or uploaded: a
+    /// 256 KiB receive buffer, and Nagle's algorithm on, so the kernel sends full segments
+    /// instead of a short one after every write (a 1 GiB upload on loopback took about a
+    /// quarter less CPU).
     Bulk,
 }
 

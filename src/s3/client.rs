@@ -14,7 +14,7 @@ use super::skew::{parse_http_date, parse_iso8601, ClockSkew, SKEW_LIMIT_SECS};
 use super::xml;
 use crate::address::{AddressingStyle, Endpoint, RequestUrl, DEFAULT_REGION};
 use crate::clock::{Clock, SystemClock};
-use crate::http::{Body, Http, HttpConfig, HttpError, Response, ResponseBody};
+use crate::http::{Body, Http, HttpConfig, HttpError, Response, Traffic};
 use crate::sigv4::{
     self, encode, AmzDate, ChunkedMode, ChunkedParams, ChunkedSigner, Payload, SignableRequest, SigningParams,
     SigningSettings, DEFAULT_CHUNK_SIZE,
@@ -24,6 +24,8 @@ use crate::sigv4::{
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 /// The most parts one multipart upload may have.
 pub const MAX_PARTS: u64 = 10_000;
+/// Upload bodies from files and streams at least this large go over bulk connections.
+pub(crate) const BULK_BODY: u64 = 1024 * 1024;
 /// Error documents larger than this are not read.
 const ERROR_BODY_LIMIT: u64 = 256 * 1024;
 
@@ -246,8 +248,9 @@ pub(crate) struct Request<'a> {
     pub headers: Vec<(String, String)>,
     pub body: ReqBody<'a>,
     pub retry: RetryMode,
-    /// How the response body will be read (sizes the receive buffer).
-    pub response: ResponseBody,
+    /// What the connection carries; bodies from files and streams of at least
+    /// [`BULK_BODY`] bytes count as bulk whatever this says.
+    pub traffic: Traffic,
 }
 
 impl<'a> Request<'a> {
@@ -260,7 +263,7 @@ impl<'a> Request<'a> {
             headers: Vec::new(),
             body: ReqBody::Empty,
             retry: RetryMode::Idempotent,
-            response: ResponseBody::Small,
+            traffic: Traffic::Small,
         }
     }
 
@@ -502,15 +505,19 @@ impl Client {
     fn send_prepared(&self, req: &mut Request<'_>, p: &Prepared) -> Result<Result<Response, HttpError>, S3Error> {
         let headers: Vec<(&str, &str)> = p.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let wrap = |reader, length| wrap_chunked(&p.chunked, reader, length);
-        let (method, response) = (req.method, req.response);
+        let method = req.method;
+        let traffic = match &req.body {
+            ReqBody::Source { length, .. } | ReqBody::Stream { length, .. } if *length >= BULK_BODY => Traffic::Bulk,
+            _ => req.traffic,
+        };
         Ok(match &mut req.body {
             // PUT and POST always carry a length (S3 answers 411 without one).
             ReqBody::Empty if matches!(method, "PUT" | "POST") => {
-                self.http.send_with(method, &p.url, &headers, Body::Bytes(&[]), response)
+                self.http.send_with(method, &p.url, &headers, Body::Bytes(&[]), traffic)
             }
-            ReqBody::Empty => self.http.send_with(method, &p.url, &headers, Body::Empty, response),
+            ReqBody::Empty => self.http.send_with(method, &p.url, &headers, Body::Empty, traffic),
             ReqBody::Bytes { data, .. } => {
-                let sent = self.http.send_with(method, &p.url, &headers, Body::Bytes(data), response);
+                let sent = self.http.send_with(method, &p.url, &headers, Body::Bytes(data), traffic);
                 // Upload bodies (whole objects, parts) count; XML request bodies do not.
                 if let (Some(progress), Ok(_), "PUT") = (&self.cfg.progress, &sent, method) {
                     progress.advance(data.len() as u64);
@@ -521,7 +528,7 @@ impl Client {
                 let reader = open().map_err(|e| S3Error::io("read the upload source", None, e))?;
                 let reader = CountingReader::wrap(reader, &self.cfg.progress);
                 let (mut reader, length) = wrap(reader, *length)?;
-                self.http.send_with(method, &p.url, &headers, Body::Reader { reader: &mut reader, length }, response)
+                self.http.send_with(method, &p.url, &headers, Body::Reader { reader: &mut reader, length }, traffic)
             }
             ReqBody::Stream { reader, length, .. } => {
                 let length = *length;
@@ -529,7 +536,7 @@ impl Client {
                     return Err(S3Error::InvalidInput("a streamed body cannot be sent twice".into()));
                 };
                 let (mut r, length) = wrap(CountingReader::wrap(Box::new(r), &self.cfg.progress), length)?;
-                self.http.send_with(method, &p.url, &headers, Body::Reader { reader: &mut r, length }, response)
+                self.http.send_with(method, &p.url, &headers, Body::Reader { reader: &mut r, length }, traffic)
             }
         })
     }

@@ -208,7 +208,7 @@ impl Client {
             req = req.header("if-none-match", e.clone());
         }
         if opts.bulk_read {
-            req.response = crate::http::ResponseBody::Bulk;
+            req.traffic = crate::http::Traffic::Bulk;
         }
         let resp = self.execute(&mut req)?;
         let meta = ObjectMeta::from_response(&resp)?;
