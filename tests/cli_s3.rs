@@ -584,6 +584,10 @@ fn failures_exit_1_with_one_line_and_leave_nothing_partial() {
     assert!(o.stderr.contains("SignatureDoesNotMatch") || o.stderr.contains("403"), "{o:?}");
     assert!(!o.stderr.contains("not-the-secret-at-all"), "{o:?}");
     assert!(o.stderr.contains("canonical request"), "{o:?}");
+    // ... and one line per request: method, URL, status, time.
+    assert!(o.stderr.contains(&format!("GET {}/{b}?", _server.endpoint())) && o.stderr.contains("-> 403 ("), "{o:?}");
+    let o = w.ok(&["--debug", "ls", &format!("s3://{b}")]);
+    assert!(o.stderr.contains("list-type=2") && o.stderr.contains("-> 200 ("), "{o:?}");
 
     // No credentials at all.
     let mut none = World::new(&_server.endpoint());

@@ -24,6 +24,16 @@ use crate::sigv4::{
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 /// The most parts one multipart upload may have.
 pub const MAX_PARTS: u64 = 10_000;
+/// A request URL for a `--debug` line: as sent, but without the query of a presigned URL
+/// (its signature is a bearer credential; header-signed requests carry none in the query).
+fn url_for_debug(url: &str) -> &str {
+    if url.contains("X-Amz-Signature=") || url.contains("X-Amz-Credential=") {
+        url.split('?').next().unwrap_or(url)
+    } else {
+        url
+    }
+}
+
 /// Upload bodies from files and streams at least this large go over bulk connections.
 pub(crate) const BULK_BODY: u64 = 1024 * 1024;
 /// Error documents larger than this are not read.
@@ -552,6 +562,7 @@ impl Client {
             let (region, endpoint) = self.target_for(req.bucket)?;
             let prepared = self.prepare(req, &region, &endpoint)?;
             let can_replay = req.body.replayable();
+            let started = self.cfg.debug.then(std::time::Instant::now);
             let resp = match self.send_prepared(req, &prepared)? {
                 Ok(r) => r,
                 Err(e) => {
@@ -568,6 +579,15 @@ impl Client {
                 }
             };
             let status = resp.status();
+            if let Some(started) = started {
+                self.notice(&format!(
+                    "{} {} -> {status} ({} ms{})",
+                    req.method,
+                    url_for_debug(&prepared.url),
+                    started.elapsed().as_millis(),
+                    resp.header("x-amz-request-id").map(|id| format!(", request id {id}")).unwrap_or_default()
+                ));
+            }
             if (200..300).contains(&status) {
                 return Ok(resp);
             }
