@@ -128,8 +128,9 @@ fn auth_file_credentials(found: &FoundCredentials) -> Credentials {
     Credentials::new(c.access_key_id.clone(), c.secret_access_key().to_string()).with_session_token(c.session_token())
 }
 
-/// Every resolved setting for one bucket (or none).
-#[derive(Clone, Debug)]
+/// Every resolved setting for one bucket (or none). Its `Debug` output leaves out the
+/// secrets.
+#[derive(Clone)]
 pub struct Settings {
     /// The selected AWS profile and how it was chosen.
     pub profile: Value<String>,
@@ -157,6 +158,26 @@ pub struct Settings {
     pub credentials: CredentialPlan,
     /// Secrets to scrub from anything printed (secret key, session token).
     pub secrets: Vec<String>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("profile", &self.profile)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("region", &self.region)
+            .field("addressing_style", &self.addressing_style)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("max_attempts", &self.max_attempts)
+            .field("multipart_threshold", &self.multipart_threshold)
+            .field("part_size", &self.part_size)
+            .field("concurrency", &self.concurrency)
+            .field("target_bandwidth", &self.target_bandwidth)
+            .field("pixi", &self.pixi)
+            .field("credentials", &self.credentials)
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .finish()
+    }
 }
 
 /// Settings could not be resolved.
@@ -470,6 +491,8 @@ force-path-style = true
         assert!(matches!(s.credentials, CredentialPlan::AuthFile(_)), "{:?}", s.credentials.source());
         assert_eq!(s.credentials.redacted_access_key().as_deref(), Some("****9999"));
         assert_eq!(s.secrets, ["filesecret"]);
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("filesecret") && debug.contains("[1 redacted]"), "{debug}");
         // Without s3-options for the bucket, the storage is not read.
         std::fs::remove_file(work.join("pixi.toml")).unwrap();
         let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
@@ -511,7 +534,9 @@ force-path-style = true
         let e = env(dir.path(), &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())]);
         let g = Flags::default();
         let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
+        assert!(!format!("{s:?}").contains("filesecret") && !format!("{s:?}").contains("\"tok\""));
         let cfg = s.client_config(&e).unwrap();
+        assert!(!format!("{cfg:?}").contains("filesecret"));
         assert_eq!(cfg.region, "WEUR");
         assert_eq!(cfg.endpoint_url.as_deref(), Some("http://127.0.0.1:9999"));
         assert_eq!(cfg.addressing_style, AddressingStyle::Path);
