@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use minis3::address::Location;
+use minis3::s3::settings::Flags;
 
 use super::filter::{Filters, Rule};
 
@@ -412,6 +413,20 @@ pub struct Global {
     pub debug: bool,
     /// `--manifest-path`.
     pub manifest_path: Option<PathBuf>,
+}
+
+impl Global {
+    /// The flags settings are resolved from.
+    pub fn flags(&self) -> Flags {
+        Flags {
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            force_path_style: self.force_path_style,
+            profile: self.profile.clone(),
+            no_sign_request: self.no_sign_request,
+            manifest_path: self.manifest_path.clone(),
+        }
+    }
 }
 
 /// One side of `cp` / `sync`.

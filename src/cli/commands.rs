@@ -4,12 +4,12 @@
 use serde_json::{json, Map, Value};
 
 use minis3::config::auth_file::{self, AuthFiles, S3Credentials};
+use minis3::s3::settings::{self, CredentialPlan, Inputs};
 use minis3::s3::{ListEntry, ListOptions};
 
 use super::args::{PresignMethod, TransferOptions};
 use super::output::short_time;
 use super::paths::dir_prefix;
-use super::settings::{self, CredentialPlan, Inputs};
 use super::{CliError, Ctx};
 
 /// `ls`: buckets, or objects and prefixes.
@@ -288,7 +288,8 @@ pub fn auth_logout(ctx: &Ctx, url: &str) -> Result<(), CliError> {
 /// `config show`.
 pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> Result<(), CliError> {
     let t = target.as_ref().map(|(b, k)| (b.as_str(), k.as_str()));
-    let s = settings::resolve(&Inputs { global: &ctx.global, env: &ctx.env, cwd: &ctx.cwd, target: t })?;
+    let flags = ctx.global.flags();
+    let s = settings::resolve(&Inputs { flags: &flags, env: &ctx.env, cwd: &ctx.cwd, target: t })?;
     ctx.out.add_secrets(&s.secrets);
     let endpoint = s.endpoint_url.as_ref().map(|v| v.value.clone());
     let endpoint_source = s

@@ -1,17 +1,16 @@
-//! The `minis3` command line: parsing ([`args`]), settings ([`settings`]), and the commands.
+//! The `minis3` command line: parsing ([`args`]), settings ([`minis3::s3::settings`]), and the
+//! commands.
 //!
 //! Exit status: 0 success, 1 an operation failed, 2 a usage error. Every error is one line
 //! on stderr, `minis3: <what went wrong>: <what to do>`, with any secret in reach scrubbed.
 
 pub mod args;
-pub mod aws_creds;
 pub mod commands;
 pub mod filter;
 pub mod glob;
 pub mod output;
 pub mod paths;
 pub mod plan;
-pub mod settings;
 pub mod transfer;
 
 use std::ffi::OsString;
@@ -20,12 +19,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use minis3::config::env::Environment;
-use minis3::http::HttpConfig;
-use minis3::s3::{Auth, Client, ClientConfig, S3Error};
+use minis3::s3::settings::{self, Inputs, Settings, SettingsError};
+use minis3::s3::{Client, S3Error};
 
 use args::{Command, Global, Parsed, UsageError};
 use output::Output;
-use settings::{CredentialPlan, Inputs, Settings};
 
 /// Exit status for success.
 pub const EXIT_OK: i32 = 0;
@@ -70,8 +68,8 @@ impl From<S3Error> for CliError {
     }
 }
 
-impl From<settings::SettingsError> for CliError {
-    fn from(e: settings::SettingsError) -> Self {
+impl From<SettingsError> for CliError {
+    fn from(e: SettingsError) -> Self {
         CliError::Failed(e.to_string())
     }
 }
@@ -97,7 +95,8 @@ pub struct Ctx {
 impl Ctx {
     /// Settings for a command on `target` (bucket, key), or on no bucket.
     pub fn settings(&self, target: Option<(&str, &str)>) -> Result<Settings, CliError> {
-        let s = settings::resolve(&Inputs { global: &self.global, env: &self.env, cwd: &self.cwd, target })?;
+        let flags = self.global.flags();
+        let s = settings::resolve(&Inputs { flags: &flags, env: &self.env, cwd: &self.cwd, target })?;
         self.out.add_secrets(&s.secrets);
         if self.global.debug {
             self.out.debug(&format!(
@@ -122,38 +121,7 @@ impl Ctx {
 
     /// A client from resolved settings.
     pub fn client_from(&self, s: &Settings) -> Result<Client, CliError> {
-        let auth = match &s.credentials {
-            CredentialPlan::Anonymous => Auth::Anonymous,
-            CredentialPlan::Missing { why } => return Err(CliError::Failed(why.clone())),
-            CredentialPlan::Aws(keys) => Auth::Signed(keys.provider.clone()),
-            plan => match plan.credentials() {
-                Some(c) => Auth::Signed(settings::provider(c)),
-                None => return Err(CliError::Failed("no credentials".into())),
-            },
-        };
-        let mut cfg = ClientConfig::new(s.region.value.clone(), auth);
-        cfg.endpoint_url = s.endpoint_url.as_ref().map(|v| v.value.clone());
-        cfg.addressing_style = s.addressing_style.value;
-        cfg.http = HttpConfig::from_env(&self.env);
-        if cfg.http.ca_bundle.is_none() {
-            cfg.http.ca_bundle = s.ca_bundle.as_ref().map(|v| v.value.clone());
-        }
-        if let Some(n) = &s.max_attempts {
-            cfg.max_attempts = n.value;
-        }
-        if let Some(v) = &s.multipart_threshold {
-            cfg.multipart_threshold = v.value;
-            cfg.loopback_single_put = false;
-        }
-        if let Some(v) = &s.part_size {
-            cfg.part_size = v.value;
-        }
-        if let Some(v) = &s.concurrency {
-            cfg.concurrency = v.value as usize;
-        }
-        if let Some(v) = &s.target_bandwidth {
-            cfg.target_throughput = v.value;
-        }
+        let mut cfg = s.client_config(&self.env)?;
         if self.out.shows_progress() {
             cfg.progress = Some(Arc::new(self.out.clone()));
         }

@@ -17,7 +17,12 @@
 //! Every request goes through one loop: signed (or anonymous), retried with exponential
 //! backoff and full jitter on transient failures, re-signed once with the server's time on
 //! `RequestTimeTooSkewed`, and retried once in the right region on a wrong-region answer.
+//!
+//! [`settings`] resolves a bucket's settings (flags, pixi `s3-options`, the AWS configuration,
+//! the rattler authentication storage or the AWS credential chain), each with its source, into
+//! a [`ClientConfig`].
 
+mod aws_chain;
 mod bucket;
 mod client;
 mod copy;
@@ -34,6 +39,7 @@ mod presign;
 mod progress;
 mod put;
 mod retry;
+pub mod settings;
 mod skew;
 pub mod xml;
 

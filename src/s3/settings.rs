@@ -1,9 +1,10 @@
-//! How the CLI's settings resolve, each value with where it came from, in one place so that
-//! every command (and `config show`) agrees.
+//! How per-bucket settings resolve, each value with where it came from, in one place so that
+//! every user of the library (the `minis3` commands and `config show`, a conda channel)
+//! agrees.
 //!
 //! Endpoint, region and addressing style, highest first:
 //!
-//! 1. flags (`--endpoint-url`, `--region`, `--force-path-style`);
+//! 1. flags ([`Flags`]: `--endpoint-url`, `--region`, `--force-path-style`);
 //! 2. pixi `s3-options` for the bucket, when there are any: they give all three, as rattler
 //!    uses them (DESIGN.md: "with `s3-options` for the bucket, endpoint, region and path style
 //!    come from them");
@@ -14,22 +15,46 @@
 //! rattler authentication storage (`RATTLER_AUTH_FILE`, pixi's `authentication-override-file`,
 //! `~/.rattler/credentials.json`), and only when it has no entry for the bucket the AWS chain;
 //! without `s3-options`, the AWS chain alone (the storage is not read).
+//!
+//! [`Settings::client_config`] turns the result into a [`ClientConfig`].
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use minis3::address::{AddressingStyle, DEFAULT_REGION};
-use minis3::config::auth_file::{redact, AuthFileError, AuthFiles, FoundCredentials};
-use minis3::config::env::Environment;
-use minis3::config::load::{load, LoadError};
-use minis3::config::pixi::{PixiConfig, PixiConfigError, PixiConfigLoader, S3OptionsEntry};
-use minis3::config::profile::ProfileSet;
-use minis3::config::resolve::{self, Overrides, ResolveError, S3Settings};
-use minis3::sigv4::Credentials;
+use crate::address::{AddressingStyle, DEFAULT_REGION};
+use crate::config::auth_file::{redact, AuthFileError, AuthFiles, FoundCredentials};
+use crate::config::endpoint::EndpointOverrides;
+use crate::config::env::Environment;
+use crate::config::load::{load, LoadError};
+use crate::config::pixi::{PixiConfig, PixiConfigError, PixiConfigLoader, S3OptionsEntry};
+use crate::config::profile::ProfileSet;
+use crate::config::resolve::{self, Overrides, ResolveError, S3Settings};
+use crate::http::HttpConfig;
+use crate::sigv4::Credentials;
 
-use super::args::Global;
-use super::aws_creds::{self, AwsKeys};
+use super::aws_chain;
+pub use super::aws_chain::AwsKeys;
+use super::{Auth, ClientConfig, StaticCredentials};
+
+/// The flags settings are resolved from (the `minis3` command line's global flags; the
+/// sources they give, `--region` and so on, name those flags).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--endpoint-url`.
+    pub endpoint_url: Option<String>,
+    /// `--force-path-style`.
+    pub force_path_style: bool,
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--no-sign-request`.
+    pub no_sign_request: bool,
+    /// `--manifest-path`: the pixi manifest to read instead of searching from the current
+    /// directory.
+    pub manifest_path: Option<PathBuf>,
+}
 
 /// A value and a description of where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,13 +91,7 @@ impl CredentialPlan {
     /// The keys to sign with, if any.
     pub fn credentials(&self) -> Option<Credentials> {
         match self {
-            CredentialPlan::AuthFile(found) => {
-                let c = &found.credentials;
-                Some(
-                    Credentials::new(c.access_key_id.clone(), c.secret_access_key().to_string())
-                        .with_session_token(c.session_token()),
-                )
-            }
+            CredentialPlan::AuthFile(found) => Some(auth_file_credentials(found)),
             CredentialPlan::Aws(keys) => Some(keys.credentials.clone()),
             CredentialPlan::Anonymous | CredentialPlan::Missing { .. } => None,
         }
@@ -104,8 +123,14 @@ impl CredentialPlan {
     }
 }
 
-/// Every resolved setting for one bucket (or none).
-#[derive(Clone, Debug)]
+fn auth_file_credentials(found: &FoundCredentials) -> Credentials {
+    let c = &found.credentials;
+    Credentials::new(c.access_key_id.clone(), c.secret_access_key().to_string()).with_session_token(c.session_token())
+}
+
+/// Every resolved setting for one bucket (or none). Its `Debug` output leaves out the
+/// secrets.
+#[derive(Clone)]
 pub struct Settings {
     /// The selected AWS profile and how it was chosen.
     pub profile: Value<String>,
@@ -135,6 +160,26 @@ pub struct Settings {
     pub secrets: Vec<String>,
 }
 
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("profile", &self.profile)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("region", &self.region)
+            .field("addressing_style", &self.addressing_style)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("max_attempts", &self.max_attempts)
+            .field("multipart_threshold", &self.multipart_threshold)
+            .field("part_size", &self.part_size)
+            .field("concurrency", &self.concurrency)
+            .field("target_bandwidth", &self.target_bandwidth)
+            .field("pixi", &self.pixi)
+            .field("credentials", &self.credentials)
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .finish()
+    }
+}
+
 /// Settings could not be resolved.
 #[derive(Debug)]
 pub enum SettingsError {
@@ -146,6 +191,11 @@ pub enum SettingsError {
     Pixi(PixiConfigError),
     /// The rattler authentication file is unreadable or has a non-S3 entry for the bucket.
     AuthFile(AuthFileError),
+    /// No credentials were found ([`CredentialPlan::Missing`]): a client cannot be built.
+    NoCredentials {
+        /// One line: what was searched and what to do.
+        why: String,
+    },
 }
 
 impl fmt::Display for SettingsError {
@@ -155,6 +205,7 @@ impl fmt::Display for SettingsError {
             SettingsError::Resolve(e) => e.fmt(f),
             SettingsError::Pixi(e) => e.fmt(f),
             SettingsError::AuthFile(e) => e.fmt(f),
+            SettingsError::NoCredentials { why } => f.write_str(why),
         }
     }
 }
@@ -164,7 +215,7 @@ impl std::error::Error for SettingsError {}
 /// What settings are resolved from.
 pub struct Inputs<'a> {
     /// The flags.
-    pub global: &'a Global,
+    pub flags: &'a Flags,
     /// The environment.
     pub env: &'a Environment,
     /// The current directory (where the pixi manifest is searched from).
@@ -176,7 +227,7 @@ pub struct Inputs<'a> {
 /// Loads pixi's configuration (global files, workspace, manifest) as it applies here.
 pub fn load_pixi(inputs: &Inputs<'_>) -> Result<PixiConfig, SettingsError> {
     let mut loader = PixiConfigLoader::new(inputs.env, inputs.cwd);
-    if let Some(m) = &inputs.global.manifest_path {
+    if let Some(m) = &inputs.flags.manifest_path {
         loader = loader.manifest_path(m);
     }
     loader.load().map_err(SettingsError::Pixi)
@@ -184,14 +235,11 @@ pub fn load_pixi(inputs: &Inputs<'_>) -> Result<PixiConfig, SettingsError> {
 
 /// Resolves every setting.
 pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
-    let g = inputs.global;
+    let g = inputs.flags;
     let set: ProfileSet = load(inputs.env, g.profile.as_deref()).map_err(SettingsError::Load)?;
     let overrides = Overrides {
         region: g.region.clone(),
-        endpoint: minis3::config::endpoint::EndpointOverrides {
-            endpoint_url: g.endpoint_url.clone(),
-            ..Default::default()
-        },
+        endpoint: EndpointOverrides { endpoint_url: g.endpoint_url.clone(), ..Default::default() },
         addressing_style: g.force_path_style.then_some(resolve::AddressingStyle::Path),
         ca_bundle: None,
     };
@@ -260,7 +308,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
         };
         match from_storage {
             Some(found) => CredentialPlan::AuthFile(Box::new(found)),
-            None => match aws_creds::find(inputs.env, &set) {
+            None => match aws_chain::find(inputs.env, &set) {
                 Ok(Some(keys)) => CredentialPlan::Aws(keys),
                 Ok(None) => CredentialPlan::Missing {
                     why: if pixi.is_some() {
@@ -310,9 +358,49 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
     })
 }
 
-/// A provider over fixed credentials for the S3 client.
-pub fn provider(creds: Credentials) -> Arc<dyn minis3::s3::CredentialsProvider> {
-    Arc::new(minis3::s3::StaticCredentials::from_credentials(creds))
+impl Settings {
+    /// The client configuration these settings describe: region, endpoint, addressing style,
+    /// the HTTP configuration of `env` (its CA bundle, else the configured one), maximum
+    /// attempts, multipart threshold (a configured one also turns off the single-PUT loopback
+    /// shortcut), part size, concurrency, target rate, and what to sign with. Progress, debug
+    /// and notices are left at their defaults for the caller to set.
+    ///
+    /// Fails with [`SettingsError::NoCredentials`] when the credentials are
+    /// [`CredentialPlan::Missing`].
+    pub fn client_config(&self, env: &Environment) -> Result<ClientConfig, SettingsError> {
+        let auth = match &self.credentials {
+            CredentialPlan::Anonymous => Auth::Anonymous,
+            CredentialPlan::Missing { why } => return Err(SettingsError::NoCredentials { why: why.clone() }),
+            CredentialPlan::Aws(keys) => Auth::Signed(keys.provider.clone()),
+            CredentialPlan::AuthFile(found) => {
+                Auth::Signed(Arc::new(StaticCredentials::from_credentials(auth_file_credentials(found))))
+            }
+        };
+        let mut cfg = ClientConfig::new(self.region.value.clone(), auth);
+        cfg.endpoint_url = self.endpoint_url.as_ref().map(|v| v.value.clone());
+        cfg.addressing_style = self.addressing_style.value;
+        cfg.http = HttpConfig::from_env(env);
+        if cfg.http.ca_bundle.is_none() {
+            cfg.http.ca_bundle = self.ca_bundle.as_ref().map(|v| v.value.clone());
+        }
+        if let Some(n) = &self.max_attempts {
+            cfg.max_attempts = n.value;
+        }
+        if let Some(v) = &self.multipart_threshold {
+            cfg.multipart_threshold = v.value;
+            cfg.loopback_single_put = false;
+        }
+        if let Some(v) = &self.part_size {
+            cfg.part_size = v.value;
+        }
+        if let Some(v) = &self.concurrency {
+            cfg.concurrency = v.value as usize;
+        }
+        if let Some(v) = &self.target_bandwidth {
+            cfg.target_throughput = v.value;
+        }
+        Ok(cfg)
+    }
 }
 
 #[cfg(test)]
@@ -357,8 +445,8 @@ force-path-style = true
         write(&work, "pixi.toml", MANIFEST);
         write(dir.path(), "aws-config", "[default]\nregion = eu-central-1\n");
         let e = env(dir.path(), &[("AWS_ACCESS_KEY_ID", "AKIAENV0001"), ("AWS_SECRET_ACCESS_KEY", "envsecret")]);
-        let g = Global::default();
-        let s = resolve(&Inputs { global: &g, env: &e, cwd: &work, target: Some(("pixi-bucket", "k")) }).unwrap();
+        let g = Flags::default();
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("pixi-bucket", "k")) }).unwrap();
         assert_eq!(s.region.value, "WEUR");
         assert!(s.region.source.contains("pixi.toml"), "{}", s.region.source);
         assert_eq!(s.endpoint_url.as_ref().unwrap().value, "http://127.0.0.1:9999");
@@ -368,15 +456,14 @@ force-path-style = true
         assert_eq!(s.credentials.redacted_access_key().as_deref(), Some("****0001"));
 
         // Another bucket: the AWS config decides.
-        let s = resolve(&Inputs { global: &g, env: &e, cwd: &work, target: Some(("other", "")) }).unwrap();
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("other", "")) }).unwrap();
         assert_eq!(s.region.value, "eu-central-1");
         assert!(s.endpoint_url.is_none());
         assert!(s.pixi.is_none());
 
         // Flags win over both.
-        let g =
-            Global { region: Some("us-west-2".into()), endpoint_url: Some("http://h:1".into()), ..Global::default() };
-        let s = resolve(&Inputs { global: &g, env: &e, cwd: &work, target: Some(("pixi-bucket", "")) }).unwrap();
+        let g = Flags { region: Some("us-west-2".into()), endpoint_url: Some("http://h:1".into()), ..Flags::default() };
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("pixi-bucket", "")) }).unwrap();
         assert_eq!((s.region.value.as_str(), s.region.source.as_str()), ("us-west-2", "--region"));
         assert_eq!(s.endpoint_url.unwrap().value, "http://h:1");
     }
@@ -399,18 +486,20 @@ force-path-style = true
                 ("AWS_SECRET_ACCESS_KEY", "envsecret"),
             ],
         );
-        let g = Global::default();
-        let s = resolve(&Inputs { global: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
+        let g = Flags::default();
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
         assert!(matches!(s.credentials, CredentialPlan::AuthFile(_)), "{:?}", s.credentials.source());
         assert_eq!(s.credentials.redacted_access_key().as_deref(), Some("****9999"));
         assert_eq!(s.secrets, ["filesecret"]);
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("filesecret") && debug.contains("[1 redacted]"), "{debug}");
         // Without s3-options for the bucket, the storage is not read.
         std::fs::remove_file(work.join("pixi.toml")).unwrap();
-        let s = resolve(&Inputs { global: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
         assert!(matches!(s.credentials, CredentialPlan::Aws(_)));
         // --no-sign-request: nothing.
-        let g = Global { no_sign_request: true, ..Global::default() };
-        let s = resolve(&Inputs { global: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
+        let g = Flags { no_sign_request: true, ..Flags::default() };
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
         assert!(matches!(s.credentials, CredentialPlan::Anonymous));
         assert!(s.secrets.is_empty());
     }
@@ -419,10 +508,71 @@ force-path-style = true
     fn missing_credentials_say_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
         let e = env(dir.path(), &[]);
-        let g = Global::default();
-        let s = resolve(&Inputs { global: &g, env: &e, cwd: dir.path(), target: None }).unwrap();
+        let g = Flags::default();
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: dir.path(), target: None }).unwrap();
         assert!(s.credentials.source().contains("--no-sign-request"), "{}", s.credentials.source());
         assert_eq!(s.region.value, DEFAULT_REGION);
         assert_eq!(s.region.source, "default");
+    }
+
+    #[test]
+    fn client_config_maps_every_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().join("work");
+        write(&work, "pixi.toml", MANIFEST.replace("pixi-bucket", "bkt").as_str());
+        let auth = write(
+            dir.path(),
+            "auth.json",
+            r#"{"bkt":{"S3Credentials":{"access_key_id":"AKIAFILE9999","secret_access_key":"filesecret","session_token":"tok"}}}"#,
+        );
+        write(
+            dir.path(),
+            "aws-config",
+            "[default]\nmax_attempts = 7\nca_bundle = /ca.pem\ns3 =\n  multipart_threshold = 5MB\n  \
+             multipart_chunksize = 6MiB\n  max_concurrent_requests = 3\n  target_bandwidth = 100\n",
+        );
+        let e = env(dir.path(), &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())]);
+        let g = Flags::default();
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
+        assert!(!format!("{s:?}").contains("filesecret") && !format!("{s:?}").contains("\"tok\""));
+        let cfg = s.client_config(&e).unwrap();
+        assert!(!format!("{cfg:?}").contains("filesecret"));
+        assert_eq!(cfg.region, "WEUR");
+        assert_eq!(cfg.endpoint_url.as_deref(), Some("http://127.0.0.1:9999"));
+        assert_eq!(cfg.addressing_style, AddressingStyle::Path);
+        assert_eq!(cfg.http.ca_bundle.as_deref(), Some(Path::new("/ca.pem")));
+        assert_eq!(cfg.max_attempts, 7);
+        assert_eq!((cfg.multipart_threshold, cfg.loopback_single_put), (5 * 1024 * 1024, false));
+        assert_eq!(cfg.part_size, 6 * 1024 * 1024);
+        assert_eq!(cfg.concurrency, 3);
+        assert_eq!(cfg.target_throughput, 100);
+        let Auth::Signed(p) = &cfg.auth else { panic!("not signed") };
+        let c = p.credentials().unwrap().creds;
+        assert_eq!((c.access_key_id(), c.session_token()), ("AKIAFILE9999", Some("tok")));
+
+        // The environment's CA bundle wins; without a configured threshold the loopback
+        // shortcut stays on.
+        std::fs::remove_file(dir.path().join("aws-config")).unwrap();
+        let e = env(dir.path(), &[("RATTLER_AUTH_FILE", auth.to_str().unwrap()), ("AWS_CA_BUNDLE", "/env.pem")]);
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
+        let cfg = s.client_config(&e).unwrap();
+        assert_eq!(cfg.http.ca_bundle.as_deref(), Some(Path::new("/env.pem")));
+        assert!(cfg.loopback_single_put);
+
+        // Unsigned.
+        let g = Flags { no_sign_request: true, ..Flags::default() };
+        let s = resolve(&Inputs { flags: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
+        assert!(matches!(s.client_config(&e).unwrap().auth, Auth::Anonymous));
+    }
+
+    #[test]
+    fn client_config_without_credentials_is_the_one_line_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = env(dir.path(), &[]);
+        let s = resolve(&Inputs { flags: &Flags::default(), env: &e, cwd: dir.path(), target: None }).unwrap();
+        let CredentialPlan::Missing { why } = &s.credentials else { panic!("{:?}", s.credentials.source()) };
+        let err = s.client_config(&e).unwrap_err();
+        assert!(matches!(err, SettingsError::NoCredentials { .. }));
+        assert_eq!(err.to_string(), *why);
     }
 }

@@ -1,21 +1,21 @@
-//! The AWS credentials the CLI signs with when pixi's storage does not decide: the AWS
-//! default chain (`minis3::credentials::chain::DefaultChain`: environment, profile with roles,
-//! SSO and `credential_process`, web identity, container, instance metadata).
+//! The AWS credentials used when pixi's storage does not decide: the AWS default chain
+//! ([`DefaultChain`]: environment, profile with roles, SSO and `credential_process`, web
+//! identity, container, instance metadata).
 //!
 //! The chain is wrapped in a cache that refreshes temporary credentials a few minutes before
-//! they expire, so a long `sync` keeps signing with valid keys.
+//! they expire, so a long transfer keeps signing with valid keys.
 
 use std::sync::Arc;
 
-use minis3::clock::SystemClock;
-use minis3::config::env::Environment;
-use minis3::config::profile::ProfileSet;
-use minis3::credentials::cache::CachedProvider;
-use minis3::credentials::chain::DefaultChain;
-use minis3::credentials::CredentialsProvider;
-use minis3::credentials::ProviderContext;
-use minis3::http::HttpConfig;
-use minis3::sigv4::Credentials;
+use crate::clock::SystemClock;
+use crate::config::env::Environment;
+use crate::config::profile::ProfileSet;
+use crate::credentials::cache::CachedProvider;
+use crate::credentials::chain::DefaultChain;
+use crate::credentials::CredentialsProvider;
+use crate::credentials::ProviderContext;
+use crate::http::HttpConfig;
+use crate::sigv4::Credentials;
 
 /// Keys and where they came from.
 #[derive(Clone, Debug)]
@@ -30,7 +30,7 @@ pub struct AwsKeys {
 
 /// The first source of the AWS chain that has credentials. `Ok(None)` when no source is set
 /// up; `Err` (one line, no secret) when a source is set up but fails.
-pub fn find(env: &Environment, set: &ProfileSet) -> Result<Option<AwsKeys>, String> {
+pub(crate) fn find(env: &Environment, set: &ProfileSet) -> Result<Option<AwsKeys>, String> {
     let ctx = ProviderContext::new(env.clone(), &HttpConfig::from_env(env))
         .map_err(|e| format!("cannot prepare the credentials chain: {e}"))?;
     let chain = DefaultChain::with_profiles(&ctx, Arc::new(set.clone())).map_err(|e| e.to_string())?;
