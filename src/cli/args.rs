@@ -399,34 +399,11 @@ fn flag_by_short(c: char) -> Option<&'static FlagDef> {
 /// Settings that apply to every command.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Global {
-    /// `--endpoint-url`.
-    pub endpoint_url: Option<String>,
-    /// `--region`.
-    pub region: Option<String>,
-    /// `--force-path-style`.
-    pub force_path_style: bool,
-    /// `--profile`.
-    pub profile: Option<String>,
-    /// `--no-sign-request`.
-    pub no_sign_request: bool,
+    /// The flags bucket settings are resolved from (`--endpoint-url`, `--region`,
+    /// `--force-path-style`, `--profile`, `--no-sign-request`, `--manifest-path`).
+    pub flags: Flags,
     /// `--debug`.
     pub debug: bool,
-    /// `--manifest-path`.
-    pub manifest_path: Option<PathBuf>,
-}
-
-impl Global {
-    /// The flags settings are resolved from.
-    pub fn flags(&self) -> Flags {
-        Flags {
-            region: self.region.clone(),
-            endpoint_url: self.endpoint_url.clone(),
-            force_path_style: self.force_path_style,
-            profile: self.profile.clone(),
-            no_sign_request: self.no_sign_request,
-            manifest_path: self.manifest_path.clone(),
-        }
-    }
 }
 
 /// One side of `cp` / `sync`.
@@ -750,13 +727,13 @@ where
         }
         let v = value.clone().unwrap_or_default();
         match def.id {
-            FlagId::EndpointUrl => global.endpoint_url = Some(v),
-            FlagId::Region => global.region = Some(v),
-            FlagId::ForcePathStyle => global.force_path_style = true,
-            FlagId::Profile => global.profile = Some(v),
-            FlagId::NoSignRequest => global.no_sign_request = true,
+            FlagId::EndpointUrl => global.flags.endpoint_url = Some(v),
+            FlagId::Region => global.flags.region = Some(v),
+            FlagId::ForcePathStyle => global.flags.force_path_style = true,
+            FlagId::Profile => global.flags.profile = Some(v),
+            FlagId::NoSignRequest => global.flags.no_sign_request = true,
             FlagId::Debug => global.debug = true,
-            FlagId::ManifestPath => global.manifest_path = Some(PathBuf::from(v)),
+            FlagId::ManifestPath => global.flags.manifest_path = Some(PathBuf::from(v)),
             FlagId::ContentType => opts.content_type = Some(v),
             FlagId::Metadata => opts.metadata.extend(parse_metadata(&v).map_err(err)?),
             FlagId::Exclude => opts.filters.push(Rule::Exclude, &v),
@@ -1090,8 +1067,8 @@ mod tests {
     #[test]
     fn global_flags_anywhere() {
         let (g, c) = run(&["--region", "eu-west-1", "ls", "s3://bucket/pre", "--endpoint-url=http://x:1", "--debug"]);
-        assert_eq!(g.region.as_deref(), Some("eu-west-1"));
-        assert_eq!(g.endpoint_url.as_deref(), Some("http://x:1"));
+        assert_eq!(g.flags.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(g.flags.endpoint_url.as_deref(), Some("http://x:1"));
         assert!(g.debug);
         match c {
             Command::Ls { target, recursive, json } => {

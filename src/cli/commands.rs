@@ -288,8 +288,7 @@ pub fn auth_logout(ctx: &Ctx, url: &str) -> Result<(), CliError> {
 /// `config show`.
 pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> Result<(), CliError> {
     let t = target.as_ref().map(|(b, k)| (b.as_str(), k.as_str()));
-    let flags = ctx.global.flags();
-    let s = settings::resolve(&Inputs { flags: &flags, env: &ctx.env, cwd: &ctx.cwd, target: t })?;
+    let s = settings::resolve(&Inputs { flags: &ctx.global.flags, env: &ctx.env, cwd: &ctx.cwd, target: t })?;
     ctx.out.add_secrets(&s.secrets);
     let endpoint = s.endpoint_url.as_ref().map(|v| v.value.clone());
     let endpoint_source = s

@@ -95,8 +95,7 @@ pub struct Ctx {
 impl Ctx {
     /// Settings for a command on `target` (bucket, key), or on no bucket.
     pub fn settings(&self, target: Option<(&str, &str)>) -> Result<Settings, CliError> {
-        let flags = self.global.flags();
-        let s = settings::resolve(&Inputs { flags: &flags, env: &self.env, cwd: &self.cwd, target })?;
+        let s = settings::resolve(&Inputs { flags: &self.global.flags, env: &self.env, cwd: &self.cwd, target })?;
         self.out.add_secrets(&s.secrets);
         if self.global.debug {
             self.out.debug(&format!(
