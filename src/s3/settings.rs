@@ -468,16 +468,21 @@ force-path-style = true
         assert_eq!(s.endpoint_url.unwrap().value, "http://h:1");
     }
 
+    /// A workspace (`DIR/work`) whose manifest has s3-options for the bucket `bkt`, and an auth
+    /// file (returned) with keys `AKIAFILE9999` / `filesecret` and `session_token` (JSON) for it.
+    fn pixi_bucket_with_keys(dir: &Path, session_token: &str) -> (PathBuf, PathBuf) {
+        let work = dir.join("work");
+        write(&work, "pixi.toml", MANIFEST.replace("pixi-bucket", "bkt").as_str());
+        let keys = format!(
+            r#"{{"bkt":{{"S3Credentials":{{"access_key_id":"AKIAFILE9999","secret_access_key":"filesecret","session_token":{session_token}}}}}}}"#
+        );
+        (work, write(dir, "auth.json", &keys))
+    }
+
     #[test]
     fn auth_file_wins_for_pixi_buckets_only() {
         let dir = tempfile::tempdir().unwrap();
-        let work = dir.path().join("work");
-        write(&work, "pixi.toml", MANIFEST.replace("pixi-bucket", "bkt").as_str());
-        let auth = write(
-            dir.path(),
-            "auth.json",
-            r#"{"bkt":{"S3Credentials":{"access_key_id":"AKIAFILE9999","secret_access_key":"filesecret","session_token":null}}}"#,
-        );
+        let (work, auth) = pixi_bucket_with_keys(dir.path(), "null");
         let e = env(
             dir.path(),
             &[
@@ -518,13 +523,7 @@ force-path-style = true
     #[test]
     fn client_config_maps_every_setting() {
         let dir = tempfile::tempdir().unwrap();
-        let work = dir.path().join("work");
-        write(&work, "pixi.toml", MANIFEST.replace("pixi-bucket", "bkt").as_str());
-        let auth = write(
-            dir.path(),
-            "auth.json",
-            r#"{"bkt":{"S3Credentials":{"access_key_id":"AKIAFILE9999","secret_access_key":"filesecret","session_token":"tok"}}}"#,
-        );
+        let (work, auth) = pixi_bucket_with_keys(dir.path(), "\"tok\"");
         write(
             dir.path(),
             "aws-config",
