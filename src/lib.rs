@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cli                 the `minis3` binary                                   [feature "cli"]
+//! channel             conda channels: repodata, shards, search, download    [feature "channel"]
 //! s3                  Client and operations, XML, multipart, retries       [feature "client"]
 //! credentials         providers and the chain (STS, SSO, IMDS, ECS)         [feature "client"]
 //! http                the one ureq agent: TLS roots, CA bundle, proxies     [feature "client"]
@@ -21,6 +22,8 @@ pub mod address;
 pub mod config;
 pub mod sigv4;
 
+#[cfg(feature = "channel")]
+pub mod channel;
 #[cfg(feature = "client")]
 pub mod clock;
 #[cfg(feature = "client")]
