@@ -517,3 +517,23 @@ fn metadata_server_errors() {
     assert!(s.starts_with(&format!("Google metadata server {base}/computeMetadata/v1/")), "{s}");
     assert!(s.contains("HTTP 404 (Not Found); check that the instance has a service account"), "{s}");
 }
+
+#[test]
+fn files_without_token_uri_use_googles_and_debug_hides_secrets() {
+    use minis3::credentials::gcs::service_account::ServiceAccountKey;
+    use minis3::credentials::gcs::user::AuthorizedUser;
+    use minis3::credentials::gcs::DEFAULT_TOKEN_URI;
+    let p = Path::new("/x/creds.json");
+    let mut sa: serde_json::Value = serde_json::from_str(&service_account_json("", &keys().pkcs8)).unwrap();
+    sa.as_object_mut().unwrap().remove("token_uri");
+    let key = ServiceAccountKey::from_json(p, &sa).unwrap();
+    assert_eq!((key.token_uri.as_str(), key.private_key_id.as_deref()), (DEFAULT_TOKEN_URI, Some("kid-1")));
+    let mut user: serde_json::Value = serde_json::from_str(&user_json("")).unwrap();
+    user.as_object_mut().unwrap().remove("token_uri");
+    let u = AuthorizedUser::from_json(p, &user).unwrap();
+    assert_eq!(u.token_uri, DEFAULT_TOKEN_URI);
+    assert_eq!(u.quota_project_id.as_deref(), Some("billing-1"));
+    let shown = format!("{key:?} {u:?}");
+    assert!(shown.contains("sa@p.iam.gserviceaccount.com") && shown.contains("cid.apps.googleusercontent.com"));
+    assert_no_secret(&shown);
+}
