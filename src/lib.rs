@@ -6,6 +6,7 @@
 //! cli                 the `minis3` binary                                   [feature "cli"]
 //! channel             conda channels: repodata, shards, search, download    [feature "channel"]
 //! s3                  Client and operations, XML, multipart, retries       [feature "client"]
+//! gcs                 Cloud Storage object GET/HEAD with a Google token     [feature "client"]
 //! credentials         providers and the chain (STS, SSO, IMDS, ECS)         [feature "client"]
 //! http                the one ureq agent: TLS roots, CA bundle, proxies     [feature "client"]
 //! config              AWS config/credentials files, env, pixi s3-options, auth file
@@ -28,6 +29,8 @@ pub mod channel;
 pub mod clock;
 #[cfg(feature = "client")]
 pub mod credentials;
+#[cfg(feature = "client")]
+pub mod gcs;
 #[cfg(feature = "client")]
 pub mod http;
 #[cfg(feature = "client")]

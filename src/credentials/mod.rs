@@ -17,6 +17,8 @@
 //! wall clock directly: a [`ProviderContext`] carries the environment, the HTTP agent, the
 //! clock and endpoint overrides (every endpoint is overridable, so tests use 127.0.0.1).
 //!
+//! Google Cloud Storage's OAuth tokens (application default credentials) are in [`gcs`].
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use minis3::config::env::Environment;
@@ -32,6 +34,7 @@ pub mod chain;
 pub mod container;
 mod context;
 pub mod environment;
+pub mod gcs;
 pub mod imds;
 pub mod process;
 pub mod profile;
