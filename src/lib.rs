@@ -8,6 +8,7 @@
 //! s3                  Client and operations, XML, multipart, retries       [feature "client"]
 //! credentials         providers and the chain (STS, SSO, IMDS, ECS)         [feature "client"]
 //! http                the one ureq agent: TLS roots, CA bundle, proxies     [feature "client"]
+//! retry, xml, clock   primitives shared by s3 and credentials               [feature "client"]
 //! config              AWS config/credentials files, env, pixi s3-options, auth file
 //! sigv4, address      pure signing; URL and location rules; no I/O, no clock
 //! ```
@@ -31,4 +32,8 @@ pub mod credentials;
 #[cfg(feature = "client")]
 pub mod http;
 #[cfg(feature = "client")]
+pub mod retry;
+#[cfg(feature = "client")]
 pub mod s3;
+#[cfg(feature = "client")]
+pub mod xml;

@@ -37,7 +37,6 @@ pub mod process;
 pub mod profile;
 pub mod profile_provider;
 pub mod provider;
-pub mod sha1;
 pub mod sso;
 pub mod sts;
 mod sts_xml;
