@@ -9,6 +9,7 @@
 //! gcs                 Cloud Storage object GET/HEAD with a Google token     [feature "client"]
 //! credentials         providers and the chain (STS, SSO, IMDS, ECS)         [feature "client"]
 //! http                the one ureq agent: TLS roots, CA bundle, proxies     [feature "client"]
+//! retry, xml, clock   primitives shared by s3 and credentials               [feature "client"]
 //! config              AWS config/credentials files, env, pixi s3-options, auth file
 //! sigv4, address      pure signing; URL and location rules; no I/O, no clock
 //! ```
@@ -34,4 +35,8 @@ pub mod gcs;
 #[cfg(feature = "client")]
 pub mod http;
 #[cfg(feature = "client")]
+pub mod retry;
+#[cfg(feature = "client")]
 pub mod s3;
+#[cfg(feature = "client")]
+pub mod xml;

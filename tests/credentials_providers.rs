@@ -14,8 +14,11 @@ use minis3::config::env::Environment;
 use minis3::config::profile::{ProfileSet, Selection};
 use minis3::credentials::chain::DefaultChain;
 use minis3::credentials::profile_provider::ProfileProvider;
+use minis3::credentials::sts::AssumeRoleParams;
 use minis3::credentials::{CredentialsProvider, ProviderContext, ServiceEndpoints};
 use minis3::http::HttpConfig;
+use minis3::retry::RecordingSleeper;
+use minis3::sigv4::Credentials;
 
 const SECRETS: &[&str] =
     &["SECRETKEY123", "SESSIONTOKEN123", "SSOACCESSTOKEN123", "WEBIDTOKEN123", "CONTAINERTOKEN123"];
@@ -97,7 +100,7 @@ fn sso_missing_or_expired_token_says_to_log_in() {
     assert!(line.ends_with("run `aws sso login --profile dev`"), "{line}");
     assert!(line.contains(".aws/sso/cache/"), "{line}");
     // Cache file name: SHA-1 of the session name.
-    let name = minis3::credentials::sha1::sha1_hex(b"corp");
+    let name = hex::encode(<sha1::Sha1 as sha1::Digest>::digest(b"corp"));
     let cache = dir.path().join(".aws/sso/cache").join(format!("{name}.json"));
     std::fs::write(&cache, r#"{"accessToken":"SSOACCESSTOKEN123","expiresAt":"2020-01-01T00:00:00Z"}"#).unwrap();
     let line = profile_error(env.clone(), &base, "dev");
@@ -203,6 +206,33 @@ fn web_identity_and_container_tokens_stay_secret() {
     assert_eq!(e.to_string(), "container credentials endpoint refused the request (HTTP 403, AccessDenied): bad token");
     assert_no_secret(&format!("{e:?} {chain:?}"));
     assert!(log.lock().unwrap()[0].contains("authorization: CONTAINERTOKEN123"));
+}
+
+#[test]
+fn credential_calls_retry_through_the_injected_sleeper() {
+    // The container endpoint and STS answer 503 every time: three attempts each, and the two
+    // waits between them go to the context's sleeper (nothing sleeps on the thread).
+    let set = Arc::new(ProfileSet::parse(None, None).unwrap());
+    let (base, log) = server(503, r#"{"Code":"Busy"}"#);
+    let env = Environment::from_pairs([
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/creds"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]);
+    let sleeper = RecordingSleeper::new();
+    let c = ctx(env, &base).with_sleeper(sleeper.clone());
+    let e = DefaultChain::with_profiles(&c, set.clone()).unwrap().credentials().unwrap_err();
+    assert!(e.to_string().contains("HTTP 503"), "{e}");
+    assert_eq!(log.lock().unwrap().len(), 3);
+    let waits = sleeper.waits();
+    assert_eq!(waits.len(), 2, "{waits:?}");
+    assert!(waits[0] <= Duration::from_millis(100) && waits[1] <= Duration::from_millis(200), "{waits:?}");
+
+    let (base, log) = server(503, "<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>");
+    let sleeper = RecordingSleeper::new();
+    let sts = ctx(Environment::default(), &base).with_sleeper(sleeper.clone()).sts(&set).unwrap();
+    let e = sts.assume_role(&Credentials::new("AKID", "SECRETKEY123"), &AssumeRoleParams::default()).unwrap_err();
+    assert!(e.to_string().contains("ServiceUnavailable") && e.is_retryable(), "{e}");
+    assert_eq!((log.lock().unwrap().len(), sleeper.waits().len()), (3, 2));
 }
 
 #[test]

@@ -13,11 +13,15 @@ use std::time::{Duration, SystemTime};
 use minis3::clock::FixedClock;
 use minis3::http::{Body, Http, HttpConfig};
 use minis3::s3::{
-    md5, Auth, ByteRange, Client, ClientConfig, CollectedNotices, GetOptions, ListEntry, ListOptions, PayloadSigning,
+    Auth, ByteRange, Client, ClientConfig, CollectedNotices, GetOptions, ListEntry, ListOptions, PayloadSigning,
     PutOptions, RecordingSleeper, S3Error,
 };
 use minis3::sigv4::ChunkedMode;
 use support::{test_bytes, test_config, unique_bucket, vhost_config, Fault, FaultProxy, S3sFs};
+
+fn md5(data: &[u8]) -> [u8; 16] {
+    <md5::Md5 as md5::Digest>::digest(data).into()
+}
 
 fn client(cfg: ClientConfig) -> Client {
     Client::new(cfg).expect("client")

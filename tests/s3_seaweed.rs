@@ -10,8 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use minis3::clock::FixedClock;
-use minis3::s3::{md5, Auth, Client, ClientConfig, GetOptions, ListEntry, ListOptions, PutOptions, S3Error};
+use minis3::s3::{Auth, Client, ClientConfig, GetOptions, ListEntry, ListOptions, PutOptions, S3Error};
 use support::{test_bytes, test_config, unique_bucket, vhost_config, Seaweed};
+
+fn md5(data: &[u8]) -> [u8; 16] {
+    <md5::Md5 as md5::Digest>::digest(data).into()
+}
 
 fn client(cfg: ClientConfig) -> Client {
     Client::new(cfg).expect("client")

@@ -72,8 +72,10 @@ impl DefaultChain {
             Box::new(EnvironmentProvider::new(ctx.env.clone())),
             Box::new(ProfileProvider::new(ctx.clone(), set.clone())),
             Box::new(EnvWebIdentity { ctx: ctx.clone(), set: set.clone() }),
-            Box::new(ContainerProvider::new(ctx.env.clone(), ctx.endpoints.container.clone())?),
-            Box::new(ImdsProvider::new(&ctx.env, &set, ctx.endpoints.imds.as_deref())?),
+            Box::new(
+                ContainerProvider::new(ctx.env.clone(), ctx.endpoints.container.clone())?.with_retry(ctx.retry.clone()),
+            ),
+            Box::new(ImdsProvider::new(&ctx.env, &set, ctx.endpoints.imds.as_deref())?.with_retry(ctx.retry.clone())),
         ]))
     }
 

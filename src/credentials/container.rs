@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::config::env::Environment;
 use crate::http::{Http, HttpConfig};
+use crate::retry::RetryPolicy;
 use crate::sigv4::Credentials;
 
 use super::provider::{
@@ -81,6 +82,7 @@ pub struct ContainerProvider {
     http: Http,
     env: Environment,
     base_override: Option<String>,
+    retry: RetryPolicy,
 }
 
 impl ContainerProvider {
@@ -92,7 +94,13 @@ impl ContainerProvider {
             ..HttpConfig::default()
         };
         let http = Http::new(&config).map_err(|source| ProviderError::Http { service: SERVICE, source })?;
-        Ok(Self { http, env, base_override })
+        Ok(Self { http, env, base_override, retry: RetryPolicy::credentials() })
+    }
+
+    /// The same with another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     fn auth_token(&self) -> Result<Option<String>, ProviderError> {
@@ -127,7 +135,7 @@ impl CredentialsProvider for ContainerProvider {
         };
         let token = self.auth_token()?;
         let headers: Vec<(&str, &str)> = token.iter().map(|t| ("authorization", t.as_str())).collect();
-        let (status, body) = get_with_retries(&self.http, SERVICE, &url, &headers)?;
+        let (status, body) = get_with_retries(&self.http, &self.retry, SERVICE, &url, &headers)?;
         let v: Result<serde_json::Value, _> = serde_json::from_slice(&body);
         if status != 200 {
             let v = v.ok();
@@ -144,7 +152,8 @@ fn strip_query(url: &str) -> String {
 }
 
 /// Reads the JSON both the container endpoint and IMDS answer with.
-pub(crate) fn parse_credentials_json(
+#[doc(hidden)]
+pub fn parse_credentials_json(
     v: Result<serde_json::Value, serde_json::Error>,
     service: &'static str,
     source: CredentialSource,

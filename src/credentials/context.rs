@@ -8,6 +8,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::env::Environment;
 use crate::config::profile::ProfileSet;
 use crate::http::{Http, HttpConfig, HttpError};
+use crate::retry::{RetryPolicy, Sleeper};
 
 use super::provider::ProviderError;
 use super::sts::{sts_endpoint, Sts};
@@ -27,7 +28,7 @@ pub struct ServiceEndpoints {
     pub container: Option<String>,
 }
 
-/// The environment, HTTP agent, clock and endpoint overrides providers work with.
+/// The environment, HTTP agent, clock, retry policy and endpoint overrides providers work with.
 #[derive(Clone, Debug)]
 pub struct ProviderContext {
     /// The (injected) process environment.
@@ -39,17 +40,32 @@ pub struct ProviderContext {
     pub clock: Arc<dyn Clock>,
     /// Endpoint overrides.
     pub endpoints: ServiceEndpoints,
+    /// How calls to STS, the SSO portal, IMDS and the container endpoint are retried
+    /// ([`RetryPolicy::credentials`]; tests give it a recording sleeper).
+    pub retry: RetryPolicy,
 }
 
 impl ProviderContext {
     /// A context on the system clock, with an agent built from `http`.
     pub fn new(env: Environment, http: &HttpConfig) -> Result<Self, HttpError> {
-        Ok(Self { env, http: Http::new(http)?, clock: Arc::new(SystemClock), endpoints: ServiceEndpoints::default() })
+        Ok(Self {
+            env,
+            http: Http::new(http)?,
+            clock: Arc::new(SystemClock),
+            endpoints: ServiceEndpoints::default(),
+            retry: RetryPolicy::credentials(),
+        })
     }
 
     /// The same with another clock.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The same with another sleeper between retries.
+    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.retry.sleeper = sleeper;
         self
     }
 
@@ -72,7 +88,7 @@ impl ProviderContext {
     pub fn sts(&self, set: &ProfileSet) -> Result<Sts, ProviderError> {
         let region = self.region(set);
         let endpoint = sts_endpoint(&self.env, set, region.as_deref(), self.endpoints.sts.as_deref())?;
-        Ok(Sts::new(self.http.clone(), endpoint, region.as_deref(), self.clock.clone()))
+        Ok(Sts::new(self.http.clone(), endpoint, region.as_deref(), self.clock.clone()).with_retry(self.retry.clone()))
     }
 
     /// `~/.aws/sso/cache` of the injected home directory.

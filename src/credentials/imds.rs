@@ -15,9 +15,10 @@ use std::time::Duration;
 use crate::config::env::Environment;
 use crate::config::profile::ProfileSet;
 use crate::http::{Body, Http, HttpConfig, HttpError};
+use crate::retry::RetryPolicy;
 
 use super::container::parse_credentials_json;
-use super::provider::{with_retries, AwsCredentials, CredentialSource, CredentialsProvider, ProviderError};
+use super::provider::{AwsCredentials, CredentialSource, CredentialsProvider, ProviderError};
 
 const SERVICE: &str = "IMDS";
 const IPV4: &str = "http://169.254.169.254";
@@ -84,6 +85,7 @@ pub struct ImdsProvider {
     endpoint: Result<String, String>,
     disabled: bool,
     v1_disabled: bool,
+    retry: RetryPolicy,
 }
 
 enum Fetch {
@@ -104,7 +106,13 @@ impl ImdsProvider {
         let v1_disabled = env.non_empty("AWS_EC2_METADATA_V1_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         // A bad endpoint setting is reported when the provider is used, not when it is built.
         let endpoint = imds_endpoint(env, set, endpoint_override, None).map_err(|e| e.to_string());
-        Ok(Self { http, endpoint, disabled: imds_disabled(env), v1_disabled })
+        Ok(Self { http, endpoint, disabled: imds_disabled(env), v1_disabled, retry: RetryPolicy::credentials() })
+    }
+
+    /// The same with another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     fn unreachable(e: &HttpError) -> bool {
@@ -118,7 +126,7 @@ impl ImdsProvider {
     }
 
     fn send(&self, method: &str, url: &str, headers: &[(&str, &str)]) -> Result<(u16, Vec<u8>), ProviderError> {
-        with_retries(3, || {
+        self.retry.run(ProviderError::is_retryable, || {
             let resp = match self.http.send(method, url, headers, Body::Empty) {
                 Ok(r) => r,
                 Err(e) if Self::unreachable(&e) => {

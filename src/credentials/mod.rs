@@ -40,7 +40,6 @@ pub mod process;
 pub mod profile;
 pub mod profile_provider;
 pub mod provider;
-pub mod sha1;
 pub mod sso;
 pub mod sts;
 mod sts_xml;

@@ -117,27 +117,41 @@ impl CredentialsProvider for ProcessProvider {
             };
             return Err(self.fail(program, format!("{how} (its error output, if any, is above)")));
         }
-        let v: serde_json::Value = serde_json::from_slice(&output.stdout)
-            .map_err(|e| self.fail(program, format!("its output is {}", json_error(&e))))?;
-        let bad = |what: &str| self.fail(program, format!("its output {what}"));
-        match v.get("Version").and_then(serde_json::Value::as_u64) {
-            Some(1) => {}
-            Some(n) => return Err(bad(&format!("has Version {n}; only Version 1 is supported"))),
-            None => return Err(bad("has no \"Version\": 1")),
-        }
-        let id = json_str(&v, "AccessKeyId").ok_or_else(|| bad("has no AccessKeyId"))?;
-        let secret = json_str(&v, "SecretAccessKey").ok_or_else(|| bad("has no SecretAccessKey"))?;
-        let expiry = match json_str(&v, "Expiration") {
-            None => None,
-            Some(e) => Some(parse_rfc3339(e).ok_or_else(|| bad("has an Expiration that is not an RFC 3339 time"))?),
-        };
-        Ok(AwsCredentials {
-            creds: Credentials::new(id, secret).with_session_token(json_str(&v, "SessionToken")),
-            expiry,
-            account_id: json_str(&v, "AccountId").map(str::to_string).or_else(|| self.account_id.clone()),
-            source: CredentialSource::Process { profile: self.profile.clone() },
-        })
+        parse_output(&output.stdout, &self.profile, program, self.account_id.as_deref())
     }
+}
+
+/// Reads the standard output of `program`, run for `profile`; `account_id` is used when it
+/// has no `AccountId`.
+#[doc(hidden)]
+pub fn parse_output(
+    stdout: &[u8],
+    profile: &str,
+    program: &str,
+    account_id: Option<&str>,
+) -> Result<AwsCredentials, ProviderError> {
+    let fail =
+        |reason: String| ProviderError::Process { profile: profile.to_string(), program: program.to_string(), reason };
+    let v: serde_json::Value =
+        serde_json::from_slice(stdout).map_err(|e| fail(format!("its output is {}", json_error(&e))))?;
+    let bad = |what: &str| fail(format!("its output {what}"));
+    match v.get("Version").and_then(serde_json::Value::as_u64) {
+        Some(1) => {}
+        Some(n) => return Err(bad(&format!("has Version {n}; only Version 1 is supported"))),
+        None => return Err(bad("has no \"Version\": 1")),
+    }
+    let id = json_str(&v, "AccessKeyId").ok_or_else(|| bad("has no AccessKeyId"))?;
+    let secret = json_str(&v, "SecretAccessKey").ok_or_else(|| bad("has no SecretAccessKey"))?;
+    let expiry = match json_str(&v, "Expiration") {
+        None => None,
+        Some(e) => Some(parse_rfc3339(e).ok_or_else(|| bad("has an Expiration that is not an RFC 3339 time"))?),
+    };
+    Ok(AwsCredentials {
+        creds: Credentials::new(id, secret).with_session_token(json_str(&v, "SessionToken")),
+        expiry,
+        account_id: json_str(&v, "AccountId").map(str::to_string).or_else(|| account_id.map(str::to_string)),
+        source: CredentialSource::Process { profile: profile.to_string() },
+    })
 }
 
 #[cfg(test)]

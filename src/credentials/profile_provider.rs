@@ -61,10 +61,13 @@ impl ProfileProvider {
                 let result = match source {
                     NamedSource::Environment => EnvironmentProvider::new(self.ctx.env.clone()).credentials(),
                     NamedSource::Ec2InstanceMetadata => {
-                        ImdsProvider::new(&self.ctx.env, &self.set, self.ctx.endpoints.imds.as_deref())?.credentials()
+                        ImdsProvider::new(&self.ctx.env, &self.set, self.ctx.endpoints.imds.as_deref())?
+                            .with_retry(self.ctx.retry.clone())
+                            .credentials()
                     }
                     NamedSource::EcsContainer => {
                         ContainerProvider::new(self.ctx.env.clone(), self.ctx.endpoints.container.clone())?
+                            .with_retry(self.ctx.retry.clone())
                             .credentials()
                     }
                 };
@@ -101,6 +104,7 @@ impl ProfileProvider {
                     endpoint,
                     self.ctx.clock.clone(),
                 )
+                .with_retry(self.ctx.retry.clone())
                 .credentials()
             }
             BaseSource::Process { profile, command, account_id } => {

@@ -8,6 +8,9 @@ use std::time::SystemTime;
 use crate::config::load::LoadError;
 use crate::config::resolve::ResolveError;
 use crate::http::HttpError;
+use crate::retry::RetryPolicy;
+/// RFC 3339 times (credential expiry) are read by the one date parser, in [`crate::sigv4`].
+pub use crate::sigv4::parse_rfc3339;
 use crate::sigv4::Credentials;
 
 use super::profile::ProfileError;
@@ -326,55 +329,16 @@ pub(crate) fn one_line(s: &str) -> String {
     format!("{}...", &s[..end])
 }
 
-/// Parses an RFC 3339 timestamp (`2021-09-21T23:33:13Z`, `...+00:00`, fractional seconds), and
-/// the `...UTC` form older AWS CLI versions wrote into the SSO cache.
-pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
-    use time::format_description::well_known::Rfc3339;
-    let s = s.trim();
-    let fixed;
-    let s = match s.strip_suffix("UTC") {
-        Some(head) => {
-            fixed = format!("{head}Z");
-            fixed.as_str()
-        }
-        None => s,
-    };
-    let t = time::OffsetDateTime::parse(s, &Rfc3339).ok()?;
-    let secs = t.unix_timestamp();
-    let nanos = t.nanosecond();
-    let base = if secs >= 0 {
-        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs as u64)
-    } else {
-        SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(secs.unsigned_abs())
-    };
-    Some(base + std::time::Duration::from_nanos(u64::from(nanos)))
-}
-
-/// Runs `f` up to `attempts` times while it fails with a retryable error, sleeping a little
-/// (100 ms, 200 ms, ...) between tries.
-pub(crate) fn with_retries<T>(
-    attempts: u32,
-    mut f: impl FnMut() -> Result<T, ProviderError>,
-) -> Result<T, ProviderError> {
-    let mut n = 0;
-    loop {
-        n += 1;
-        match f() {
-            Err(e) if e.is_retryable() && n < attempts => std::thread::sleep(std::time::Duration::from_millis(50 << n)),
-            other => return other,
-        }
-    }
-}
-
-/// A GET to a credentials endpoint (container, SSO portal), retried on 5xx, 429 and connection
-/// errors; returns the status and a body of at most 1 MiB.
+/// A GET to a credentials endpoint (container, SSO portal), retried by `retry` on 5xx, 429
+/// and connection errors; returns the status and a body of at most 1 MiB.
 pub(crate) fn get_with_retries(
     http: &crate::http::Http,
+    retry: &RetryPolicy,
     service: &'static str,
     url: &str,
     headers: &[(&str, &str)],
 ) -> Result<(u16, Vec<u8>), ProviderError> {
-    with_retries(3, || {
+    retry.run(ProviderError::is_retryable, || {
         let resp = http
             .send("GET", url, headers, crate::http::Body::Empty)
             .map_err(|source| ProviderError::Http { service, source })?;

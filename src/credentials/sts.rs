@@ -2,13 +2,14 @@
 //! (unsigned): query-form POSTs, XML answers.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::clock::Clock;
 use crate::config::endpoint::{configured_endpoint_url, EndpointOverrides};
 use crate::config::env::Environment;
 use crate::config::profile::ProfileSet;
 use crate::http::{Body, Http};
+use crate::retry::RetryPolicy;
 use crate::sigv4::{
     encode, sign_headers, AmzDate, Credentials, Payload, SignableRequest, SigningParams, SigningSettings,
 };
@@ -52,6 +53,7 @@ pub struct Sts {
     endpoint: String,
     region: String,
     clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
 }
 
 /// The STS endpoint: `override_url`, else a configured one (`AWS_ENDPOINT_URL_STS`,
@@ -115,9 +117,16 @@ fn split_url(url: &str) -> Result<(String, String, String), ProviderError> {
 
 impl Sts {
     /// An STS client for `endpoint` (see [`sts_endpoint`]), signing for `region`
-    /// (`us-east-1` when `None`).
+    /// (`us-east-1` when `None`), retrying by [`RetryPolicy::credentials`].
     pub fn new(http: Http, endpoint: String, region: Option<&str>, clock: Arc<dyn Clock>) -> Self {
-        Self { http, endpoint, region: region.unwrap_or("us-east-1").to_string(), clock }
+        let region = region.unwrap_or("us-east-1").to_string();
+        Self { http, endpoint, region, clock, retry: RetryPolicy::credentials() }
+    }
+
+    /// The same with another retry policy (at most [`MAX_ATTEMPTS`] attempts are made).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     /// The endpoint in use.
@@ -164,17 +173,8 @@ impl Sts {
 
     fn call(&self, body: &str, creds: Option<&Credentials>, action: &str) -> Result<StsCredentials, ProviderError> {
         let (url, host, path) = split_url(&self.endpoint)?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result = self.send_once(&url, &host, &path, body, creds, action);
-            match result {
-                Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
-                    std::thread::sleep(Duration::from_millis(50 << attempt));
-                }
-                other => return other,
-            }
-        }
+        let retry = RetryPolicy { attempts: self.retry.attempts.min(MAX_ATTEMPTS), ..self.retry.clone() };
+        retry.run(ProviderError::is_retryable, || self.send_once(&url, &host, &path, body, creds, action))
     }
 
     fn send_once(
@@ -259,6 +259,7 @@ pub fn account_of_arn(arn: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn error_document_becomes_one_line_without_secrets() {

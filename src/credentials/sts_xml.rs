@@ -1,70 +1,30 @@
-//! Just enough XML for STS answers: the text of elements by their path of local names
-//! (`AssumeRoleResponse/AssumeRoleResult/Credentials/AccessKeyId`). Entities are the five
-//! predefined ones and character references; a DTD is ignored and never expanded.
-//!
-//! (`s3::xml::parse_document` does the same job for S3; `credentials` must not import `s3`.
-//! Moving that parser to a shared module would let this file go.)
+//! STS answers as a list of texts by element path (`AssumeRoleResponse/AssumeRoleResult/
+//! Credentials/AccessKeyId`), read with the crate's one XML reader ([`crate::xml`]).
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
+use crate::xml::{parse_document, Element};
 
-const MAX_DEPTH: usize = 16;
 const MAX_FIELDS: usize = 256;
 
-/// The text of every element (entities resolved, trimmed), keyed by its `/`-joined path of
-/// local names. `None` when the document is not well-formed.
+/// The text of every element (trimmed, when not empty), keyed by its `/`-joined path of local
+/// names, children before their parent. `None` when the document is not well-formed.
 pub(crate) fn leaf_texts(body: &[u8]) -> Option<Vec<(String, String)>> {
-    let text = std::str::from_utf8(body).ok()?;
-    let mut reader = Reader::from_str(text);
-    {
-        let c = reader.config_mut();
-        c.expand_empty_elements = true;
-        c.check_end_names = true;
-    }
-    let mut path: Vec<String> = Vec::new();
-    let mut buf = String::new();
+    let root = parse_document(body).ok()?;
     let mut out = Vec::new();
-    loop {
-        match reader.read_event().ok()? {
-            Event::Start(s) => {
-                if path.len() >= MAX_DEPTH {
-                    return None;
-                }
-                path.push(std::str::from_utf8(s.local_name().into_inner()).ok()?.to_string());
-                buf.clear();
-            }
-            Event::End(_) => {
-                if !buf.trim().is_empty() && out.len() < MAX_FIELDS {
-                    out.push((path.join("/"), buf.trim().to_string()));
-                }
-                buf.clear();
-                path.pop()?;
-            }
-            Event::Text(t) => buf.push_str(&t.xml10_content().ok()?),
-            Event::CData(c) => buf.push_str(&c.decode().ok()?),
-            Event::GeneralRef(r) => {
-                let ch = if r.is_char_ref() {
-                    r.resolve_char_ref().ok()??
-                } else {
-                    match &*r {
-                        b"amp" => '&',
-                        b"lt" => '<',
-                        b"gt" => '>',
-                        b"quot" => '"',
-                        b"apos" => '\'',
-                        _ => return None,
-                    }
-                };
-                buf.push(ch);
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if !path.is_empty() {
-        return None;
-    }
+    collect(&root, &mut Vec::new(), &mut out);
     Some(out)
+}
+
+/// Depth-first; the reader bounds the depth ([`crate::xml::MAX_DEPTH`]).
+fn collect<'a>(el: &'a Element, path: &mut Vec<&'a str>, out: &mut Vec<(String, String)>) {
+    path.push(&el.name);
+    for child in &el.children {
+        collect(child, path, out);
+    }
+    let text = el.text.trim();
+    if !text.is_empty() && out.len() < MAX_FIELDS {
+        out.push((path.join("/"), text.to_string()));
+    }
+    path.pop();
 }
 
 /// The first text whose path ends with `suffix` (a `/`-joined tail of local names).

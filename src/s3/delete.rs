@@ -3,9 +3,9 @@
 use super::client::{Client, ReqBody, Request};
 use super::error::S3Error;
 use super::get::check_key;
-use super::md5::md5;
 use super::xml::{self, DeleteResult, ObjectToDelete};
 use crate::sigv4::base64;
+use md5::{Digest, Md5};
 
 /// The most keys one DeleteObjects request takes.
 pub const DELETE_BATCH: usize = 1000;
@@ -36,7 +36,7 @@ impl Client {
             let mut req = Request::new("POST", bucket, "")
                 .query("delete", "")
                 .header("content-type", "application/xml")
-                .header("content-md5", base64::encode(&md5(body.as_bytes())))
+                .header("content-md5", base64::encode(&Md5::digest(body.as_bytes())))
                 .body(ReqBody::Bytes { data: body.as_bytes(), unsigned: false });
             let resp = self.execute(&mut req)?;
             let answer = resp.read_to_vec(16 * 1024 * 1024)?;

@@ -18,8 +18,10 @@ use std::time::{Duration, Instant};
 use super::client::Client;
 use super::error::S3Error;
 use super::get::{check_key, ByteRange, GetObject, GetOptions, ObjectMeta};
-use super::md5::Md5;
+use md5::{Digest, Md5};
+
 use super::preallocate::preallocate;
+use crate::sigv4::encode::to_hex;
 
 /// Bytes read from the connection before each write to the file.
 const WRITE_BUFFER: usize = 1024 * 1024;
@@ -336,7 +338,7 @@ impl Client {
         // pinning to the first response's ETag cover them, as with the AWS CLI.
         let mut md5_checked = false;
         if let (Some(want), Some(h)) = (want_md5, hasher) {
-            let got = h.hex();
+            let got = to_hex(&h.finalize());
             if got != want {
                 return Err(S3Error::Integrity(format!(
                     "the downloaded bytes have MD5 {got}, the ETag says {want}; nothing was written to {}",

@@ -80,12 +80,14 @@ impl ObjectMeta {
     }
 }
 
-/// `bytes A-B/N` → `(A, B, N)`.
+/// `bytes A-B/N` → `(A, B, N)`, with `A <= B < N` (a range the object can hold: the download
+/// computes `B + 1` and the parts after it from these numbers).
 fn parse_content_range(v: &str) -> Option<(u64, u64, u64)> {
     let rest = v.trim().strip_prefix("bytes ")?;
     let (span, total) = rest.split_once('/')?;
     let (a, b) = span.split_once('-')?;
-    Some((a.trim().parse().ok()?, b.trim().parse().ok()?, total.trim().parse().ok()?))
+    let (a, b, n): (u64, u64, u64) = (a.trim().parse().ok()?, b.trim().parse().ok()?, total.trim().parse().ok()?);
+    (a <= b && b < n).then_some((a, b, n))
 }
 
 /// A byte range of an object.
@@ -236,5 +238,22 @@ impl Client {
             Err(e) if e.status() == Some(404) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_content_range;
+
+    #[test]
+    fn content_range_must_fit_the_object() {
+        assert_eq!(parse_content_range("bytes 0-99/1000"), Some((0, 99, 1000)));
+        assert_eq!(parse_content_range("bytes 999-999/1000"), Some((999, 999, 1000)));
+        // A server's numbers that would overflow `B + 1` or run backwards are refused.
+        assert_eq!(parse_content_range("bytes 0-18446744073709551615/18446744073709551615"), None);
+        assert_eq!(parse_content_range("bytes 10-9/1000"), None);
+        assert_eq!(parse_content_range("bytes 0-1000/1000"), None);
+        assert_eq!(parse_content_range("bytes */1000"), None);
+        assert_eq!(parse_content_range("bytes 0-\u{e9}/1000"), None);
     }
 }

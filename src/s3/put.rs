@@ -105,7 +105,7 @@ pub(crate) fn hash_file_range(path: &Path, offset: u64, len: u64) -> Result<Stri
     if n_total != len {
         return Err(S3Error::InvalidInput(format!("{} changed while being read", path.display())));
     }
-    Ok(hex::encode(h.finalize()))
+    Ok(crate::sigv4::encode::to_hex(&h.finalize()))
 }
 
 impl Client {

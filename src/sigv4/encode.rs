@@ -25,18 +25,21 @@ pub fn to_hex(bytes: &[u8]) -> String {
     s
 }
 
-const fn unreserved_table() -> [bool; 256] {
+/// The bytes each encoding keeps: the unreserved set, and the unreserved set with `/`.
+const fn keep_table(keep_slash: bool) -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b == b'~';
+        t[i] =
+            b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b == b'~' || (keep_slash && b == b'/');
         i += 1;
     }
     t
 }
 
-static UNRESERVED: [bool; 256] = unreserved_table();
+static UNRESERVED: [bool; 256] = keep_table(false);
+static UNRESERVED_OR_SLASH: [bool; 256] = keep_table(true);
 
 /// Whether `b` is in the RFC 3986 unreserved set.
 #[inline]
@@ -51,6 +54,32 @@ pub(crate) fn push_escaped(out: &mut String, b: u8) {
     out.push(HEX[(b & 15) as usize] as char);
 }
 
+/// The one encoder: appends `bytes`, escaping every byte `keep` does not keep. Runs of kept
+/// bytes (all ASCII) are copied as whole slices.
+#[inline]
+fn encode_into(out: &mut String, bytes: &[u8], keep: &[bool; 256]) {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !keep[b as usize] {
+            // Skip empty runs (inside a UTF-8 sequence every byte is escaped).
+            if start < i {
+                push_ascii(out, &bytes[start..i]);
+            }
+            push_escaped(out, b);
+            start = i + 1;
+        }
+    }
+    if start < bytes.len() {
+        push_ascii(out, &bytes[start..]);
+    }
+}
+
+/// Appends a run of kept bytes (ASCII, so always UTF-8).
+#[inline]
+fn push_ascii(out: &mut String, run: &[u8]) {
+    out.push_str(std::str::from_utf8(run).unwrap_or_default());
+}
+
 /// Appends `s` to `out`, percent-encoding every byte outside the unreserved set
 /// (so `/` becomes `%2F`). This is the encoding of query keys and values.
 ///
@@ -60,21 +89,7 @@ pub(crate) fn push_escaped(out: &mut String, b: u8) {
 /// assert_eq!(out, "a%20b%2Fc%2Bd~");
 /// ```
 pub fn encode_component_into(out: &mut String, s: &str) {
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !is_unreserved(b) {
-            // The run before an escaped byte is ASCII; skip empty runs inside a UTF-8 sequence.
-            if start < i {
-                out.push_str(&s[start..i]);
-            }
-            push_escaped(out, b);
-            start = i + 1;
-        }
-    }
-    if start < s.len() {
-        out.push_str(&s[start..]);
-    }
+    encode_into(out, s.as_bytes(), &UNRESERVED);
 }
 
 /// [`encode_component_into`] returning a new string.
@@ -92,20 +107,7 @@ pub fn encode_component(s: &str) -> String {
 /// assert_eq!(minis3::sigv4::encode::encode_path("/bucket/test$file.text"), "/bucket/test%24file.text");
 /// ```
 pub fn encode_path_into(out: &mut String, path: &str) {
-    let bytes = path.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !is_unreserved(b) && b != b'/' {
-            if start < i {
-                out.push_str(&path[start..i]);
-            }
-            push_escaped(out, b);
-            start = i + 1;
-        }
-    }
-    if start < path.len() {
-        out.push_str(&path[start..]);
-    }
+    encode_into(out, path.as_bytes(), &UNRESERVED_OR_SLASH);
 }
 
 /// [`encode_path_into`] returning a new string.
@@ -113,6 +115,37 @@ pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 8);
     encode_path_into(&mut out, path);
     out
+}
+
+/// Appends a byte string that may not be UTF-8, encoding like [`encode_component_into`]
+/// (`keep_slash` keeps `/` as in a path).
+pub fn encode_bytes_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
+    encode_into(out, bytes, if keep_slash { &UNRESERVED_OR_SLASH } else { &UNRESERVED });
+}
+
+/// The one decoder: `%XX` becomes that byte; `+` becomes a space when `plus_is_space`; a `%`
+/// not followed by two hex digits is kept (`strict`: `None`).
+fn decode(s: &str, plus_is_space: bool, strict: bool) -> Option<Vec<u8>> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => match (bytes.get(i + 1).copied().and_then(hex_val), bytes.get(i + 2).copied().and_then(hex_val)) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 3;
+                    continue;
+                }
+                _ if strict => return None,
+                _ => out.push(b'%'),
+            },
+            b'+' if plus_is_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Some(out)
 }
 
 /// Decodes `%XX` escapes; `+` is kept as `+` (S3 and SigV4 never treat it as a space).
@@ -125,43 +158,22 @@ pub fn percent_decode(s: &str) -> Option<String> {
     if !s.contains('%') {
         return Some(s.to_owned());
     }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hi = hex_val(*bytes.get(i + 1)?)?;
-            let lo = hex_val(*bytes.get(i + 2)?)?;
-            out.push(hi << 4 | lo);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    String::from_utf8(decode(s, false, true)?).ok()
 }
 
 /// Like [`percent_decode`] but keeps malformed escapes and invalid UTF-8 as lossless as possible:
 /// a `%` not followed by two hex digits is kept literally.
 pub fn percent_decode_lossy(s: &str) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let (Some(hi), Some(lo)) =
-                (bytes.get(i + 1).copied().and_then(hex_val), bytes.get(i + 2).copied().and_then(hex_val))
-            {
-                out.push(hi << 4 | lo);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
+    decode(s, false, false).unwrap_or_default()
+}
+
+/// [`percent_decode_lossy`] in the form style: `+` is a space too (as Python's `unquote_plus`).
+///
+/// ```
+/// assert_eq!(minis3::sigv4::encode::percent_decode_form_lossy("a+b%2B%zz"), b"a b+%zz");
+/// ```
+pub fn percent_decode_form_lossy(s: &str) -> Vec<u8> {
+    decode(s, true, false).unwrap_or_default()
 }
 
 pub(crate) fn hex_val(b: u8) -> Option<u8> {
@@ -170,18 +182,6 @@ pub(crate) fn hex_val(b: u8) -> Option<u8> {
         b'a'..=b'f' => Some(b - b'a' + 10),
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
-    }
-}
-
-/// Appends a byte string that may not be UTF-8, encoding like [`encode_component_into`]
-/// (`keep_slash` keeps `/` as in a path).
-pub fn encode_bytes_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
-    for &b in bytes {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            push_escaped(out, b);
-        }
     }
 }
 
@@ -209,5 +209,23 @@ mod tests {
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%4"), None);
         assert_eq!(percent_decode_lossy("%zz%41"), b"%zzA");
+        assert_eq!(percent_decode_lossy("a+b%4"), b"a+b%4");
+        assert_eq!(percent_decode_form_lossy("a+b%2B%4"), b"a b+%4");
+    }
+
+    #[test]
+    fn the_three_encoders_differ_only_in_the_slash() {
+        let s = "a/b c/\u{e9}~%";
+        let mut bytes = String::new();
+        encode_bytes_into(&mut bytes, s.as_bytes(), false);
+        assert_eq!(bytes, encode_component(s));
+        assert_eq!(encode_component(s), "a%2Fb%20c%2F%C3%A9~%25");
+        bytes.clear();
+        encode_bytes_into(&mut bytes, s.as_bytes(), true);
+        assert_eq!(bytes, encode_path(s));
+        assert_eq!(encode_path(s), "a/b%20c/%C3%A9~%25");
+        bytes.clear();
+        encode_bytes_into(&mut bytes, b"\xff/x", true);
+        assert_eq!(bytes, "%FF/x");
     }
 }

@@ -57,4 +57,4 @@ pub use sign::{
     sign_headers, sign_headers_with_key, sign_post_policy, Explained, HeaderSignature, PresignedQuery, ALGORITHM,
     MAX_PRESIGN_EXPIRY_SECS,
 };
-pub use time::{AmzDate, AmzDateParseError};
+pub use time::{parse_http_date, parse_iso8601, parse_rfc3339, AmzDate, AmzDateParseError};

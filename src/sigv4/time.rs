@@ -1,4 +1,9 @@
-//! The signing time, as SigV4 writes it: `YYYYMMDD'T'HHMMSS'Z'` (UTC).
+//! The signing time, as SigV4 writes it: `YYYYMMDD'T'HHMMSS'Z'` (UTC), and the one place where
+//! dates are read: [`AmzDate`]'s `FromStr`, [`parse_http_date`] (the `Date` and `Last-Modified`
+//! headers), [`parse_iso8601`] (S3's XML) and [`parse_rfc3339`] (credential expiry times).
+//!
+//! Every parser works on bytes: server data that is not ASCII is refused, never sliced inside a
+//! character.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -58,11 +63,7 @@ impl AmzDate {
 
     /// The instant as a [`SystemTime`].
     pub fn to_system_time(&self) -> SystemTime {
-        if self.unix >= 0 {
-            UNIX_EPOCH + Duration::from_secs(self.unix as u64)
-        } else {
-            UNIX_EPOCH - Duration::from_secs(self.unix.unsigned_abs())
-        }
+        system_time(self.unix)
     }
 
     /// `YYYYMMDDTHHMMSSZ`, the value of `x-amz-date`.
@@ -117,16 +118,177 @@ impl std::str::FromStr for AmzDate {
         if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
             return Err(err());
         }
-        let num = |r: std::ops::Range<usize>| -> Option<u32> {
-            b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
-        };
-        let (y, mo, d) = (num(0..4).ok_or_else(err)?, num(4..6).ok_or_else(err)?, num(6..8).ok_or_else(err)?);
-        let (h, mi, se) = (num(9..11).ok_or_else(err)?, num(11..13).ok_or_else(err)?, num(13..15).ok_or_else(err)?);
-        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59 {
+        let [y, mo, d] = fixed(&b[..8], [4, 2, 2]).ok_or_else(err)?;
+        let [h, mi, se] = fixed(&b[9..15], [2, 2, 2]).ok_or_else(err)?;
+        if se == 60 {
             return Err(err());
         }
-        let days = days_from_civil(y as i64, mo, d);
-        Ok(Self::from_unix(days * 86_400 + i64::from(h * 3600 + mi * 60 + se)))
+        civil_to_unix(y, mo, d, h, mi, se).map(Self::from_unix).ok_or_else(err)
+    }
+}
+
+/// Parses an HTTP date (`Tue, 24 Nov 2026 10:00:00 GMT`, RFC 7231 IMF-fixdate).
+///
+/// ```
+/// use minis3::sigv4::parse_http_date;
+/// let t = parse_http_date("Thu, 01 Jan 1970 00:01:40 GMT").unwrap();
+/// assert_eq!(t, std::time::UNIX_EPOCH + std::time::Duration::from_secs(100));
+/// assert!(parse_http_date("yesterday").is_none());
+/// ```
+pub fn parse_http_date(s: &str) -> Option<SystemTime> {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (_, rest) = s.trim().split_once(", ")?;
+    let mut it = rest.split_whitespace();
+    let d = digits(it.next()?.as_bytes())?;
+    let mon = it.next()?;
+    let mo = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(mon))? as u32 + 1;
+    let y = digits(it.next()?.as_bytes())?;
+    let [h, mi, se] = separated(it.next()?.as_bytes(), b':')?;
+    if it.next() != Some("GMT") {
+        return None;
+    }
+    civil_to_unix(y, mo, d, h, mi, se).map(system_time)
+}
+
+/// Parses an ISO 8601 UTC time as S3 writes it (`2026-11-24T10:00:00Z`,
+/// `2026-11-24T10:00:00.000Z`) or the compact SigV4 form (`20261124T100000Z`). Fractions of a
+/// second are dropped.
+///
+/// ```
+/// use minis3::sigv4::parse_iso8601;
+/// let t = parse_iso8601("1970-01-01T00:01:40.000Z").unwrap();
+/// assert_eq!(t, std::time::UNIX_EPOCH + std::time::Duration::from_secs(100));
+/// assert_eq!(parse_iso8601("19700101T000140Z"), Some(t));
+/// assert_eq!(parse_iso8601("202\u{e9}124T100000Z"), None);
+/// ```
+pub fn parse_iso8601(s: &str) -> Option<SystemTime> {
+    let s = s.trim().strip_suffix('Z')?;
+    let (date, time) = s.split_once('T')?;
+    let time = time.split('.').next()?;
+    let [y, mo, d] = date_or_time(date.as_bytes(), b'-', [4, 2, 2])?;
+    let [h, mi, se] = date_or_time(time.as_bytes(), b':', [2, 2, 2])?;
+    civil_to_unix(y, mo, d, h, mi, se).map(system_time)
+}
+
+/// Parses an RFC 3339 timestamp (`2021-09-21T23:33:13Z`, `...+00:00`, fractional seconds, any
+/// one-byte separator between date and time, `z` for `Z`), and the `...UTC` form older AWS
+/// CLI versions wrote into the SSO cache. A leap second (`:60`) is accepted only at the end of
+/// a month (UTC) and read as the last nanosecond before the next second.
+///
+/// ```
+/// use minis3::sigv4::parse_rfc3339;
+/// let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(100_500);
+/// assert_eq!(parse_rfc3339("1970-01-01T01:01:40.5+01:00"), Some(t));
+/// assert_eq!(parse_rfc3339("1970-01-01T00:01:40.5UTC"), Some(t));
+/// assert_eq!(parse_rfc3339("1970-01-01T00:01:40"), None);
+/// ```
+pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let (b, utc_suffix) = match b.strip_suffix(b"UTC") {
+        Some(head) => (head, true),
+        None => (b, false),
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| digits(&b[r]);
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, mut se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut rest = &b[19..];
+    let mut nanos = 0u32;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        let mut scale = 100_000_000;
+        for &c in &frac[..n] {
+            nanos += u32::from(c - b'0') * scale;
+            scale /= 10;
+        }
+        rest = &frac[n..];
+    }
+    let offset_secs: i64 = match rest {
+        [] if utc_suffix => 0,
+        [b'Z' | b'z'] if !utc_suffix => 0,
+        [sign @ (b'+' | b'-'), oh @ .., b':', om1, om2] if !utc_suffix && oh.len() == 2 => {
+            let (oh, om) = (digits(oh)?, digits(&[*om1, *om2])?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let off = i64::from(oh * 3600 + om * 60);
+            if *sign == b'-' {
+                -off
+            } else {
+                off
+            }
+        }
+        _ => return None,
+    };
+    let leap = se == 60;
+    if leap {
+        se = 59;
+        nanos = 999_999_999;
+    }
+    let unix = civil_to_unix(y, mo, d, h, mi, se)? - offset_secs;
+    // A leap second exists only as the last second of a month, UTC.
+    if leap && !(unix.rem_euclid(86_400) == 86_399 && civil_from_days(unix.div_euclid(86_400) + 1).2 == 1) {
+        return None;
+    }
+    Some(system_time(unix) + Duration::from_nanos(u64::from(nanos)))
+}
+
+/// The instant `unix` seconds after the epoch (before it when negative).
+fn system_time(unix: i64) -> SystemTime {
+    if unix >= 0 {
+        UNIX_EPOCH + Duration::from_secs(unix as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_secs(unix.unsigned_abs())
+    }
+}
+
+/// Seconds since the epoch of a UTC date and time; `None` for a day that does not exist, a
+/// year after 9999 or a time out of range. A second of 60 (a leap second) counts as the first
+/// second of the next minute.
+fn civil_to_unix(y: u32, mo: u32, d: u32, h: u32, mi: u32, se: u32) -> Option<i64> {
+    if y > 9999 || !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    Some(days_from_civil(i64::from(y), mo, d) * 86_400 + i64::from(h * 3600 + mi * 60 + se))
+}
+
+/// The value of 1 to 9 ASCII digits.
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+}
+
+/// Three numbers of fixed widths written together (`20261124`).
+fn fixed(b: &[u8], widths: [usize; 3]) -> Option<[u32; 3]> {
+    if b.len() != widths.iter().sum::<usize>() {
+        return None;
+    }
+    let (a, rest) = b.split_at(widths[0]);
+    let (m, c) = rest.split_at(widths[1]);
+    Some([digits(a)?, digits(m)?, digits(c)?])
+}
+
+/// Three numbers separated by `sep` (`2026-11-24`, `10:00:00`; any number of digits each).
+fn separated(b: &[u8], sep: u8) -> Option<[u32; 3]> {
+    let mut it = b.split(|&c| c == sep);
+    let v = [digits(it.next()?)?, digits(it.next()?)?, digits(it.next()?)?];
+    it.next().is_none().then_some(v)
+}
+
+/// Three numbers, separated by `sep` when it occurs, else written together in fixed widths.
+fn date_or_time(b: &[u8], sep: u8, widths: [usize; 3]) -> Option<[u32; 3]> {
+    if b.contains(&sep) {
+        separated(b, sep)
+    } else {
+        fixed(b, widths)
     }
 }
 
@@ -221,6 +383,74 @@ mod tests {
         ] {
             assert!(bad.parse::<AmzDate>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn server_dates_that_are_not_ascii_are_refused_without_panicking() {
+        // Byte offsets 4, 6 and 8 fall inside `é`: slicing the text there used to panic.
+        for bad in ["202\u{e9}124T100000Z", "2026112\u{e9}T100000Z", "20261124T1\u{e9}000Z", "20261124T10000\u{e9}Z"] {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
+            assert!(bad.parse::<AmzDate>().is_err(), "{bad}");
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+        assert_eq!(parse_http_date("Tue, 2\u{e9} Nov 2026 10:00:00 GMT"), None);
+        assert_eq!(parse_rfc3339("2026-11-24T10:00:00+0\u{e9}"), None);
+        assert_eq!(parse_rfc3339("2026-11-24\u{e9}10:00:00Z"), None);
+    }
+
+    #[test]
+    fn the_three_server_forms_agree() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_514_400);
+        assert_eq!(parse_http_date("Tue, 24 Nov 2026 10:00:00 GMT"), Some(t));
+        assert_eq!(parse_iso8601("2026-11-24T10:00:00Z"), Some(t));
+        assert_eq!(parse_iso8601("2026-11-24T10:00:00.123Z"), Some(t));
+        assert_eq!(parse_iso8601("20261124T100000Z"), Some(t));
+        assert_eq!(parse_rfc3339("2026-11-24T10:00:00Z"), Some(t));
+        assert_eq!("20261124T100000Z".parse::<AmzDate>().unwrap().to_system_time(), t);
+        // Days that do not exist and years that overflow are refused.
+        assert_eq!(parse_iso8601("2026-02-30T10:00:00Z"), None);
+        assert_eq!(parse_http_date("Mon, 31 Apr 2026 10:00:00 GMT"), None);
+        assert_eq!(parse_http_date("Mon, 01 Apr 999999999 10:00:00 GMT"), None);
+        assert_eq!(parse_http_date("Mon, 01 Apr 99999999999999999999 10:00:00 GMT"), None);
+    }
+
+    #[test]
+    fn rfc3339_agrees_with_the_time_crate() {
+        use time::format_description::well_known::Rfc3339;
+        let theirs = |s: &str| {
+            let t = time::OffsetDateTime::parse(s, &Rfc3339).ok()?;
+            Some(system_time(t.unix_timestamp()) + Duration::from_nanos(u64::from(t.nanosecond())))
+        };
+        for s in [
+            "2021-09-21T23:26:33Z",
+            "2021-09-21t23:26:33z",
+            "2021-09-21 23:26:33+00:00",
+            "2021-09-22T01:26:33+02:00",
+            "2021-09-21T20:26:33-03:00",
+            "2021-09-21T23:26:33.5Z",
+            "2021-09-21T23:26:33.123456789123Z",
+            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60.5Z",
+            "2017-01-01T00:59:60+01:00",
+            "2016-12-30T23:59:60Z",
+            "2021-09-21T23:26:33",
+            "2021-09-21T23:26:33.Z",
+            "2021-09-21T23:26:33+24:00",
+            "2021-09-21T23:26:33+23:60",
+            "2021-09-21T23:26:33+2:00",
+            "2021-02-29T00:00:00Z",
+            "2020-02-29T00:00:00Z",
+            "0000-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "2021-09-21T24:00:00Z",
+            "2021-09-21T23:26:33Zjunk",
+            "2021-9-21T23:26:33Z",
+        ] {
+            assert_eq!(parse_rfc3339(s), theirs(s), "{s}");
+        }
+        let t = UNIX_EPOCH + Duration::from_secs(1_632_266_793);
+        assert_eq!(parse_rfc3339(" 2021-09-21T23:26:33UTC "), Some(t));
+        assert_eq!(parse_rfc3339("2021-09-21T23:26:33ZUTC"), None);
     }
 
     #[test]

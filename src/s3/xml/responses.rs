@@ -4,7 +4,7 @@
 //! as sent, quotes included (`"9b2cf535f27731c974343645a3985328"`), since that is the form
 //! `If-Match` and `CompleteMultipartUpload` want back.
 
-use super::{parse_document, shorten, url_decode, Element, XmlError};
+use super::{parse_document, shorten, url_decode, Element, Required, XmlError};
 
 /// The error document S3 sends with a 4xx/5xx status (and, for `CompleteMultipartUpload` and
 /// `CopyObject`, sometimes with a 200):
