@@ -17,9 +17,10 @@ use std::time::{Duration, Instant};
 
 use super::client::Client;
 use super::error::S3Error;
-use super::get::{check_key, ByteRange, GetObject, GetOptions, ObjectMeta};
+use super::get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 use super::md5::Md5;
 use super::preallocate::preallocate;
+use super::request::check_key;
 
 /// Bytes read from the connection before each write to the file.
 const WRITE_BUFFER: usize = 1024 * 1024;
