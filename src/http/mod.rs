@@ -1,8 +1,9 @@
 //! The one HTTP agent (ureq with rustls): TLS roots and CA bundle, proxies, timeouts.
 //!
 //! [`HttpConfig`] is plain data (build it by hand, or take the proxy and CA-bundle settings from
-//! an injected [`Environment`](crate::config::env::Environment) with [`HttpConfig::from_env`]); [`Http::new`] turns it into ureq
-//! agents, and [`Http::send`] sends one request exactly as given:
+//! an injected [`Environment`](crate::config::env::Environment) with
+//! [`HttpConfig::from_env`]); [`Http::new`] turns it into ureq agents, and [`Http::send`] sends
+//! one request exactly as given:
 //!
 //! - the path and query string reach the server byte for byte (`%2B`, `%20`, `~`, `!'()*`, `%3D`
 //!   are not re-encoded or decoded: ureq writes `http::Uri::path_and_query()` verbatim, and the
