@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use support::{curl_s3, unique_bucket, S3sFs, Seaweed, ACCESS_KEY, SECRET_KEY};
+use support::{unique_bucket, S3sFs, Seaweed, TestServer, ACCESS_KEY, SECRET_KEY};
 
 /// A temporary world for one test: HOME, AWS files, a working directory.
 struct World {
@@ -710,7 +710,7 @@ fn seaweed_error_codes_and_literal_keys() {
     w.run_with(&["cp", "-", &format!("s3://{b}/lit/a%20b")], Some(b"pct"));
     assert_eq!(keys_of(&w, &format!("s3://{b}/lit/")), ["lit/a%20b"]);
     assert_eq!(cat(&w, &format!("s3://{b}/lit/a%20b")), b"pct");
-    let (status, body) = curl_s3(&server.endpoint(), "GET", &format!("/{b}/lit/a%2520b"), None, &[]);
+    let (status, body) = server.curl("GET", &format!("/{b}/lit/a%2520b"), None, &[]);
     assert_eq!((status, body.as_slice()), (200, &b"pct"[..]));
     // A missing bucket: exact code, one line.
     let o = w.fails(&["ls", "s3://no-such-bucket-minis3-sw"]);

@@ -17,7 +17,7 @@ use minis3::s3::{
     PutOptions, RecordingSleeper, S3Error,
 };
 use minis3::sigv4::ChunkedMode;
-use support::{test_bytes, test_config, unique_bucket, vhost_config, Fault, FaultProxy, S3sFs};
+use support::{test_bytes, test_config, unique_bucket, Fault, FaultProxy, S3sFs, TestServer};
 
 fn md5(data: &[u8]) -> [u8; 16] {
     <md5::Md5 as md5::Digest>::digest(data).into()
@@ -109,7 +109,7 @@ fn round_trip_path_and_virtual_host_style() {
     let server = S3sFs::start();
     round_trip(&client(s3s_config(&server.endpoint())), &unique_bucket("path"));
     let bucket = unique_bucket("vhost");
-    let mut cfg = vhost_config(server.port(), &[&bucket]);
+    let mut cfg = server.vhost_client_config(&[&bucket]);
     cfg.list_url_encoding = false;
     round_trip(&client(cfg), &bucket);
 }

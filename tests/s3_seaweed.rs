@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use minis3::clock::FixedClock;
 use minis3::s3::{Auth, Client, ClientConfig, GetOptions, ListEntry, ListOptions, PutOptions, S3Error};
-use support::{test_bytes, test_config, unique_bucket, vhost_config, Seaweed};
+use support::{test_bytes, unique_bucket, Seaweed, TestServer};
 
 fn md5(data: &[u8]) -> [u8; 16] {
     <md5::Md5 as md5::Digest>::digest(data).into()
@@ -23,7 +23,7 @@ fn client(cfg: ClientConfig) -> Client {
 
 fn seaweed() -> (&'static Seaweed, Client) {
     let s = Seaweed::shared();
-    (s, client(test_config(&s.endpoint())))
+    (s, client(s.client_config()))
 }
 
 fn keys_of(c: &Client, bucket: &str, opts: &ListOptions) -> Vec<String> {
@@ -52,16 +52,16 @@ fn exact_error_codes() {
     assert_eq!((st, cd.as_str()), (404, "NoSuchBucket"));
     // (SeaweedFS 4.48 deletes a bucket that still holds objects: no BucketNotEmpty check here.)
 
-    let mut cfg = test_config(&s.endpoint());
+    let mut cfg = s.client_config();
     cfg.auth = Auth::keys(support::ACCESS_KEY, "wrong-secret");
     let (st, cd, line) = code(client(cfg).get_object_bytes(&bucket, "k", 10));
     assert_eq!((st, cd.as_str()), (403, "SignatureDoesNotMatch"), "{line}");
-    let mut cfg = test_config(&s.endpoint());
+    let mut cfg = s.client_config();
     cfg.auth = Auth::keys("AKIDUNKNOWN0000", support::SECRET_KEY);
     let (st, cd, _) = code(client(cfg).list_buckets());
     assert_eq!((st, cd.as_str()), (403, "InvalidAccessKeyId"));
     // Clock two hours ahead, correction off: the typed error; on: corrected.
-    let mut cfg = test_config(&s.endpoint());
+    let mut cfg = s.client_config();
     cfg.clock = Arc::new(FixedClock(SystemTime::now() + Duration::from_secs(7200)));
     cfg.correct_clock_skew = false;
     let (st, cd, _) = code(client(cfg.clone()).get_object_bytes(&bucket, "k", 10));
@@ -95,7 +95,7 @@ fn conditional_put_and_get() {
 fn virtual_host_style_round_trip() {
     let s = Seaweed::shared();
     let bucket = unique_bucket("vhost");
-    let c = client(vhost_config(s.port(), &[&bucket]));
+    let c = client(s.vhost_client_config(&[&bucket]));
     c.create_bucket(&bucket).unwrap();
     c.put_object(&bucket, "a/b c+d", b"vhost", &PutOptions::default()).unwrap();
     assert_eq!(c.get_object_bytes(&bucket, "a/b c+d", 10).unwrap().1, b"vhost");
@@ -164,7 +164,7 @@ fn pagination_over_more_than_1000_keys() {
 #[test]
 fn multipart_upload_of_64_mib_and_parallel_download() {
     let s = Seaweed::shared();
-    let mut cfg = test_config(&s.endpoint());
+    let mut cfg = s.client_config();
     cfg.part_size = 8 * 1024 * 1024;
     cfg.concurrency = 4;
     let c = client(cfg);
@@ -220,7 +220,7 @@ impl Read for Failing {
 #[test]
 fn failed_multipart_upload_is_aborted() {
     let s = Seaweed::shared();
-    let mut cfg = test_config(&s.endpoint());
+    let mut cfg = s.client_config();
     cfg.part_size = 5 * 1024 * 1024;
     let c = client(cfg);
     let bucket = unique_bucket("abort");

@@ -5,7 +5,7 @@
 mod support;
 
 use minis3::s3::xml;
-use support::{curl_s3, unique_bucket, S3sFs, Seaweed};
+use support::{curl_s3, unique_bucket, S3sFs, Seaweed, TestServer};
 
 /// Create a bucket, put, get, list (plain and `encoding-type=url`), read an error document.
 /// `path_ep(bucket)` gives (endpoint, path prefix) for the addressing style under test.
@@ -80,7 +80,7 @@ fn s3s_fs_path_and_virtual_host_style() {
     round_trip("s3s-fs vhost", &vhost, &unique_bucket("vhost"));
 
     // ListBuckets sees both.
-    let (status, body) = curl_s3(&server.endpoint(), "GET", "/", None, &[]);
+    let (status, body) = server.curl("GET", "/", None, &[]);
     assert_eq!(status, 200);
     let list = xml::parse_list_buckets(&body).unwrap();
     assert_eq!(list.buckets.len(), 2, "{list:?}");
@@ -119,7 +119,7 @@ fn seaweedfs_path_and_virtual_host_style() {
 #[test]
 fn seaweedfs_error_codes_are_exact() {
     let server = Seaweed::shared();
-    let (status, body) = curl_s3(&server.endpoint(), "GET", "/no-such-bucket-minis3/k", None, &[]);
+    let (status, body) = server.curl("GET", "/no-such-bucket-minis3/k", None, &[]);
     assert_eq!(status, 404);
     let err = xml::parse_error(&body).unwrap();
     assert_eq!(err.code, "NoSuchBucket");

@@ -1,7 +1,8 @@
 //! CreateBucket, DeleteBucket, HeadBucket, ListBuckets.
 
-use super::client::{Client, ReqBody, Request};
+use super::client::Client;
 use super::error::S3Error;
+use super::request::{ReqBody, Request};
 use super::xml::{self, BucketList};
 use crate::address::validate_bucket;
 

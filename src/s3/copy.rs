@@ -1,9 +1,9 @@
 //! CopyObject (server-side copy).
 
-use super::client::{Client, Request};
+use super::client::Client;
 use super::error::{S3Error, ServiceError};
-use super::get::check_key;
 use super::put::PutOptions;
+use super::request::{check_key, Request};
 use super::xml::{self, CopyResult, Outcome};
 use crate::sigv4::encode::encode_bytes_into;
 

@@ -1,8 +1,8 @@
 //! DeleteObject and DeleteObjects (batches of 1000).
 
-use super::client::{Client, ReqBody, Request};
+use super::client::Client;
 use super::error::S3Error;
-use super::get::check_key;
+use super::request::{check_key, ReqBody, Request};
 use super::xml::{self, DeleteResult, ObjectToDelete};
 use crate::sigv4::base64;
 use md5::{Digest, Md5};

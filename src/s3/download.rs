@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 
 use super::client::Client;
 use super::error::S3Error;
-use super::get::{check_key, ByteRange, GetObject, GetOptions, ObjectMeta};
+use super::get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 use md5::{Digest, Md5};
 
 use super::preallocate::preallocate;
+use super::request::check_key;
 use crate::sigv4::encode::to_hex;
 
 /// Bytes read from the connection before each write to the file.

@@ -3,8 +3,9 @@
 use std::io::{self, Read};
 use std::time::SystemTime;
 
-use super::client::{Client, Request};
+use super::client::Client;
 use super::error::S3Error;
+use super::request::{check_key, Request};
 use super::skew::parse_http_date;
 use crate::http::Response;
 
@@ -179,16 +180,6 @@ impl GetObject {
         }
         Ok(out)
     }
-}
-
-pub(crate) fn check_key(bucket: &str, key: &str) -> Result<(), S3Error> {
-    if bucket.is_empty() {
-        return Err(S3Error::InvalidInput("the bucket name is empty".into()));
-    }
-    if key.is_empty() {
-        return Err(S3Error::InvalidInput(format!("the object key is empty: give s3://{bucket}/KEY")));
-    }
-    Ok(())
 }
 
 impl Client {

@@ -2,8 +2,9 @@
 
 use std::collections::VecDeque;
 
-use super::client::{Client, Request};
+use super::client::Client;
 use super::error::S3Error;
+use super::request::Request;
 use super::xml::{self, ListObjectsPage, ListedObject};
 
 /// Options of [`Client::list_objects`].

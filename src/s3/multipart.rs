@@ -7,9 +7,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 
-use super::client::{Client, ReqBody, Request, RetryMode, MAX_PARTS};
+use super::client::{Client, MAX_PARTS};
 use super::error::{S3Error, ServiceError};
 use super::put::{PutOptions, PutResult};
+use super::request::{ReqBody, Request, RetryMode};
 use super::xml::{self, CompletedPart, Outcome};
 
 /// Where the parts come from.
@@ -82,7 +83,7 @@ impl Client {
 
     /// CreateMultipartUpload: the upload id.
     pub fn create_multipart_upload(&self, bucket: &str, key: &str, opts: &PutOptions) -> Result<String, S3Error> {
-        super::get::check_key(bucket, key)?;
+        super::request::check_key(bucket, key)?;
         let mut req = Request::new("POST", bucket, key).query("uploads", "");
         req.headers = opts.object_headers()?;
         let resp = self.execute(&mut req)?;

@@ -3,7 +3,7 @@
 use super::client::Client;
 use super::credentials::Auth;
 use super::error::S3Error;
-use super::get::check_key;
+use super::request::check_key;
 use crate::sigv4::{self, Payload, SignableRequest, SigningParams, SigningSettings, MAX_PRESIGN_EXPIRY_SECS};
 
 impl Client {

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::client::{BodyHash, Client, ReqBody, Request, RetryMode};
+use super::client::Client;
 use super::error::S3Error;
-use super::get::check_key;
+use super::request::{check_key, BodyHash, ReqBody, Request, RetryMode};
 use crate::sigv4::ChunkedMode;
 
 /// How an upload's body is covered by the signature.

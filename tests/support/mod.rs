@@ -159,6 +159,78 @@ fn temp_dir(prefix: &str) -> PathBuf {
     tempfile::Builder::new().prefix(prefix).tempdir().expect("cannot create a temporary directory").keep()
 }
 
+/// What every test server offers (s3s-fs and SeaweedFS alike), so that a test can be written
+/// once for either: `fn check(server: &impl TestServer)`.
+///
+/// Both listen on 127.0.0.1 only, accept [`ACCESS_KEY`] / [`SECRET_KEY`] signed for
+/// [`REGION`], and serve virtual-host style under `localhost` (`BUCKET.localhost:PORT`).
+pub trait TestServer {
+    /// Its name, for messages (`s3s-fs`, `SeaweedFS`).
+    fn name(&self) -> &'static str;
+
+    /// The S3 port.
+    fn port(&self) -> u16;
+
+    /// `http://127.0.0.1:PORT` (path style).
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port())
+    }
+
+    /// `http://BUCKET.localhost:PORT` (virtual-host style).
+    fn vhost_endpoint(&self, bucket: &str) -> String {
+        format!("http://{bucket}.localhost:{}", self.port())
+    }
+
+    /// [`endpoint`](Self::endpoint) followed by `path_and_query` (already encoded), e.g.
+    /// `/bucket/key?versionId=1`.
+    fn url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.endpoint())
+    }
+
+    /// One request to this server (path style) signed by curl: [`curl_s3`].
+    fn curl(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<u8>) {
+        curl_s3(&self.endpoint(), method, path_and_query, body, headers)
+    }
+
+    /// A path-style client for this server: [`test_config`].
+    #[cfg(feature = "client")]
+    fn client_config(&self) -> minis3::s3::ClientConfig {
+        test_config(&self.endpoint())
+    }
+
+    /// A virtual-host-style client for these buckets on this server: [`vhost_config`].
+    #[cfg(feature = "client")]
+    fn vhost_client_config(&self, buckets: &[&str]) -> minis3::s3::ClientConfig {
+        vhost_config(self.port(), buckets)
+    }
+}
+
+impl TestServer for S3sFs {
+    fn name(&self) -> &'static str {
+        "s3s-fs"
+    }
+
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl TestServer for Seaweed {
+    fn name(&self) -> &'static str {
+        "SeaweedFS"
+    }
+
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
 /// An s3s-fs server on 127.0.0.1, with its own empty data directory; stopped on drop.
 ///
 /// Path style: `http://127.0.0.1:PORT/bucket/key`; virtual-host style:
@@ -212,21 +284,6 @@ impl S3sFs {
             }
         }
         panic!("cannot start s3s-fs: {last}");
-    }
-
-    /// The port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// `http://127.0.0.1:PORT` (path style).
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// `http://BUCKET.localhost:PORT` (virtual-host style).
-    pub fn vhost_endpoint(&self, bucket: &str) -> String {
-        format!("http://{bucket}.localhost:{}", self.port)
     }
 
     /// The directory holding the buckets (one sub-directory each).
@@ -350,21 +407,6 @@ impl Seaweed {
             }
         }
         Err(format!("cannot start SeaweedFS: {last}"))
-    }
-
-    /// The S3 port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// `http://127.0.0.1:PORT` (path style).
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// `http://BUCKET.localhost:PORT` (virtual-host style).
-    pub fn vhost_endpoint(&self, bucket: &str) -> String {
-        format!("http://{bucket}.localhost:{}", self.port)
     }
 
     /// Its temporary directory (data, logs, config).

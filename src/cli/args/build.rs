@@ -1,0 +1,167 @@
+//! One builder per command: its operands checked and turned, with its flags, into a [`Command`].
+
+use std::ffi::OsString;
+
+use super::command::{Command, Operand};
+use super::flags::{Cmd, FlagId};
+use super::parse::{operand, parse_s3, CommandFlags, UsageError};
+
+/// A command's operands (what follows its name), with the name for messages.
+pub(super) struct Operands<'a> {
+    /// `ls`, `auth login`...
+    pub name: &'static str,
+    /// The operands, in order.
+    pub list: &'a [OsString],
+}
+
+impl Operands<'_> {
+    /// A usage error pointing at this command's help.
+    fn err(&self, message: String) -> UsageError {
+        UsageError { message, command: Some(self.name.to_string()) }
+    }
+
+    /// Fails unless there are `min` to `max` operands (`what`: what the command needs).
+    fn count(&self, min: usize, max: usize, what: &str) -> Result<(), UsageError> {
+        if self.list.len() < min {
+            return Err(self.err(format!("`minis3 {}` needs {what}", self.name)));
+        }
+        if self.list.len() > max {
+            let extra = self.list[max].to_string_lossy();
+            return Err(self.err(format!("unexpected argument '{extra}'")));
+        }
+        Ok(())
+    }
+
+    /// Operand `i` as `s3://BUCKET[/KEY]`; with `need_key`, the key must not be empty.
+    fn s3(&self, i: usize, need_key: bool) -> Result<(String, String), UsageError> {
+        let text = self.list[i].to_string_lossy().into_owned();
+        let (bucket, key) = parse_s3(&text).map_err(|m| self.err(m))?;
+        if need_key && key.is_empty() {
+            return Err(self.err(format!("'{text}' has no object key: give s3://{bucket}/KEY")));
+        }
+        Ok((bucket, key))
+    }
+}
+
+/// Builds `cmd` from its operands and flags.
+pub(super) fn command(cmd: Cmd, o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    match cmd {
+        Cmd::Ls => ls(o, f),
+        Cmd::Cp => cp(o, f),
+        Cmd::Sync => sync(o, f),
+        Cmd::Rm => rm(o, f),
+        Cmd::Mb => mb(o, f),
+        Cmd::Rb => rb(o, f),
+        Cmd::Presign => presign(o, f),
+        Cmd::Head => head(o, f),
+        Cmd::AuthLogin => auth_login(o, f),
+        Cmd::AuthLogout => auth_logout(o, f),
+        Cmd::ConfigShow => config_show(o, f),
+    }
+}
+
+fn ls(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(0, 1, "at most one location")?;
+    let target = if o.list.is_empty() { None } else { Some(o.s3(0, false)?) };
+    Ok(Command::Ls { target, recursive: f.on(FlagId::Recursive), json: f.on(FlagId::Json) })
+}
+
+/// The source and destination of `cp` and `sync`: at least one of them an s3:// location.
+fn sides(o: &Operands<'_>) -> Result<(Operand, Operand), UsageError> {
+    o.count(2, 2, "a source and a destination")?;
+    let src = operand(&o.list[0]).map_err(|m| o.err(m))?;
+    let dst = operand(&o.list[1]).map_err(|m| o.err(m))?;
+    if matches!(src, Operand::Local(_) | Operand::Stdio) && matches!(dst, Operand::Local(_) | Operand::Stdio) {
+        return Err(o.err("one side must be an s3:// location (local to local is not supported)".into()));
+    }
+    Ok((src, dst))
+}
+
+fn cp(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    let (src, dst) = sides(o)?;
+    let recursive = f.on(FlagId::Recursive);
+    if recursive && (src == Operand::Stdio || dst == Operand::Stdio) {
+        return Err(o.err("'-' (stdin/stdout) cannot be used with --recursive".into()));
+    }
+    if let Operand::S3 { key, bucket } = &src {
+        if !recursive && key.is_empty() {
+            return Err(o.err(format!("'s3://{bucket}/' names no object: give s3://{bucket}/KEY, or add --recursive")));
+        }
+    }
+    Ok(Command::Cp { src, dst, recursive, opts: f.opts })
+}
+
+fn sync(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    let (src, dst) = sides(o)?;
+    if src == Operand::Stdio || dst == Operand::Stdio {
+        return Err(o.err("sync works on directories and prefixes, not '-'".into()));
+    }
+    Ok(Command::Sync {
+        src,
+        dst,
+        delete: f.on(FlagId::Delete),
+        exact_timestamps: f.on(FlagId::ExactTimestamps),
+        size_only: f.on(FlagId::SizeOnly),
+        opts: f.opts,
+    })
+}
+
+fn rm(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, 1, "an s3:// location")?;
+    let recursive = f.on(FlagId::Recursive);
+    let (bucket, key) = o.s3(0, !recursive)?;
+    Ok(Command::Rm { bucket, key, recursive, opts: f.opts })
+}
+
+/// The operand of `mb` and `rb`: `s3://BUCKET`, without a key.
+fn bucket_only(o: &Operands<'_>) -> Result<String, UsageError> {
+    o.count(1, 1, "a bucket (s3://BUCKET)")?;
+    let (bucket, key) = o.s3(0, false)?;
+    if !key.is_empty() {
+        return Err(o.err(format!("'{}' is not a bucket: give s3://{bucket}", o.list[0].to_string_lossy())));
+    }
+    Ok(bucket)
+}
+
+fn mb(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    Ok(Command::Mb { bucket: bucket_only(o)?, quiet: f.opts.quiet })
+}
+
+fn rb(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    Ok(Command::Rb { bucket: bucket_only(o)?, force: f.on(FlagId::Force), quiet: f.opts.quiet })
+}
+
+fn presign(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, 1, "an object (s3://BUCKET/KEY)")?;
+    let (bucket, key) = o.s3(0, true)?;
+    Ok(Command::Presign { bucket, key, expires_in: f.expires_in.unwrap_or(3600), method: f.method })
+}
+
+fn head(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, 1, "an object (s3://BUCKET/KEY)")?;
+    let (bucket, key) = o.s3(0, true)?;
+    Ok(Command::Head { bucket, key, json: f.on(FlagId::Json) })
+}
+
+fn auth_login(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, 1, "a bucket (s3://BUCKET[/PATH])")?;
+    o.s3(0, false)?;
+    let url = o.list[0].to_string_lossy().into_owned();
+    let access_key_id =
+        f.access.filter(|s| !s.is_empty()).ok_or_else(|| o.err("--s3-access-key-id is required".into()))?;
+    let secret_access_key =
+        f.secret.filter(|s| !s.is_empty()).ok_or_else(|| o.err("--s3-secret-access-key is required".into()))?;
+    Ok(Command::AuthLogin { url, access_key_id, secret_access_key, session_token: f.token.filter(|t| !t.is_empty()) })
+}
+
+fn auth_logout(o: &Operands<'_>, _: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, 1, "a bucket (s3://BUCKET)")?;
+    o.s3(0, false)?;
+    Ok(Command::AuthLogout { url: o.list[0].to_string_lossy().into_owned() })
+}
+
+fn config_show(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(0, 1, "at most one location")?;
+    let target = if o.list.is_empty() { None } else { Some(o.s3(0, false)?) };
+    Ok(Command::ConfigShow { target, json: f.on(FlagId::Json) })
+}

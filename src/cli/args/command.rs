@@ -1,0 +1,190 @@
+//! What a command line parses into: the [`Global`] settings, the [`Command`] with its operands
+//! and options, or a request for help or the version ([`Parsed`]).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use minis3::s3::settings::Flags;
+
+use crate::cli::filter::Filters;
+
+/// Settings that apply to every command.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Global {
+    /// The flags bucket settings are resolved from (`--endpoint-url`, `--region`,
+    /// `--force-path-style`, `--profile`, `--no-sign-request`, `--manifest-path`).
+    pub flags: Flags,
+    /// `--debug`.
+    pub debug: bool,
+}
+
+/// One side of `cp` / `sync`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Operand {
+    /// A local path.
+    Local(PathBuf),
+    /// `s3://BUCKET/KEY` (the key may be empty).
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// The key or prefix, literal.
+        key: String,
+    },
+    /// `-`: stdin or stdout.
+    Stdio,
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Local(p) => write!(f, "{}", p.display()),
+            Operand::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
+            Operand::Stdio => f.write_str("-"),
+        }
+    }
+}
+
+/// Options shared by `cp`, `sync` and `rm`.
+#[derive(Clone, Debug, Default)]
+pub struct TransferOptions {
+    /// `--content-type`.
+    pub content_type: Option<String>,
+    /// `--metadata`.
+    pub metadata: Vec<(String, String)>,
+    /// `--exclude` / `--include`, in order.
+    pub filters: Filters,
+    /// `--dryrun`.
+    pub dryrun: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+/// `GET` or `PUT` for `presign`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresignMethod {
+    /// Download.
+    Get,
+    /// Upload.
+    Put,
+}
+
+/// A parsed command with its operands and options.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// `ls`.
+    Ls {
+        /// The bucket and prefix (`None`: list buckets).
+        target: Option<(String, String)>,
+        /// `--recursive`.
+        recursive: bool,
+        /// `--json`.
+        json: bool,
+    },
+    /// `cp`.
+    Cp {
+        /// Source.
+        src: Operand,
+        /// Destination.
+        dst: Operand,
+        /// `--recursive`.
+        recursive: bool,
+        /// Options.
+        opts: TransferOptions,
+    },
+    /// `sync`.
+    Sync {
+        /// Source.
+        src: Operand,
+        /// Destination.
+        dst: Operand,
+        /// `--delete`.
+        delete: bool,
+        /// `--exact-timestamps`.
+        exact_timestamps: bool,
+        /// `--size-only`.
+        size_only: bool,
+        /// Options.
+        opts: TransferOptions,
+    },
+    /// `rm`.
+    Rm {
+        /// Bucket.
+        bucket: String,
+        /// Key or prefix.
+        key: String,
+        /// `--recursive`.
+        recursive: bool,
+        /// Options (filters, dryrun, quiet).
+        opts: TransferOptions,
+    },
+    /// `mb`.
+    Mb {
+        /// Bucket.
+        bucket: String,
+        /// `--quiet`.
+        quiet: bool,
+    },
+    /// `rb`.
+    Rb {
+        /// Bucket.
+        bucket: String,
+        /// `--force`.
+        force: bool,
+        /// `--quiet`.
+        quiet: bool,
+    },
+    /// `presign`.
+    Presign {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+        /// `--expires-in`.
+        expires_in: u64,
+        /// `--method`.
+        method: PresignMethod,
+    },
+    /// `head`.
+    Head {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+        /// `--json`.
+        json: bool,
+    },
+    /// `auth login`.
+    AuthLogin {
+        /// `s3://BUCKET[/PATH]` as given.
+        url: String,
+        /// The access key id.
+        access_key_id: String,
+        /// The secret.
+        secret_access_key: String,
+        /// The session token.
+        session_token: Option<String>,
+    },
+    /// `auth logout`.
+    AuthLogout {
+        /// `s3://BUCKET` as given.
+        url: String,
+    },
+    /// `config show`.
+    ConfigShow {
+        /// The bucket (and key) whose settings to show.
+        target: Option<(String, String)>,
+        /// `--json`.
+        json: bool,
+    },
+}
+
+/// What the command line asks for.
+#[derive(Clone, Debug)]
+pub enum Parsed {
+    /// Run a command.
+    Run(Box<Global>, Box<Command>),
+    /// Print help: general (`None`) or for a topic (`ls`, `auth`, `auth login`, ...).
+    Help(Option<String>),
+    /// Print the version.
+    Version,
+}

@@ -1,0 +1,114 @@
+//! `--help`: the general help and each command's, generated from [`FLAGS`] and [`COMMANDS`].
+
+use super::flags::{Cmd, FlagDef, COMMANDS, FLAGS};
+
+/// Wraps `text` at `width` columns, each line indented by `indent` spaces.
+fn wrap(text: &str, indent: usize, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent + line.len() + 1 + word.len() > width {
+            out.push_str(&" ".repeat(indent));
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn flag_help(def: &FlagDef) -> String {
+    let mut head = String::from("    ");
+    if let Some(c) = def.short {
+        head.push_str(&format!("-{c}, "));
+    }
+    head.push_str("--");
+    head.push_str(def.long);
+    if let Some(v) = def.value {
+        head.push(' ');
+        head.push_str(v);
+    }
+    format!("{head}\n{}", wrap(def.doc, 8, 100))
+}
+
+/// The help text for `topic` (`None`: general help). `None` if the topic is unknown.
+pub fn help(topic: Option<&str>) -> Option<String> {
+    let globals: String = FLAGS.iter().filter(|f| f.commands.is_empty()).map(flag_help).collect();
+    let Some(topic) = topic else {
+        let mut s = format!(
+            "minis3 {}: a small S3 client that behaves like `aws s3`.\n\nUSAGE:\n    minis3 [OPTIONS] COMMAND [ARGS]\n\nCOMMANDS:\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        for (_, name, args, doc) in COMMANDS {
+            s.push_str(&format!("    {:<28}{doc}\n", format!("{name} {args}")));
+        }
+        s.push_str("\nGLOBAL OPTIONS (anywhere on the line):\n");
+        s.push_str(&globals);
+        s.push_str(
+            "\nKeys are taken literally: s3://b/a%20b is the key 'a%20b'.\n\
+             Exit status: 0 success, 1 the operation failed, 2 the command line is wrong.\n\
+             `minis3 help COMMAND` or `minis3 COMMAND --help` shows a command's options.\n",
+        );
+        return Some(s);
+    };
+    let topic = topic.trim();
+    let group: Vec<&(Cmd, &str, &str, &str)> = COMMANDS
+        .iter()
+        .filter(|c| c.1 == topic || c.1.strip_prefix(topic).is_some_and(|rest| rest.starts_with(' ')))
+        .collect();
+    if group.is_empty() {
+        return None;
+    }
+    let mut s = String::new();
+    for (cmd, name, args, doc) in group {
+        s.push_str(&format!("minis3 {name}: {doc}\n\nUSAGE:\n    minis3 {name} {args} [OPTIONS]\n"));
+        let own: String = FLAGS.iter().filter(|f| f.commands.contains(cmd)).map(flag_help).collect();
+        if !own.is_empty() {
+            s.push_str("\nOPTIONS:\n");
+            s.push_str(&own);
+        }
+        if let Some(extra) = command_notes(*cmd) {
+            s.push('\n');
+            s.push_str(&wrap(extra, 0, 100));
+        }
+        s.push('\n');
+    }
+    s.push_str("GLOBAL OPTIONS:\n");
+    s.push_str(&globals);
+    Some(s)
+}
+
+fn command_notes(cmd: Cmd) -> Option<&'static str> {
+    Some(match cmd {
+        Cmd::Cp => {
+            "A directory (or a destination ending in '/') receives DIR/NAME, NAME being the last part of the key \
+             or file name; missing parent directories are created. A download is written to a temporary file and \
+             renamed only when every byte arrived."
+        }
+        Cmd::Sync => {
+            "Copies files missing at the destination, or whose size differs, or (local to S3 and S3 to S3) whose \
+             source is newer; S3 to local, same-sized files are fetched only when the local file is newer, as the \
+             AWS CLI does. Downloaded files get the object's modification time. Keys that would leave the target \
+             directory (absolute, '..') are refused one by one, and the exit status is 1."
+        }
+        Cmd::Ls => "Without a location, lists the buckets. Times are UTC.",
+        Cmd::AuthLogin => {
+            "Writes RATTLER_AUTH_FILE if set, else ~/.rattler/credentials.json (mode 0600), under the bucket's \
+             name, as pixi does. The keys are used for buckets that have pixi s3-options."
+        }
+        Cmd::ConfigShow => {
+            "Secret keys and session tokens are never shown; the access key id is shown as **** and its last 4 \
+             characters."
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,149 @@
+//! Tests of parsing and help.
+
+use super::flags::{COMMANDS, FLAGS};
+use super::parse::parse_metadata;
+use super::*;
+
+fn p(args: &[&str]) -> Result<Parsed, UsageError> {
+    parse(args.iter().map(|s| s.to_string()))
+}
+
+fn run(args: &[&str]) -> (Global, Command) {
+    match p(args) {
+        Ok(Parsed::Run(g, c)) => (*g, *c),
+        other => panic!("{args:?}: {other:?}"),
+    }
+}
+
+#[test]
+fn global_flags_anywhere() {
+    let (g, c) = run(&["--region", "eu-west-1", "ls", "s3://bucket/pre", "--endpoint-url=http://x:1", "--debug"]);
+    assert_eq!(g.flags.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(g.flags.endpoint_url.as_deref(), Some("http://x:1"));
+    assert!(g.debug);
+    match c {
+        Command::Ls { target, recursive, json } => {
+            assert_eq!(target, Some(("bucket".into(), "pre".into())));
+            assert!(!recursive && !json);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn keys_are_literal() {
+    let (_, c) = run(&["head", "s3://b-1/a%20b/../c"]);
+    match c {
+        Command::Head { key, .. } => assert_eq!(key, "a%20b/../c"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn cp_operands_and_filters() {
+    let (_, c) = run(&[
+        "cp",
+        "dir",
+        "s3://bkt/pre/",
+        "--recursive",
+        "--exclude",
+        "*",
+        "--include=*.txt",
+        "--metadata",
+        "A=1,b=two",
+    ]);
+    match c {
+        Command::Cp { src, dst, recursive, opts } => {
+            assert_eq!(src, Operand::Local("dir".into()));
+            assert_eq!(dst, Operand::S3 { bucket: "bkt".into(), key: "pre/".into() });
+            assert!(recursive);
+            assert!(opts.filters.includes("x.txt"));
+            assert!(!opts.filters.includes("x.bin"));
+            assert_eq!(opts.metadata, [("a".to_string(), "1".to_string()), ("b".into(), "two".into())]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, c) = run(&["cp", "-", "s3://bkt/k"]);
+    assert!(matches!(c, Command::Cp { src: Operand::Stdio, .. }));
+}
+
+#[test]
+fn usage_errors_name_the_problem_and_the_help() {
+    let e = p(&["cp", "a"]).unwrap_err();
+    assert_eq!(e.to_string(), "`minis3 cp` needs a source and a destination: see `minis3 cp --help`");
+    let e = p(&["ls", "--delete"]).unwrap_err();
+    assert!(e.to_string().contains("--delete is not an option of `minis3 ls`"), "{e}");
+    let e = p(&["frobnicate"]).unwrap_err();
+    assert_eq!(e.to_string(), "unknown command 'frobnicate': see `minis3 --help`");
+    let e = p(&["ls", "--nope"]).unwrap_err();
+    assert_eq!(e.to_string(), "unknown option '--nope': see `minis3 ls --help`");
+    assert!(p(&[]).is_err());
+    assert!(p(&["cp", "a", "b"]).unwrap_err().message.contains("one side must be"));
+    assert!(p(&["presign", "s3://bkt/k", "--expires-in", "604801"]).is_err());
+    assert!(p(&["presign", "s3://bkt/k", "--expires-in", "0"]).is_err());
+    assert!(p(&["presign", "s3://bkt/k", "--method", "POST"]).is_err());
+    assert!(p(&["head", "s3://bkt"]).unwrap_err().message.contains("no object key"));
+    assert!(p(&["head", "s3://bkt/"]).is_err(), "empty key");
+    assert!(p(&["rm", "s3://bkt/"]).is_err(), "empty key without --recursive");
+    assert!(p(&["mb", "s3://bkt/key"]).is_err());
+    assert!(p(&["ls", "bucket"]).is_err());
+    assert!(p(&["region"]).is_err());
+    assert!(p(&["ls", "--region"]).unwrap_err().message.contains("needs a value"));
+    assert!(p(&["ls", "--json=yes"]).unwrap_err().message.contains("takes no value"));
+    assert!(p(&["cp", "-", "s3://b-b/k", "--recursive"]).is_err());
+    assert!(p(&["sync", "-", "s3://b-b/k"]).is_err());
+    assert!(p(&["auth", "login", "s3://bkt"]).unwrap_err().message.contains("--s3-access-key-id"));
+    assert!(p(&["auth"]).is_err());
+    assert!(p(&["cp", "s3://bkt/", "x"]).is_err(), "a bucket root is not an object");
+    assert!(p(&["cp", "gcs://bkt/k", "x"]).is_err());
+}
+
+#[test]
+fn help_and_version() {
+    assert!(matches!(p(&["--help"]), Ok(Parsed::Help(None))));
+    assert!(matches!(p(&["-h"]), Ok(Parsed::Help(None))));
+    assert!(matches!(p(&["ls", "--help"]), Ok(Parsed::Help(Some(t))) if t == "ls"));
+    assert!(matches!(p(&["help", "sync"]), Ok(Parsed::Help(Some(t))) if t == "sync"));
+    assert!(matches!(p(&["rb", "help"]), Ok(Parsed::Help(Some(t))) if t == "rb"));
+    assert!(matches!(p(&["auth", "login", "-h"]), Ok(Parsed::Help(Some(t))) if t == "auth login"));
+    assert!(matches!(p(&["auth", "--help"]), Ok(Parsed::Help(Some(t))) if t == "auth"));
+    assert!(matches!(p(&["--version"]), Ok(Parsed::Version)));
+    assert!(matches!(p(&["ls", "-V"]), Ok(Parsed::Version)));
+    for (_, name, _, _) in COMMANDS {
+        let h = help(Some(name)).unwrap();
+        assert!(h.contains(&format!("minis3 {name}")));
+    }
+    assert!(help(Some("auth")).unwrap().contains("auth logout"));
+    assert!(help(Some("nope")).is_none());
+    // Every flag is documented in some help text.
+    let all: String = COMMANDS.iter().map(|c| help(Some(c.1)).unwrap()).collect();
+    for f in FLAGS {
+        assert!(all.contains(&format!("--{}", f.long)), "{}", f.long);
+    }
+}
+
+#[test]
+fn auth_login_spellings() {
+    for (a, s, t) in [
+        ("--s3-access-key-id", "--s3-secret-access-key", "--s3-session-token"),
+        ("--aws-access-key-id", "--aws-secret-access-key", "--aws-session-token"),
+    ] {
+        let (_, c) = run(&["auth", "login", "s3://bkt/ch", a, "AK", s, "SK", t, "TK"]);
+        match c {
+            Command::AuthLogin { url, access_key_id, secret_access_key, session_token } => {
+                assert_eq!(url, "s3://bkt/ch");
+                assert_eq!((access_key_id.as_str(), secret_access_key.as_str()), ("AK", "SK"));
+                assert_eq!(session_token.as_deref(), Some("TK"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn metadata_parsing() {
+    assert_eq!(parse_metadata("a=1").unwrap(), [("a".to_string(), "1".to_string())]);
+    assert_eq!(parse_metadata("a=x=y").unwrap(), [("a".to_string(), "x=y".to_string())]);
+    assert!(parse_metadata("a").is_err());
+    assert!(parse_metadata("a b=1").is_err());
+}

@@ -1,0 +1,209 @@
+//! `cp`: one file or object, or (`--recursive`) every file or object under a directory or
+//! prefix; `-` streams stdin to an object or an object to stdout.
+
+use std::fs;
+use std::io::Read;
+
+use minis3::s3::{read_full, Client, ListedObject, PutOptions};
+
+use super::local::{is_dir_like, walk, LocalFile};
+use super::{copy, download, list_under, upload, Progress, Tally};
+use crate::cli::args::{Operand, TransferOptions};
+use crate::cli::paths::{dir_prefix, key_basename, safe_join, upload_key};
+use crate::cli::{CliError, Ctx};
+
+/// `cp`.
+pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &TransferOptions) -> Result<(), CliError> {
+    match (src, dst) {
+        (Operand::Local(path), Operand::S3 { bucket, key }) => {
+            let client = ctx.client(Some((&bucket, &key)))?;
+            if recursive {
+                if !path.is_dir() {
+                    return Err(CliError::Failed(format!(
+                        "{} is not a directory: drop --recursive to copy one file",
+                        path.display()
+                    )));
+                }
+                let files: Vec<LocalFile> =
+                    walk(&path)?.into_iter().filter(|f| opts.filters.includes(&f.relative)).collect();
+                let prefix = dir_prefix(&key);
+                let mut tally = Tally { ctx, failures: 0 };
+                let mut progress = Progress::new(ctx, files.len());
+                for f in &files {
+                    let k = format!("{prefix}{}", f.relative);
+                    if let Err(m) = upload(ctx, &client, &f.path, &bucket, &k, opts) {
+                        tally.fail(&m);
+                    }
+                    progress.step();
+                }
+                progress.finish();
+                return tally.result();
+            }
+            match fs::metadata(&path) {
+                Err(e) => return Err(CliError::Failed(format!("cannot read {}: {e}: check the path", path.display()))),
+                Ok(m) if m.is_dir() => {
+                    return Err(CliError::Failed(format!(
+                        "{} is a directory: add --recursive to copy what is in it",
+                        path.display()
+                    )))
+                }
+                Ok(_) => {}
+            }
+            let k = upload_key(&key, &path);
+            upload(ctx, &client, &path, &bucket, &k, opts).map_err(CliError::Failed)
+        }
+        (Operand::Stdio, Operand::S3 { bucket, key }) => {
+            if key.is_empty() || key.ends_with('/') {
+                return Err(CliError::Failed(format!(
+                    "s3://{bucket}/{key} names no object: give the key to write stdin to (s3://{bucket}/{key}NAME)"
+                )));
+            }
+            let client = ctx.client(Some((&bucket, &key)))?;
+            if opts.dryrun {
+                return ctx.out.line(&format!("(dryrun) upload: - to s3://{bucket}/{key}"));
+            }
+            upload_stdin(&client, &bucket, &key, opts)?;
+            if !opts.quiet {
+                ctx.out.line(&format!("upload: - to s3://{bucket}/{key}"))?;
+            }
+            Ok(())
+        }
+        (Operand::S3 { bucket, key }, Operand::Stdio) => {
+            let client = ctx.client(Some((&bucket, &key)))?;
+            download_stdout(ctx, &client, &bucket, &key)
+        }
+        (Operand::S3 { bucket, key }, Operand::Local(path)) => {
+            let client = ctx.client(Some((&bucket, &key)))?;
+            if recursive {
+                let prefix = dir_prefix(&key);
+                let objects = list_under(&client, &bucket, &prefix)?;
+                let mut tally = Tally { ctx, failures: 0 };
+                let selected: Vec<&(String, ListedObject)> =
+                    objects.iter().filter(|(rel, _)| opts.filters.includes(rel)).collect();
+                let mut progress = Progress::new(ctx, selected.len());
+                for (rel, o) in selected {
+                    match safe_join(&path, rel) {
+                        Ok(dest) => {
+                            if let Err(m) = download(ctx, &client, &bucket, &o.key, &dest, opts) {
+                                tally.fail(&m);
+                            }
+                        }
+                        Err(why) => tally.fail(&format!(
+                            "download refused: s3://{bucket}/{}: {why}: skipped (rename the object to download it)",
+                            o.key
+                        )),
+                    }
+                    progress.step();
+                }
+                progress.finish();
+                return tally.result();
+            }
+            let dest = if is_dir_like(&path) {
+                let name = key_basename(&key);
+                if name.is_empty() {
+                    return Err(CliError::Failed(format!(
+                        "s3://{bucket}/{key} ends with '/': give a file name to download it to"
+                    )));
+                }
+                path.join(name)
+            } else {
+                path
+            };
+            download(ctx, &client, &bucket, &key, &dest, opts).map_err(CliError::Failed)
+        }
+        (Operand::S3 { bucket, key }, Operand::S3 { bucket: db, key: dk }) => {
+            let client = ctx.client(Some((&bucket, &key)))?;
+            if recursive {
+                let prefix = dir_prefix(&key);
+                let dprefix = dir_prefix(&dk);
+                let objects = list_under(&client, &bucket, &prefix)?;
+                let mut tally = Tally { ctx, failures: 0 };
+                for (rel, o) in objects.iter().filter(|(rel, _)| opts.filters.includes(rel)) {
+                    let target = format!("{dprefix}{rel}");
+                    if let Err(m) = copy(ctx, &client, (&bucket, &o.key), (&db, &target), opts) {
+                        tally.fail(&m);
+                    }
+                }
+                return tally.result();
+            }
+            let target =
+                if dk.is_empty() || dk.ends_with('/') { format!("{dk}{}", key_basename(&key)) } else { dk.clone() };
+            copy(ctx, &client, (&bucket, &key), (&db, &target), opts).map_err(CliError::Failed)
+        }
+        (s, d) => Err(CliError::Failed(format!("cannot copy {s} to {d}: one side must be an s3:// location"))),
+    }
+}
+
+/// stdin to an object: one PUT when it fits in a part, else a multipart upload streamed part
+/// by part (the length is not known in advance); aborted on failure.
+fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &TransferOptions) -> Result<(), CliError> {
+    let part_size = client.config().part_size.max(5 * 1024 * 1024) as usize;
+    let put =
+        PutOptions { content_type: opts.content_type.clone(), metadata: opts.metadata.clone(), ..Default::default() };
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let read_err = |e: std::io::Error| CliError::Failed(format!("cannot read stdin: {e}: check the input"));
+    let mut buf = vec![0u8; part_size];
+    let n = read_full(&mut input, &mut buf).map_err(read_err)?;
+    if n < part_size {
+        client
+            .put_object(bucket, key, &buf[..n], &put)
+            .map_err(|e| CliError::Failed(format!("upload failed: - to s3://{bucket}/{key}: {e}")))?;
+        return Ok(());
+    }
+    let upload_id = client.create_multipart_upload(bucket, key, &put)?;
+    let result = (|| -> Result<(), CliError> {
+        let mut parts = Vec::new();
+        let mut filled = n;
+        let mut number = 1u32;
+        loop {
+            let etag = client.upload_part(bucket, key, &upload_id, number, &buf[..filled])?;
+            parts.push(minis3::s3::xml::CompletedPart { part_number: number, etag });
+            filled = read_full(&mut input, &mut buf).map_err(read_err)?;
+            if filled == 0 {
+                break;
+            }
+            number += 1;
+            if number as u64 > minis3::s3::MAX_PARTS {
+                return Err(CliError::Failed(format!(
+                    "stdin is larger than {} parts of {} bytes: upload it from a file",
+                    minis3::s3::MAX_PARTS,
+                    part_size
+                )));
+            }
+        }
+        client.complete_multipart_upload(bucket, key, &upload_id, &parts, false)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = client.abort_multipart_upload(bucket, key, &upload_id);
+    }
+    result
+}
+
+fn download_stdout(ctx: &Ctx, client: &Client, bucket: &str, key: &str) -> Result<(), CliError> {
+    let mut obj = client.get_object(bucket, key, &Default::default())?;
+    let expected = obj.meta.content_length;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match obj.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(CliError::Failed(format!(
+                    "download failed: s3://{bucket}/{key}: the connection broke after {total} bytes ({e}): try again"
+                )))
+            }
+        };
+        ctx.out.write_raw(&buf[..n])?;
+        total += n as u64;
+    }
+    if total != expected {
+        return Err(CliError::Failed(format!(
+            "download failed: s3://{bucket}/{key}: received {total} of {expected} bytes: try again"
+        )));
+    }
+    Ok(())
+}
