@@ -3,3 +3,21 @@
 //! download, upload and index.
 //!
 //! The layer imports `settings`, `s3`, `http` and below, never the CLI.
+
+pub mod match_spec;
+pub mod version;
+pub mod version_spec;
+
+pub use match_spec::{compare_newest, newest, Candidate, MatchSpec, MatchSpecError};
+pub use version::{Version, VersionError};
+pub use version_spec::{VersionSpec, VersionSpecError};
+
+/// An input quoted in an error message, cut to 200 characters so that a huge input never
+/// floods a terminal.
+pub(crate) fn shorten(input: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 200;
+    match input.char_indices().nth(MAX) {
+        None => input.into(),
+        Some((i, _)) => format!("{}...", &input[..i]).into(),
+    }
+}
