@@ -3,3 +3,9 @@
 //! download, upload and index.
 //!
 //! The layer imports `settings`, `s3`, `http` and below, never the CLI.
+
+pub mod error;
+pub mod msgpack;
+pub mod record;
+pub mod repodata;
+pub mod shards;
