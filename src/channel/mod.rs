@@ -4,7 +4,12 @@
 //!
 //! The layer imports `settings`, `s3`, `http` and below, never the CLI.
 
+pub mod error;
 pub mod match_spec;
+pub mod msgpack;
+pub mod record;
+pub mod repodata;
+pub mod shards;
 pub mod version;
 pub mod version_spec;
 

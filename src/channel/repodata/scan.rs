@@ -1,0 +1,330 @@
+//! A byte-level JSON scanner over `std::io::Read` for the streaming repodata reader.
+//!
+//! It reads the document through one fixed buffer: object keys are decoded (escapes and
+//! all), values the caller wants are captured as raw bytes (for serde_json to build), and
+//! values it does not want are skipped at memory speed by tracking strings and bracket
+//! nesting only. A skipped value is checked for balanced brackets and terminated strings,
+//! not for full JSON grammar; everything that is built is parsed strictly by serde_json.
+
+use std::io::{self, Read};
+
+const BUF_SIZE: usize = 256 * 1024;
+
+/// Why scanning stopped.
+#[derive(Debug)]
+pub(crate) enum ScanError {
+    Io(io::Error),
+    Syntax { offset: u64, message: String },
+}
+
+pub(crate) type Scan<T> = Result<T, ScanError>;
+
+/// The scanner; `offset()` is the position in the (decompressed) stream.
+pub(crate) struct Scanner<R> {
+    reader: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    end: usize,
+    base: u64,
+    eof: bool,
+    capture_from: Option<usize>,
+    captured: Vec<u8>,
+    stack: Vec<u8>,
+}
+
+impl<R: Read> Scanner<R> {
+    pub(crate) fn new(reader: R) -> Self {
+        Scanner {
+            reader,
+            buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            capture_from: None,
+            captured: Vec::new(),
+            stack: Vec::new(),
+        }
+    }
+
+    pub(crate) fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    pub(crate) fn error<T>(&self, message: impl Into<String>) -> Scan<T> {
+        Err(ScanError::Syntax { offset: self.offset(), message: message.into() })
+    }
+
+    /// Reads the next chunk once everything before `end` is consumed; false at the end.
+    fn refill(&mut self) -> Scan<bool> {
+        debug_assert_eq!(self.pos, self.end);
+        if self.eof {
+            return Ok(false);
+        }
+        if let Some(from) = self.capture_from {
+            self.captured.extend_from_slice(&self.buf[from..self.end]);
+            self.capture_from = Some(0);
+        }
+        self.base += self.end as u64;
+        self.pos = 0;
+        self.end = 0;
+        loop {
+            match self.reader.read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end = n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ScanError::Io(e)),
+            }
+        }
+    }
+
+    /// The next byte that is not whitespace, not consumed; `None` at the end.
+    pub(crate) fn peek_nonspace(&mut self) -> Scan<Option<u8>> {
+        loop {
+            while self.pos < self.end {
+                let b = self.buf[self.pos];
+                if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                    return Ok(Some(b));
+                }
+                self.pos += 1;
+            }
+            if !self.refill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Consumes the next non-whitespace byte if it is `want`.
+    pub(crate) fn expect(&mut self, want: u8, what: &str) -> Scan<()> {
+        match self.peek_nonspace()? {
+            Some(b) if b == want => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(_) => self.error(format!("expected {what}")),
+            None => self.error(format!("unexpected end of data, expected {what}")),
+        }
+    }
+
+    /// After a member: consumes `,` (true: another follows) or `close` (false).
+    pub(crate) fn comma_or(&mut self, close: u8) -> Scan<bool> {
+        match self.peek_nonspace()? {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(_) => self.error(format!("expected ',' or '{}'", close as char)),
+            None => self.error("unexpected end of data inside an object"),
+        }
+    }
+
+    /// Reads an object key (or any string) into `out`, escapes decoded.
+    pub(crate) fn read_string(&mut self, out: &mut String) -> Scan<()> {
+        self.expect(b'"', "a string")?;
+        let mut bytes = std::mem::take(out).into_bytes();
+        bytes.clear();
+        loop {
+            let start = self.pos;
+            while self.pos < self.end {
+                let b = self.buf[self.pos];
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            bytes.extend_from_slice(&self.buf[start..self.pos]);
+            if self.pos == self.end {
+                if !self.refill()? {
+                    return self.error("unexpected end of data inside a string");
+                }
+                continue;
+            }
+            let b = self.buf[self.pos];
+            self.pos += 1;
+            match b {
+                b'"' => break,
+                b'\\' => self.read_escape(&mut bytes)?,
+                _ => return self.error("control character inside a string"),
+            }
+        }
+        match String::from_utf8(bytes) {
+            Ok(s) => {
+                *out = s;
+                Ok(())
+            }
+            Err(_) => self.error("invalid UTF-8 in a string"),
+        }
+    }
+
+    fn next_byte(&mut self) -> Scan<u8> {
+        if self.pos == self.end && !self.refill()? {
+            return self.error("unexpected end of data inside a string");
+        }
+        self.pos += 1;
+        Ok(self.buf[self.pos - 1])
+    }
+
+    fn hex4(&mut self) -> Scan<u32> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let b = self.next_byte()?;
+            let d = match (b as char).to_digit(16) {
+                Some(d) => d,
+                None => return self.error("bad \\u escape"),
+            };
+            v = v * 16 + d;
+        }
+        Ok(v)
+    }
+
+    fn read_escape(&mut self, out: &mut Vec<u8>) -> Scan<()> {
+        let c = match self.next_byte()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = self.hex4()?;
+                let code = if (0xD800..0xDC00).contains(&hi) {
+                    if self.next_byte()? != b'\\' || self.next_byte()? != b'u' {
+                        return self.error("unpaired surrogate in \\u escape");
+                    }
+                    let lo = self.hex4()?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return self.error("unpaired surrogate in \\u escape");
+                    }
+                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                } else {
+                    hi
+                };
+                match char::from_u32(code) {
+                    Some(c) => c,
+                    None => return self.error("unpaired surrogate in \\u escape"),
+                }
+            }
+            _ => return self.error("bad escape in a string"),
+        };
+        let mut tmp = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+        Ok(())
+    }
+
+    /// Starts capturing at the next non-whitespace byte.
+    pub(crate) fn begin_capture(&mut self) -> Scan<()> {
+        self.peek_nonspace()?;
+        self.captured.clear();
+        self.capture_from = Some(self.pos);
+        Ok(())
+    }
+
+    /// Ends the capture; the bytes of the value(s) read since `begin_capture`.
+    pub(crate) fn end_capture(&mut self) -> &[u8] {
+        if let Some(from) = self.capture_from.take() {
+            self.captured.extend_from_slice(&self.buf[from..self.pos]);
+        }
+        &self.captured
+    }
+
+    /// Skips one value of any kind (checked as described in the module docs).
+    pub(crate) fn skip_value(&mut self) -> Scan<()> {
+        match self.peek_nonspace()? {
+            None => self.error("unexpected end of data, expected a value"),
+            Some(b'{' | b'[') => self.skip_nested(),
+            Some(b'"') => {
+                self.pos += 1;
+                self.skip_string_body()
+            }
+            Some(b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => self.skip_scalar(),
+            Some(_) => self.error("expected a value"),
+        }
+    }
+
+    fn skip_scalar(&mut self) -> Scan<()> {
+        let mut len = 0usize;
+        loop {
+            while self.pos < self.end {
+                let b = self.buf[self.pos];
+                if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.')) {
+                    return Ok(());
+                }
+                self.pos += 1;
+                len += 1;
+                if len > 4096 {
+                    return self.error("number or literal too long");
+                }
+            }
+            if !self.refill()? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// After the opening quote: to just past the closing quote.
+    fn skip_string_body(&mut self) -> Scan<()> {
+        loop {
+            while self.pos < self.end {
+                let b = self.buf[self.pos];
+                self.pos += 1;
+                if b == b'"' {
+                    return Ok(());
+                }
+                if b == b'\\' {
+                    if self.pos == self.end && !self.refill()? {
+                        return self.error("unexpected end of data inside a string");
+                    }
+                    self.pos += 1;
+                }
+            }
+            if !self.refill()? {
+                return self.error("unexpected end of data inside a string");
+            }
+        }
+    }
+
+    fn skip_nested(&mut self) -> Scan<()> {
+        self.stack.clear();
+        loop {
+            while self.pos < self.end {
+                let b = self.buf[self.pos];
+                self.pos += 1;
+                match b {
+                    b'"' => self.skip_string_body()?,
+                    b'{' => self.stack.push(b'}'),
+                    b'[' => self.stack.push(b']'),
+                    b'}' | b']' => {
+                        if self.stack.pop() != Some(b) {
+                            self.pos -= 1;
+                            return self.error("mismatched bracket");
+                        }
+                        if self.stack.is_empty() {
+                            return Ok(());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if !self.refill()? {
+                return self.error("unexpected end of data inside a value");
+            }
+        }
+    }
+
+    /// True when only whitespace remains.
+    pub(crate) fn at_end(&mut self) -> Scan<bool> {
+        Ok(self.peek_nonspace()?.is_none())
+    }
+}
