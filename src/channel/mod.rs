@@ -3,3 +3,12 @@
 //! download, upload and index.
 //!
 //! The layer imports `settings`, `s3`, `http` and below, never the CLI.
+
+pub mod cache;
+pub mod connect;
+pub mod fetch_error;
+pub mod fetch_order;
+pub mod http_transport;
+pub mod s3_transport;
+pub mod transport;
+pub mod url;
