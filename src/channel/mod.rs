@@ -4,12 +4,20 @@
 //!
 //! The layer imports `settings`, `s3`, `http` and below, never the CLI.
 
+pub mod cache;
+pub mod connect;
 pub mod error;
+pub mod fetch_error;
+pub mod fetch_order;
+pub mod http_transport;
 pub mod match_spec;
 pub mod msgpack;
 pub mod record;
 pub mod repodata;
+pub mod s3_transport;
 pub mod shards;
+pub mod transport;
+pub mod url;
 pub mod version;
 pub mod version_spec;
 

@@ -30,6 +30,8 @@ pub struct ObjectMeta {
     pub metadata: Vec<(String, String)>,
     /// `x-amz-version-id`, on versioned buckets.
     pub version_id: Option<String>,
+    /// `Cache-Control`, as stored with the object.
+    pub cache_control: Option<String>,
 }
 
 impl ObjectMeta {
@@ -77,6 +79,7 @@ impl ObjectMeta {
             last_modified,
             metadata,
             version_id: h("x-amz-version-id"),
+            cache_control: h("cache-control"),
         })
     }
 }

@@ -1,0 +1,621 @@
+//! The channel cache: channel files kept in the user cache directory, revalidated with
+//! `If-None-Match` / `If-Modified-Since`, never trusted when damaged.
+//!
+//! # Layout
+//! `$XDG_CACHE_HOME/minis3/channel/` (else `$HOME/.cache/minis3/channel/`), one entry per file
+//! URL, named by `KEY` = the first 32 hex digits of SHA-256(transport identity, `\n`, URL)
+//! (the identity is an `s3://` channel's endpoint, region and addressing style, so one bucket
+//! name on two servers gets two entries):
+//! - `KEY.json`: the metadata (format version, URL, ETag, Last-Modified, Cache-Control, size,
+//!   SHA-256 of the body, the time it was stored or last revalidated, from the injected clock);
+//! - `KEY.SHA256.body`: the body, named by its own SHA-256, so a metadata file always names
+//!   the body it was written with.
+//!
+//! # Writing
+//! A body is written to a temporary file in the same directory while it is received, then,
+//! only once it has been received completely (its length equal to `Content-Length` when the
+//! server sent one, and its SHA-256 equal to the expected digest for content-addressed files),
+//! renamed to `KEY.SHA256.body`; then the metadata is written to a temporary file and renamed
+//! to `KEY.json`; then other bodies of the same key are removed. Renames are atomic, so two
+//! processes filling one entry at once leave one of their two complete entries (no `fsync`:
+//! after a power loss an entry may be damaged, which the reading rules below catch).
+//!
+//! # Reading
+//! An entry is used only if its metadata parses, names the same URL, and its body file has
+//! the recorded size and SHA-256 (the whole file is hashed each time it is used: about 6 ms
+//! for 10 MB). Anything else is dropped (both files removed) and the file fetched again.
+//!
+//! # Freshness (what rattler does, and what we chose)
+//! rattler keeps an `http-cache-semantics` policy per file: a response is fresh for its
+//! `max-age`, and without `Cache-Control` for a heuristic 10 % of the time since its
+//! `Last-Modified`. minis3 honours `max-age` the same way (an entry stored less than
+//! `max-age` seconds ago is used without any request; `no-cache`, `no-store` and
+//! `must-revalidate` without `max-age` mean revalidate), but has no heuristic freshness:
+//! without `max-age` every use revalidates, with one conditional request answered `304`,
+//! so a channel without `Cache-Control` shows an upload at once. A `304` restarts the
+//! freshness period. `no-store` bodies are not kept. Content-addressed files (shards, named by
+//! their SHA-256) are used without any request once their digest matches, whatever their
+//! headers.
+//!
+//! [`CacheMode::Refresh`] (`--no-cache`) never answers from the cache and sends no validators,
+//! but stores what it downloads; [`CacheMode::Off`] neither reads nor writes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::fetch_error::FetchError;
+use super::transport::{BodyMeta, CacheControl, FetchOptions, Fetched, Transport, Validators};
+use crate::clock::Clock;
+use crate::config::env::Environment;
+
+/// The format version written in every metadata file; other versions are dropped.
+const FORMAT: u32 = 1;
+/// Read and hash buffer.
+const BUF: usize = 256 * 1024;
+
+/// How the cache is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheMode {
+    /// Read fresh entries, revalidate stale ones, store new bodies.
+    #[default]
+    Normal,
+    /// Never answer from the cache, send no validators, store what is downloaded (`--no-cache`).
+    Refresh,
+    /// Neither read nor write (no cache directory).
+    Off,
+}
+
+/// How a fetched body reaches the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Received completely into the cache file first (length and digest checked, so errors
+    /// are returned by the fetch itself), then read from that file.
+    #[default]
+    FileFirst,
+    /// Handed to the caller while it is received, written to the cache file on the way; the
+    /// entry is committed when the caller reads to the end, and a short or wrong body is an
+    /// error from the reader's last `read`.
+    Tee,
+}
+
+/// Where a [`CachedBody`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The cache, without any request (fresh by `max-age`, or content-addressed).
+    Fresh,
+    /// The cache, after the server answered `304 Not Modified`.
+    Revalidated,
+    /// Downloaded (and stored, unless the cache is off or the answer said `no-store`).
+    Downloaded,
+}
+
+/// The bytes of one channel file.
+pub struct CachedBody {
+    /// The file's URL.
+    pub url: String,
+    /// Where the bytes come from.
+    pub origin: Origin,
+    /// Its size, when known before reading (always, except a streamed body without
+    /// `Content-Length`).
+    pub size: Option<u64>,
+    reader: Box<dyn Read + Send>,
+}
+
+impl std::fmt::Debug for CachedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedBody")
+            .field("url", &self.url)
+            .field("origin", &self.origin)
+            .field("size", &self.size)
+            .finish()
+    }
+}
+
+impl Read for CachedBody {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reader.read(buf)
+    }
+}
+
+/// The metadata file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct EntryMeta {
+    format: u32,
+    url: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    cache_control: Option<String>,
+    size: u64,
+    sha256: String,
+    /// Seconds since the Unix epoch, when stored or last revalidated.
+    stored_at: u64,
+}
+
+/// The channel cache (see the module documentation). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: Option<PathBuf>,
+    clock: Arc<dyn Clock>,
+    mode: CacheMode,
+    delivery: Delivery,
+}
+
+impl Cache {
+    /// `$XDG_CACHE_HOME/minis3/channel` (an absolute `XDG_CACHE_HOME` only, as the XDG rules
+    /// say), else `$HOME/.cache/minis3/channel`; `None` without either.
+    pub fn user_dir(env: &Environment) -> Option<PathBuf> {
+        if let Some(x) = env.non_empty("XDG_CACHE_HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+            return Some(x.join("minis3").join("channel"));
+        }
+        env.home_dir().map(|h| h.join(".cache").join("minis3").join("channel"))
+    }
+
+    /// A cache in `dir` (created when first written).
+    pub fn new(dir: impl Into<PathBuf>, clock: Arc<dyn Clock>) -> Self {
+        Self { dir: Some(dir.into()), clock, mode: CacheMode::Normal, delivery: Delivery::default() }
+    }
+
+    /// The user's cache ([`Cache::user_dir`]), or [`CacheMode::Off`] when there is none.
+    pub fn from_env(env: &Environment, clock: Arc<dyn Clock>) -> Self {
+        match Self::user_dir(env) {
+            Some(dir) => Self::new(dir, clock),
+            None => Self::disabled(clock),
+        }
+    }
+
+    /// No cache at all.
+    pub fn disabled(clock: Arc<dyn Clock>) -> Self {
+        Self { dir: None, clock, mode: CacheMode::Off, delivery: Delivery::default() }
+    }
+
+    /// The same cache used in `mode`.
+    pub fn with_mode(mut self, mode: CacheMode) -> Self {
+        self.mode = if self.dir.is_some() { mode } else { CacheMode::Off };
+        self
+    }
+
+    /// The same cache delivering bodies as `delivery` says.
+    pub fn with_delivery(mut self, delivery: Delivery) -> Self {
+        self.delivery = delivery;
+        self
+    }
+
+    /// The directory, unless the cache is off.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref().filter(|_| self.mode != CacheMode::Off)
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> CacheMode {
+        self.mode
+    }
+
+    /// The entry key of `url` fetched through `transport`.
+    fn key(transport: &dyn Transport, url: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(transport.cache_identity().as_bytes());
+        h.update(b"\n");
+        h.update(url.as_bytes());
+        hex::encode(&h.finalize()[..16])
+    }
+
+    fn now_secs(&self) -> u64 {
+        self.clock.now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    }
+
+    /// `path` of the channel, through the cache: `None` when the server says it does not exist
+    /// (404; also 501 when `not_implemented_is_missing`), which also drops its entry.
+    pub fn get(
+        &self,
+        transport: &dyn Transport,
+        path: &str,
+        not_implemented_is_missing: bool,
+    ) -> Result<Option<CachedBody>, FetchError> {
+        self.get_inner(transport, path, not_implemented_is_missing, None)
+    }
+
+    /// A content-addressed file (a shard) whose SHA-256 must be `sha256`: used from the cache
+    /// without any request once stored; downloaded otherwise, and refused with
+    /// [`FetchError::DigestMismatch`] (nothing stored) when its digest differs.
+    pub fn get_content_addressed(
+        &self,
+        transport: &dyn Transport,
+        path: &str,
+        sha256: &[u8; 32],
+    ) -> Result<Option<CachedBody>, FetchError> {
+        self.get_inner(transport, path, false, Some(*sha256))
+    }
+
+    fn get_inner(
+        &self,
+        transport: &dyn Transport,
+        path: &str,
+        not_implemented_is_missing: bool,
+        expected: Option<[u8; 32]>,
+    ) -> Result<Option<CachedBody>, FetchError> {
+        let url = transport.url(path);
+        let key = Self::key(transport, &url);
+        let cached = match (self.mode, &self.dir) {
+            (CacheMode::Normal, Some(dir)) => self.lookup(dir, &key, &url, expected)?,
+            _ => None,
+        };
+        let fresh = cached.as_ref().is_some_and(|(meta, _)| {
+            expected.is_some() || {
+                let age = self.now_secs().saturating_sub(meta.stored_at);
+                age < CacheControl::parse(meta.cache_control.as_deref().unwrap_or("")).fresh_for()
+            }
+        });
+        if let (true, Some((meta, file))) = (fresh, &cached) {
+            let size = Some(meta.size);
+            let file = file.try_clone().map_err(|e| self.cache_err("open", &key, ".body", e))?;
+            return Ok(Some(CachedBody { url, origin: Origin::Fresh, size, reader: Box::new(file) }));
+        }
+        let validators = match &cached {
+            Some((m, _)) => Validators { etag: m.etag.clone(), last_modified: m.last_modified.clone() },
+            None => Validators::default(),
+        };
+        let opts = FetchOptions { validators, range: None, not_implemented_is_missing };
+        match transport.fetch(path, &opts)? {
+            Fetched::NotFound => {
+                if let Some(dir) = self.dir() {
+                    drop_entry(dir, &key);
+                }
+                Ok(None)
+            }
+            Fetched::NotModified(fresh) => {
+                let Some((mut meta, file)) = cached else {
+                    return Err(FetchError::Status { url, status: 304 });
+                };
+                meta.stored_at = self.now_secs();
+                if fresh.cache_control.is_some() {
+                    meta.cache_control = fresh.cache_control;
+                }
+                if let Some(dir) = self.dir() {
+                    // A failure here only costs a revalidation next time.
+                    let _ = write_meta(dir, &key, &meta);
+                }
+                Ok(Some(CachedBody { url, origin: Origin::Revalidated, size: Some(meta.size), reader: Box::new(file) }))
+            }
+            Fetched::Body(body) => self.receive(&key, url, body.meta, body.reader, expected),
+        }
+    }
+
+    /// Finds a usable entry, dropping a damaged one. Returns its metadata and the body file,
+    /// positioned at its start.
+    fn lookup(
+        &self,
+        dir: &Path,
+        key: &str,
+        url: &str,
+        expected: Option<[u8; 32]>,
+    ) -> Result<Option<(EntryMeta, File)>, FetchError> {
+        let meta_path = dir.join(format!("{key}.json"));
+        let text = match fs::read(&meta_path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(FetchError::Cache { action: "read the cache entry", path: meta_path, source: e }),
+        };
+        let meta: EntryMeta = match serde_json::from_slice(&text) {
+            Ok(m) => m,
+            Err(_) => {
+                drop_entry(dir, key);
+                return Ok(None);
+            }
+        };
+        let usable = meta.format == FORMAT
+            && meta.url == url
+            && meta.sha256.len() == 64
+            && meta.sha256.bytes().all(|b| b.is_ascii_hexdigit())
+            && expected.is_none_or(|d| hex::encode(d) == meta.sha256);
+        if !usable {
+            drop_entry(dir, key);
+            return Ok(None);
+        }
+        let body_path = dir.join(format!("{key}.{}.body", meta.sha256));
+        let mut file = match File::open(&body_path) {
+            Ok(f) => f,
+            Err(_) => {
+                drop_entry(dir, key);
+                return Ok(None);
+            }
+        };
+        let ok = file.metadata().is_ok_and(|m| m.len() == meta.size)
+            && hash_reader(&mut file).is_ok_and(|(d, n)| n == meta.size && hex::encode(d) == meta.sha256)
+            && file.seek(SeekFrom::Start(0)).is_ok();
+        if !ok {
+            drop_entry(dir, key);
+            return Ok(None);
+        }
+        Ok(Some((meta, file)))
+    }
+
+    /// A downloaded body: stored (unless off or `no-store`), delivered as configured.
+    fn receive(
+        &self,
+        key: &str,
+        url: String,
+        meta: BodyMeta,
+        upstream: Box<dyn Read + Send>,
+        expected: Option<[u8; 32]>,
+    ) -> Result<Option<CachedBody>, FetchError> {
+        let no_store = meta.cache_control.as_deref().is_some_and(|c| CacheControl::parse(c).no_store);
+        let dir = self.dir().filter(|_| !no_store);
+        let sink = match dir {
+            Some(dir) => {
+                fs::create_dir_all(dir).map_err(|e| FetchError::Cache {
+                    action: "create the cache directory",
+                    path: dir.to_path_buf(),
+                    source: e,
+                })?;
+                Some(Sink::create(dir, key).map_err(|e| self.cache_err("create a temporary file in", key, "", e))?)
+            }
+            None => None,
+        };
+        let size = meta.content_length;
+        let filling = Filling {
+            upstream,
+            url: url.clone(),
+            sink,
+            hasher: Sha256::new(),
+            got: 0,
+            expected_len: meta.content_length,
+            expected_sha: expected,
+            commit: dir.map(|d| (d.to_path_buf(), key.to_owned(), meta, self.now_secs())),
+            done: None,
+        };
+        let tee = filling.sink.is_some() && self.delivery == Delivery::Tee;
+        if tee || filling.sink.is_none() && expected.is_none() {
+            return Ok(Some(CachedBody { url, origin: Origin::Downloaded, size, reader: Box::new(filling) }));
+        }
+        // File first (or a digest to check before anyone sees the bytes).
+        let mut filling = filling;
+        let mut buf = vec![0u8; BUF];
+        let mut kept: Option<Vec<u8>> = filling.sink.is_none().then(Vec::new);
+        loop {
+            match filling.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if let Some(k) = &mut kept {
+                        k.extend_from_slice(&buf[..n]);
+                    }
+                }
+                Err(e) => return Err(read_error(&url, e)),
+            }
+        }
+        let size = Some(filling.got);
+        let reader: Box<dyn Read + Send> = match (filling.done.take(), kept) {
+            (Some(file), _) => Box::new(file),
+            (None, Some(bytes)) => Box::new(io::Cursor::new(bytes)),
+            // The cache write failed on the way: nothing to read back.
+            (None, None) => {
+                return Err(FetchError::Cache {
+                    action: "write the cache entry in",
+                    path: self.dir.clone().unwrap_or_default(),
+                    source: io::Error::other("the body could not be stored"),
+                })
+            }
+        };
+        Ok(Some(CachedBody { url, origin: Origin::Downloaded, size, reader }))
+    }
+
+    fn cache_err(&self, action: &'static str, key: &str, suffix: &str, e: io::Error) -> FetchError {
+        let dir = self.dir.clone().unwrap_or_default();
+        FetchError::Cache {
+            action,
+            path: if suffix.is_empty() { dir } else { dir.join(format!("{key}{suffix}")) },
+            source: e,
+        }
+    }
+}
+
+/// An `io::Error` from a body reader as a [`FetchError`] (a digest mismatch travels inside).
+fn read_error(url: &str, e: io::Error) -> FetchError {
+    if e.get_ref().is_some_and(|i| i.is::<FetchError>()) {
+        if let Some(inner) = e.into_inner() {
+            if let Ok(f) = inner.downcast::<FetchError>() {
+                return *f;
+            }
+        }
+        return FetchError::Read { url: url.to_owned(), source: io::Error::other("read failed") };
+    }
+    FetchError::Read { url: url.to_owned(), source: e }
+}
+
+/// SHA-256 and length of everything `r` yields.
+fn hash_reader(r: &mut impl Read) -> io::Result<([u8; 32], u64)> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; BUF];
+    let mut n = 0u64;
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok((h.finalize().into(), n)),
+            Ok(k) => {
+                h.update(&buf[..k]);
+                n += k as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Removes an entry's metadata and every body of its key (errors ignored: another process
+/// may be doing the same).
+fn drop_entry(dir: &Path, key: &str) {
+    let _ = fs::remove_file(dir.join(format!("{key}.json")));
+    remove_bodies(dir, key, None);
+}
+
+/// Removes the bodies of `key` other than `keep`.
+fn remove_bodies(dir: &Path, key: &str, keep: Option<&str>) {
+    let prefix = format!("{key}.");
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with(&prefix) && name.ends_with(".body") && Some(name) != keep {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A new temporary file in `dir` for `key` (never an existing one).
+fn temp_file(dir: &Path, key: &str) -> io::Result<(File, PathBuf)> {
+    loop {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let path = dir.join(format!(".{key}.{}.{n}.{nanos}.tmp", std::process::id()));
+        match OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
+            Ok(f) => return Ok((f, path)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Writes `KEY.json` through a temporary file and a rename.
+fn write_meta(dir: &Path, key: &str, meta: &EntryMeta) -> io::Result<()> {
+    let (mut f, tmp) = temp_file(dir, key)?;
+    let text = serde_json::to_vec_pretty(meta).map_err(io::Error::other)?;
+    let written = f.write_all(&text).and_then(|_| fs::rename(&tmp, dir.join(format!("{key}.json"))));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// The temporary body file being written.
+struct Sink {
+    writer: BufWriter<File>,
+    /// The same open file, for reading it back after the rename.
+    file: File,
+    tmp: PathBuf,
+}
+
+impl Sink {
+    fn create(dir: &Path, key: &str) -> io::Result<Self> {
+        let (file, tmp) = temp_file(dir, key)?;
+        Ok(Self { writer: BufWriter::with_capacity(BUF, file.try_clone()?), file, tmp })
+    }
+}
+
+/// The reader that receives a body, hashes and stores it, and commits the entry at its end.
+struct Filling {
+    upstream: Box<dyn Read + Send>,
+    url: String,
+    sink: Option<Sink>,
+    hasher: Sha256,
+    got: u64,
+    expected_len: Option<u64>,
+    expected_sha: Option<[u8; 32]>,
+    /// Where and what to commit: directory, key, headers, stored time.
+    commit: Option<(PathBuf, String, BodyMeta, u64)>,
+    /// After a commit: the body file, at its start.
+    done: Option<File>,
+}
+
+impl Filling {
+    fn abandon(&mut self) {
+        if let Some(s) = self.sink.take() {
+            drop(s.writer);
+            let _ = fs::remove_file(&s.tmp);
+        }
+    }
+
+    /// At the end of the body: checks it, and commits the entry.
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(len) = self.expected_len.filter(|&l| l != self.got) {
+            self.abandon();
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the body ended after {} of {len} bytes", self.got),
+            ));
+        }
+        let digest: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
+        if let Some(want) = self.expected_sha.filter(|w| *w != digest) {
+            self.abandon();
+            return Err(io::Error::other(FetchError::DigestMismatch {
+                url: self.url.clone(),
+                expected: hex::encode(want),
+                actual: hex::encode(digest),
+            }));
+        }
+        let (Some(sink), Some((dir, key, meta, now))) = (self.sink.take(), self.commit.take()) else {
+            return Ok(());
+        };
+        let sha = hex::encode(digest);
+        let body_name = format!("{key}.{sha}.body");
+        let committed = (|| -> io::Result<File> {
+            let Sink { writer, mut file, tmp } = sink;
+            writer.into_inner().map_err(|e| e.into_error())?;
+            if let Err(e) = fs::rename(&tmp, dir.join(&body_name)) {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+            let entry = EntryMeta {
+                format: FORMAT,
+                url: self.url.clone(),
+                etag: meta.etag,
+                last_modified: meta.last_modified,
+                cache_control: meta.cache_control,
+                size: self.got,
+                sha256: sha,
+                stored_at: now,
+            };
+            write_meta(&dir, &key, &entry)?;
+            remove_bodies(&dir, &key, Some(&body_name));
+            file.seek(SeekFrom::Start(0))?;
+            Ok(file)
+        })();
+        // A cache that cannot be written does not fail the fetch (the bytes were delivered).
+        self.done = committed.ok();
+        Ok(())
+    }
+}
+
+impl Read for Filling {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match self.upstream.read(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                self.abandon();
+                return Err(e);
+            }
+        };
+        if n == 0 {
+            if self.expected_len.is_some() || self.expected_sha.is_some() || self.commit.is_some() {
+                self.finish()?;
+                self.expected_len = None;
+                self.expected_sha = None;
+            }
+            return Ok(0);
+        }
+        self.got += n as u64;
+        if let Some(len) = self.expected_len.filter(|&l| self.got > l) {
+            self.abandon();
+            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("the body is longer than its {len} bytes")));
+        }
+        self.hasher.update(&buf[..n]);
+        if let Some(s) = &mut self.sink {
+            if s.writer.write_all(&buf[..n]).is_err() {
+                self.abandon();
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for Filling {
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
