@@ -3,3 +3,5 @@
 //! download, upload and index.
 //!
 //! The layer imports `settings`, `s3`, `http` and below, never the CLI.
+
+pub mod package;
