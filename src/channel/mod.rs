@@ -12,6 +12,7 @@ pub mod fetch_order;
 pub mod http_transport;
 pub mod match_spec;
 pub mod msgpack;
+pub mod package;
 pub mod record;
 pub mod repodata;
 pub mod s3_transport;
