@@ -33,7 +33,7 @@ use minis3::http::{Http, HttpConfig};
 use minis3::s3::settings::Flags;
 use minis3::s3::{Backoff, Client, RecordingSleeper};
 use sha2::{Digest, Sha256};
-use support::{curl_s3, test_bytes, test_config, unique_bucket, Fault, FaultProxy, S3sFs, Seaweed};
+use support::{curl_s3, test_bytes, test_config, unique_bucket, Fault, FaultProxy, S3sFs, Seaweed, TestServer};
 
 /// A clock the test moves.
 #[derive(Debug)]

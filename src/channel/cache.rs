@@ -203,7 +203,7 @@ impl Cache {
         h.update(transport.cache_identity().as_bytes());
         h.update(b"\n");
         h.update(url.as_bytes());
-        hex::encode(&h.finalize()[..16])
+        crate::channel::hex(&h.finalize()[..16])
     }
 
     fn now_secs(&self) -> u64 {
@@ -313,7 +313,7 @@ impl Cache {
             && meta.url == url
             && meta.sha256.len() == 64
             && meta.sha256.bytes().all(|b| b.is_ascii_hexdigit())
-            && expected.is_none_or(|d| hex::encode(d) == meta.sha256);
+            && expected.is_none_or(|d| crate::channel::hex(d) == meta.sha256);
         if !usable {
             drop_entry(dir, key);
             return Ok(None);
@@ -327,7 +327,7 @@ impl Cache {
             }
         };
         let ok = file.metadata().is_ok_and(|m| m.len() == meta.size)
-            && hash_reader(&mut file).is_ok_and(|(d, n)| n == meta.size && hex::encode(d) == meta.sha256)
+            && hash_reader(&mut file).is_ok_and(|(d, n)| n == meta.size && crate::channel::hex(d) == meta.sha256)
             && file.seek(SeekFrom::Start(0)).is_ok();
         if !ok {
             drop_entry(dir, key);
@@ -545,14 +545,14 @@ impl Filling {
             self.abandon();
             return Err(io::Error::other(FetchError::DigestMismatch {
                 url: self.url.clone(),
-                expected: hex::encode(want),
-                actual: hex::encode(digest),
+                expected: crate::channel::hex(want),
+                actual: crate::channel::hex(digest),
             }));
         }
         let (Some(sink), Some((dir, key, meta, now))) = (self.sink.take(), self.commit.take()) else {
             return Ok(());
         };
-        let sha = hex::encode(digest);
+        let sha = crate::channel::hex(digest);
         let body_name = format!("{key}.{sha}.body");
         let committed = (|| -> io::Result<File> {
             let Sink { writer, mut file, tmp } = sink;

@@ -163,7 +163,7 @@ pub fn shard_path(
             .ok_or_else(|| bad(&format!("shards outside the channel {subdir_url} are not supported")))?
             .to_owned();
         base = absolute.as_str();
-        let file = format!("{}.msgpack.zst", hex::encode(sha256));
+        let file = format!("{}.msgpack.zst", crate::channel::hex(sha256));
         let path =
             if base.is_empty() || base.ends_with('/') { format!("{base}{file}") } else { format!("{base}/{file}") };
         check_path(&path).map_err(|_| bad("not a plain path inside the channel"))?;
@@ -182,7 +182,7 @@ pub fn shard_path(
     if !path.ends_with('/') {
         path.push('/');
     }
-    path.push_str(&hex::encode(sha256));
+    path.push_str(&crate::channel::hex(sha256));
     path.push_str(".msgpack.zst");
     check_path(&path).map_err(|_| bad("it leaves the subdir (use a path like \"./shards/\")"))?;
     Ok(path)

@@ -35,3 +35,42 @@ pub(crate) fn shorten(input: &str) -> std::borrow::Cow<'_, str> {
         Some((i, _)) => format!("{}...", &input[..i]).into(),
     }
 }
+
+/// Lowercase hex of any bytes (digests in repodata, shard names, cache keys).
+pub(crate) fn hex(bytes: impl AsRef<[u8]>) -> String {
+    crate::sigv4::encode::to_hex(bytes.as_ref())
+}
+
+/// Decodes `text` (hex digits of either case) into exactly `out.len()` bytes; `Err(())` when it
+/// is not hex of that length.
+pub(crate) fn hex_decode_to_slice(text: &str, out: &mut [u8]) -> Result<(), ()> {
+    fn digit(b: u8) -> Result<u8, ()> {
+        match b {
+            b'0'..=b'9' => Ok(b - b'0'),
+            b'a'..=b'f' => Ok(b - b'a' + 10),
+            b'A'..=b'F' => Ok(b - b'A' + 10),
+            _ => Err(()),
+        }
+    }
+    let text = text.as_bytes();
+    if text.len() != out.len() * 2 {
+        return Err(());
+    }
+    for (o, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        *o = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod hex_tests {
+    #[test]
+    fn hex_round_trips_and_rejects_bad_input() {
+        let mut out = [0u8; 3];
+        super::hex_decode_to_slice("0aFf10", &mut out).unwrap();
+        assert_eq!(out, [0x0a, 0xff, 0x10]);
+        assert_eq!(super::hex(out), "0aff10");
+        assert!(super::hex_decode_to_slice("0aFf1", &mut out).is_err());
+        assert!(super::hex_decode_to_slice("0aFf1g", &mut out).is_err());
+    }
+}

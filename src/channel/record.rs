@@ -260,7 +260,7 @@ impl Serialize for JsonField<'_> {
             FieldRef::List(v) => v.serialize(s),
             FieldRef::Digest(d) => {
                 if s.is_human_readable() {
-                    s.serialize_str(&hex::encode(d))
+                    s.serialize_str(&crate::channel::hex(d))
                 } else {
                     s.serialize_bytes(d)
                 }
@@ -306,7 +306,8 @@ impl<'de, const N: usize> Deserialize<'de> for Digest<N> {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 let mut out = [0u8; N];
-                hex::decode_to_slice(v, &mut out).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))?;
+                crate::channel::hex_decode_to_slice(v, &mut out)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))?;
                 Ok(Digest(out))
             }
             fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {

@@ -110,7 +110,7 @@ fn digest(v: &Value) -> Option<[u8; 32]> {
         }
         Value::Str(s) => {
             let mut out = [0u8; 32];
-            hex::decode_to_slice(s, &mut out).ok().map(|_| out)
+            crate::channel::hex_decode_to_slice(s, &mut out).ok().map(|_| out)
         }
         _ => None,
     }
@@ -168,7 +168,10 @@ pub fn decode_shard(zst: &[u8], expected: Option<&[u8; 32]>, source_name: &str) 
         if &got != want {
             return Err(err(
                 source_name,
-                FormatErrorKind::DigestMismatch { expected: hex::encode(want), actual: hex::encode(got) },
+                FormatErrorKind::DigestMismatch {
+                    expected: crate::channel::hex(want),
+                    actual: crate::channel::hex(got),
+                },
             ));
         }
     }
@@ -404,7 +407,7 @@ impl ShardIndex {
         let digest = self.shards.get(name)?;
         Some(
             resolve_base(subdir_url, &self.info.shards_base_url)
-                .and_then(|base| base.join(&format!("{}.msgpack.zst", hex::encode(digest)))),
+                .and_then(|base| base.join(&format!("{}.msgpack.zst", crate::channel::hex(digest)))),
         )
     }
 

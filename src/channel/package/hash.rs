@@ -4,7 +4,7 @@ use std::io::{self, Read};
 
 use sha2::{Digest, Sha256};
 
-use crate::s3::Md5;
+use md5::Md5;
 
 /// What a repodata record says about the file itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,20 +20,20 @@ pub struct FileHashes {
 impl FileHashes {
     /// MD5 as lowercase hex, as repodata.json writes it.
     pub fn md5_hex(&self) -> String {
-        hex::encode(self.md5)
+        crate::channel::hex(self.md5)
     }
 
     /// SHA-256 as lowercase hex, as repodata.json writes it.
     pub fn sha256_hex(&self) -> String {
-        hex::encode(self.sha256)
+        crate::channel::hex(self.sha256)
     }
 
     /// From stored hex values (`x-amz-meta-package-md5`, `x-amz-meta-package-sha256`) and the
     /// object's size; `None` when either is not hex of the right length.
     pub fn from_hex(size: u64, md5: &str, sha256: &str) -> Option<FileHashes> {
         let mut out = FileHashes { size, md5: [0; 16], sha256: [0; 32] };
-        hex::decode_to_slice(md5.trim(), &mut out.md5).ok()?;
-        hex::decode_to_slice(sha256.trim(), &mut out.sha256).ok()?;
+        crate::channel::hex_decode_to_slice(md5.trim(), &mut out.md5).ok()?;
+        crate::channel::hex_decode_to_slice(sha256.trim(), &mut out.sha256).ok()?;
         Some(out)
     }
 }
@@ -61,7 +61,7 @@ impl PackageHasher {
 
     /// The hashes of everything fed.
     pub fn finish(self) -> FileHashes {
-        FileHashes { size: self.size, md5: self.md5.finish(), sha256: self.sha256.finalize().into() }
+        FileHashes { size: self.size, md5: self.md5.finalize().into(), sha256: self.sha256.finalize().into() }
     }
 }
 
