@@ -5,6 +5,7 @@
 //! ```text
 //! cli                 the `minis3` binary                                   [feature "cli"]
 //! channel             conda channels: repodata, shards, search, download    [feature "channel"]
+//! settings            a bucket's settings, each with its source; the one agent  [feature "client"]
 //! s3                  Client and operations, XML, multipart, retries       [feature "client"]
 //! credentials         providers and the chain (STS, SSO, IMDS, ECS)         [feature "client"]
 //! http                the one ureq agent: TLS roots, CA bundle, proxies     [feature "client"]
@@ -32,3 +33,5 @@ pub mod credentials;
 pub mod http;
 #[cfg(feature = "client")]
 pub mod s3;
+#[cfg(feature = "client")]
+pub mod settings;

@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use minis3::address::Location;
-use minis3::s3::settings::Flags;
+use minis3::settings::Overrides;
 
 use super::filter::{Filters, Rule};
 
@@ -401,7 +401,7 @@ fn flag_by_short(c: char) -> Option<&'static FlagDef> {
 pub struct Global {
     /// The flags bucket settings are resolved from (`--endpoint-url`, `--region`,
     /// `--force-path-style`, `--profile`, `--no-sign-request`, `--manifest-path`).
-    pub flags: Flags,
+    pub flags: Overrides,
     /// `--debug`.
     pub debug: bool,
 }
@@ -731,7 +731,7 @@ where
             FlagId::Region => global.flags.region = Some(v),
             FlagId::ForcePathStyle => global.flags.force_path_style = true,
             FlagId::Profile => global.flags.profile = Some(v),
-            FlagId::NoSignRequest => global.flags.no_sign_request = true,
+            FlagId::NoSignRequest => global.flags.unsigned = true,
             FlagId::Debug => global.debug = true,
             FlagId::ManifestPath => global.flags.manifest_path = Some(PathBuf::from(v)),
             FlagId::ContentType => opts.content_type = Some(v),

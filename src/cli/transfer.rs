@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use minis3::s3::{parse_iso8601, read_full, Client, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
 
+use super::advice;
 use super::args::{Operand, TransferOptions};
 use super::commands::delete_keys;
 use super::paths::{dir_prefix, key_basename, safe_join, upload_key};
@@ -223,7 +224,7 @@ fn upload(
     }
     client
         .put_object_from_file(bucket, key, path, &put_options(opts, &name))
-        .map_err(|e| format!("upload failed: {} to s3://{bucket}/{key}: {e}", path.display()))?;
+        .map_err(|e| format!("upload failed: {} to s3://{bucket}/{key}: {}", path.display(), advice::s3_error(&e)))?;
     print_item(ctx, opts, &line)
 }
 
@@ -244,7 +245,7 @@ fn download(
         mkdirs(parent).map_err(fail)?;
     }
     let result = client.download_to_file(bucket, key, dest).map_err(|e| {
-        let t = e.to_string();
+        let t = advice::s3_error(&e);
         let hint = if matches!(e, S3Error::Io { .. }) { local_hint(&t) } else { "" };
         fail(format!("{t}{hint}"))
     })?;
@@ -265,7 +266,7 @@ fn copy(
     }
     client
         .copy_object(sb, sk, db, dk, copy_replace(opts).as_ref())
-        .map_err(|e| format!("copy failed: s3://{sb}/{sk} to s3://{db}/{dk}: {e}"))?;
+        .map_err(|e| format!("copy failed: s3://{sb}/{sk} to s3://{db}/{dk}: {}", advice::s3_error(&e)))?;
     print_item(ctx, opts, &line)
 }
 
@@ -418,9 +419,9 @@ fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &TransferOptions
     let mut buf = vec![0u8; part_size];
     let n = read_full(&mut input, &mut buf).map_err(read_err)?;
     if n < part_size {
-        client
-            .put_object(bucket, key, &buf[..n], &put)
-            .map_err(|e| CliError::Failed(format!("upload failed: - to s3://{bucket}/{key}: {e}")))?;
+        client.put_object(bucket, key, &buf[..n], &put).map_err(|e| {
+            CliError::Failed(format!("upload failed: - to s3://{bucket}/{key}: {}", advice::s3_error(&e)))
+        })?;
         return Ok(());
     }
     let upload_id = client.create_multipart_upload(bucket, key, &put)?;

@@ -47,6 +47,12 @@ impl ProviderContext {
         Ok(Self { env, http: Http::new(http)?, clock: Arc::new(SystemClock), endpoints: ServiceEndpoints::default() })
     }
 
+    /// A context on the system clock that sends through `http` (the agent the S3 client uses
+    /// too, so that its CA bundle and proxies apply to STS and SSO).
+    pub fn with_http(env: Environment, http: Http) -> Self {
+        Self { env, http, clock: Arc::new(SystemClock), endpoints: ServiceEndpoints::default() }
+    }
+
     /// The same with another clock.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;

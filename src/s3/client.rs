@@ -92,6 +92,9 @@ pub struct ClientConfig {
     pub auth: Auth,
     /// The HTTP agent settings.
     pub http: HttpConfig,
+    /// An agent built already (from `http`, or one shared with other users such as the
+    /// credential providers); `None` (the default): the client builds one from `http`.
+    pub agent: Option<Http>,
     /// The clock requests are signed with.
     pub clock: Arc<dyn Clock>,
     /// How many times a request is tried in all (at least 1; default 3, like `AWS_MAX_ATTEMPTS`).
@@ -159,6 +162,7 @@ impl ClientConfig {
             addressing_style: AddressingStyle::Auto,
             auth,
             http: HttpConfig::default(),
+            agent: None,
             clock: Arc::new(SystemClock),
             max_attempts: 3,
             backoff: Backoff::default(),
@@ -380,7 +384,10 @@ impl Client {
         }
         cfg.max_attempts = cfg.max_attempts.max(1);
         let endpoint = Endpoint::resolve(cfg.endpoint_url.as_deref(), &cfg.region)?;
-        let http = Http::new(&cfg.http)?;
+        let http = match &cfg.agent {
+            Some(agent) => agent.clone(),
+            None => Http::new(&cfg.http)?,
+        };
         Ok(Self {
             cfg,
             endpoint,

@@ -94,6 +94,19 @@ impl S3Error {
     }
 }
 
+/// The hint of a wrong-region answer (`PermanentRedirect`, `AuthorizationHeaderMalformed`,
+/// `IllegalLocationConstraintException`), in the configuration's words; a command line adds
+/// its own flag.
+pub const REGION_HINT: &str = "the bucket is in another region: set the region (AWS_REGION or the profile's region)";
+
+impl ServiceError {
+    /// The advice [`Display`](fmt::Display) ends with, if any (`""` for none), e.g.
+    /// [`REGION_HINT`].
+    pub fn hint(&self) -> &'static str {
+        hint(&self.code, self.status)
+    }
+}
+
 fn hint(code: &str, status: u16) -> &'static str {
     match code {
         "SignatureDoesNotMatch" => "check the secret access key and the machine's clock",
@@ -107,9 +120,7 @@ fn hint(code: &str, status: u16) -> &'static str {
         "NoSuchKey" => "the object does not exist: check the key (keys are case-sensitive)",
         "NoSuchUpload" => "the multipart upload was aborted or completed already",
         "RequestTimeTooSkewed" => "the machine's clock is off by more than 15 minutes: fix the clock (NTP)",
-        "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" => {
-            "the bucket is in another region: set the region (AWS_REGION / --region)"
-        }
+        "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" => REGION_HINT,
         "BucketAlreadyExists" => "bucket names are global: pick another name",
         "BucketAlreadyOwnedByYou" => "you own this bucket already",
         "BucketNotEmpty" => "delete the objects first",
