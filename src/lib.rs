@@ -35,3 +35,8 @@ pub mod http;
 pub mod s3;
 #[cfg(feature = "client")]
 pub mod settings;
+
+/// The README's examples, compiled as doc tests.
+#[cfg(all(doctest, feature = "client"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -36,7 +36,7 @@
 //! let s = settings::resolve_url(&Overrides::default(), &env, &cwd, "s3://my-channel/noarch").unwrap();
 //! println!("region {} ({})", s.region.value, s.region.source);
 //! let client = s.client().unwrap();
-//! let repodata = client.get_object_bytes("my-channel", "noarch/repodata.json").unwrap();
+//! let (_meta, repodata) = client.get_object_bytes("my-channel", "noarch/repodata.json", 64 << 20).unwrap();
 //! # let _ = repodata;
 //! ```
 
