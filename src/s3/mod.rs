@@ -46,7 +46,7 @@ pub use copy::copy_source;
 pub use credentials::{Auth, CredentialsProvider, ProviderError, StaticCredentials};
 pub use delete::DELETE_BATCH;
 pub use download::DownloadResult;
-pub use error::{S3Error, ServiceError, REGION_HINT};
+pub use error::{IntegrityError, S3Error, ServiceError, REGION_HINT};
 pub use get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 pub use list::{ListEntry, ListObjects, ListOptions};
 pub use md5::{md5, Md5};
