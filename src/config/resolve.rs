@@ -3,10 +3,10 @@
 //!
 //! | setting | caller | environment | profile |
 //! | --- | --- | --- | --- |
-//! | region | `--region` | `AWS_REGION`, `AWS_DEFAULT_REGION` | `region` |
-//! | endpoint URL | `--endpoint-url` | see [`super::endpoint`] | see [`super::endpoint`] |
-//! | addressing style | flag | - | `s3 =` / `addressing_style` (`auto`, `path`, `virtual`) |
-//! | CA bundle | flag | `AWS_CA_BUNDLE` | `ca_bundle` |
+//! | region | [`Overrides::region`] | `AWS_REGION`, `AWS_DEFAULT_REGION` | `region` |
+//! | endpoint URL | [`Overrides::endpoint`] | see [`super::endpoint`] | see [`super::endpoint`] |
+//! | addressing style | [`Overrides::addressing_style`] | - | `s3 =` / `addressing_style` (`auto`, `path`, `virtual`) |
+//! | CA bundle | [`Overrides::ca_bundle`] | `AWS_CA_BUNDLE` | `ca_bundle` |
 //! | max attempts | - | `AWS_MAX_ATTEMPTS` | `max_attempts` |
 //! | retry mode | - | `AWS_RETRY_MODE` | `retry_mode` (`legacy`, `standard`, `adaptive`) |
 //! | IMDS disabled | - | `AWS_EC2_METADATA_DISABLED` (`true`) | - |
@@ -212,16 +212,17 @@ fn invalid(setting: &'static str, v: Sourced<String>, expected: &'static str) ->
     ResolveError::InvalidValue { setting, value: v.value, source: Box::new(v.source), expected }
 }
 
-/// What the caller sets explicitly (flags); these win over environment and files.
+/// What the caller sets explicitly; these win over environment and files, with the source
+/// [`Source::Caller`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
-    /// `--region`.
+    /// The region ([`Setting::Region`]).
     pub region: Option<String>,
-    /// `--endpoint-url`, and whether to ignore configured endpoint URLs.
+    /// The endpoint URL, and whether to ignore configured endpoint URLs.
     pub endpoint: EndpointOverrides,
-    /// `--addressing-style`.
+    /// The addressing style ([`Setting::AddressingStyle`]).
     pub addressing_style: Option<AddressingStyle>,
-    /// `--ca-bundle`.
+    /// The CA bundle ([`Setting::CaBundle`]).
     pub ca_bundle: Option<PathBuf>,
 }
 

@@ -176,3 +176,42 @@ fn client_config_without_credentials_is_the_one_line_why() {
     assert!(matches!(err, SettingsError::NoCredentials(_)));
     assert_eq!(err.to_string(), why.to_string());
 }
+
+#[test]
+fn auto_with_an_endpoint_url_is_path_style_as_in_the_aws_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    write(&work, "pixi.toml", &MANIFEST.replace("force-path-style = true", "force-path-style = false"));
+    let e = env(dir.path(), &[("AWS_ACCESS_KEY_ID", "AKIAENV0001"), ("AWS_SECRET_ACCESS_KEY", "envsecret")]);
+    let style = |o: &Overrides, target| {
+        let s = resolve(&Inputs { overrides: o, env: &e, cwd: &work, target }).unwrap();
+        (s.addressing_style.value, s.addressing_style.source)
+    };
+    let flag = Overrides { endpoint_url: Some("https://minio.example.com".into()), ..Overrides::default() };
+    let auto_default = Source::AutoOnCustomEndpoint { auto: Box::new(Source::Default) };
+    // The default `auto` with the caller's endpoint: path style, and the source says why.
+    assert_eq!(style(&flag, Some(("other", ""))), (AddressingStyle::Path, auto_default.clone()));
+    // No endpoint URL: AWS's endpoint, `auto` stays (virtual-host where it works).
+    assert_eq!(style(&Overrides::default(), Some(("other", ""))), (AddressingStyle::Auto, Source::Default));
+    // pixi's `force-path-style = false` is `auto` whatever the endpoint.
+    let (s, source) = style(&Overrides::default(), Some(("pixi-bucket", "")));
+    assert_eq!(s, AddressingStyle::Auto);
+    assert!(matches!(source, Source::Pixi { ref key, .. } if key == "force-path-style = false"), "{source:?}");
+    // The profile's endpoint and `auto` written out: path style; `virtual`: virtual-host style.
+    for (written, want) in [("auto", AddressingStyle::Path), ("virtual", AddressingStyle::Virtual)] {
+        write(
+            dir.path(),
+            "aws-config",
+            &format!("[default]\nendpoint_url = https://objects.example.org\ns3 =\n  addressing_style = {written}\n"),
+        );
+        let (s, source) = style(&Overrides::default(), Some(("other", "")));
+        assert_eq!(s, want, "{written}");
+        match (written, source) {
+            ("auto", Source::AutoOnCustomEndpoint { auto }) => {
+                assert!(matches!(*auto, Source::Profile { ref key, .. } if key == "s3.addressing_style"))
+            }
+            ("virtual", Source::Profile { key, .. }) => assert_eq!(key, "s3.addressing_style"),
+            (w, other) => panic!("{w}: {other:?}"),
+        }
+    }
+}
