@@ -18,7 +18,7 @@
 //! backoff and full jitter on transient failures, re-signed once with the server's time on
 //! `RequestTimeTooSkewed`, and retried once in the right region on a wrong-region answer.
 //!
-//! [`crate::settings`] (one layer up) resolves a bucket's settings (the caller's overrides, pixi
+//! The `settings` layer above this one resolves a bucket's settings (the caller's overrides, pixi
 //! `s3-options`, the AWS configuration, the rattler authentication storage or the AWS credential
 //! chain), each with its source, into a [`ClientConfig`]; this layer reads no configuration.
 
