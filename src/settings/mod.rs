@@ -78,7 +78,7 @@ pub fn load_pixi(inputs: &Inputs<'_>) -> Result<PixiConfig, SettingsError> {
 }
 
 /// Resolves the settings for an `s3://BUCKET[/PATH]` location (a conda channel, say): the
-/// same as [`resolve`] with the bucket and path as the target.
+/// same as [`resolve()`] with the bucket and path as the target.
 pub fn resolve_url(overrides: &Overrides, env: &Environment, cwd: &Path, url: &str) -> Result<Settings, SettingsError> {
     let location = Location::parse(url).map_err(SettingsError::Location)?;
     let Location::S3 { bucket, key } = &location else {
