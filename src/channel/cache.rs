@@ -16,7 +16,7 @@
 //! only once it has been received completely (its length equal to `Content-Length` when the
 //! server sent one, and its SHA-256 equal to the expected digest for content-addressed files),
 //! renamed to `KEY.SHA256.body`; then the metadata is written to a temporary file and renamed
-//! to `KEY.json`; then other bodies of the same key are removed. Renames are atomic, so two
+//! to `KEY.json`; then the body the old metadata named is removed. Renames are atomic, so two
 //! processes filling one entry at once leave one of their two complete entries (no `fsync`:
 //! after a power loss an entry may be damaged, which the reading rules below catch).
 //!
@@ -446,14 +446,30 @@ fn hash_reader(r: &mut impl Read) -> io::Result<([u8; 32], u64)> {
     }
 }
 
-/// Removes an entry's metadata and every body of its key (errors ignored: another process
-/// may be doing the same).
-fn drop_entry(dir: &Path, key: &str) {
-    let _ = fs::remove_file(dir.join(format!("{key}.json")));
-    remove_bodies(dir, key, None);
+/// The body SHA-256 a metadata file names, if it parses.
+fn named_body(dir: &Path, key: &str) -> Result<Option<String>, ()> {
+    match fs::read(dir.join(format!("{key}.json"))) {
+        Ok(text) => Ok(serde_json::from_slice::<EntryMeta>(&text).ok().map(|m| m.sha256)),
+        Err(_) => Err(()),
+    }
 }
 
-/// Removes the bodies of `key` other than `keep`.
+/// Removes an entry: its metadata and the body it names (every body of the key when the
+/// metadata does not parse). Errors are ignored: another process may be doing the same.
+/// Without a metadata file there is nothing to do (the common case of a `404` for a file
+/// never stored), so the directory is listed only for damaged metadata.
+fn drop_entry(dir: &Path, key: &str) {
+    let Ok(named) = named_body(dir, key) else { return };
+    let _ = fs::remove_file(dir.join(format!("{key}.json")));
+    match named {
+        Some(sha) if sha.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            let _ = fs::remove_file(dir.join(format!("{key}.{sha}.body")));
+        }
+        _ => remove_bodies(dir, key, None),
+    }
+}
+
+/// Removes the bodies of `key` other than `keep` (lists the directory).
 fn remove_bodies(dir: &Path, key: &str, keep: Option<&str>) {
     let prefix = format!("{key}.");
     let Ok(entries) = fs::read_dir(dir) else { return };
@@ -571,8 +587,12 @@ impl Filling {
                 sha256: sha,
                 stored_at: now,
             };
+            // The body the entry named until now, removed once the new metadata is in place.
+            let previous = named_body(&dir, &key).ok().flatten().filter(|p| *p != entry.sha256);
             write_meta(&dir, &key, &entry)?;
-            remove_bodies(&dir, &key, Some(&body_name));
+            if let Some(p) = previous.filter(|p| p.bytes().all(|b| b.is_ascii_hexdigit())) {
+                let _ = fs::remove_file(dir.join(format!("{key}.{p}.body")));
+            }
             file.seek(SeekFrom::Start(0))?;
             Ok(file)
         })();
