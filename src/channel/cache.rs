@@ -73,6 +73,12 @@ pub enum CacheMode {
 }
 
 /// How a fetched body reaches the caller.
+///
+/// Measured on this (shared, loaded) 2-core machine, 80 MiB from SeaweedFS on 127.0.0.1,
+/// best of 3, release build: file first 680-860 ms, tee 640-1140 ms, no cache 425-635 ms;
+/// the spread between runs was larger than the difference, so [`Delivery::FileFirst`] is the
+/// default: its errors (short body, wrong digest) come from the fetch itself, before the
+/// caller has parsed anything. Both keep memory constant (256 KiB buffers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Delivery {
     /// Received completely into the cache file first (length and digest checked, so errors
