@@ -43,15 +43,15 @@ pub fn open_transport(channel: &ChannelUrl, inputs: &ConnectInputs<'_>) -> Resul
             let client = client_for_channel(channel, inputs.flags, inputs.env, inputs.cwd)?;
             Arc::new(S3Transport::new(Arc::new(client), channel)?)
         }
-        ChannelScheme::Gcs => {
-            let t = HttpTransport::for_channel(http()?, channel).expect("gcs channels have an https base");
-            Arc::new(match inputs.gcs_authorization {
-                Some(p) => t.with_authorization(p.clone()),
-                None => t,
-            })
-        }
-        ChannelScheme::Https | ChannelScheme::Http => {
-            Arc::new(HttpTransport::for_channel(http()?, channel).expect("http channels have a base"))
+        ChannelScheme::Gcs | ChannelScheme::Https | ChannelScheme::Http => {
+            let t = HttpTransport::for_channel(http()?, channel).ok_or_else(|| FetchError::Settings {
+                url: channel.to_string(),
+                reason: "the channel has no https:// address".into(),
+            })?;
+            match (channel.scheme(), inputs.gcs_authorization) {
+                (ChannelScheme::Gcs, Some(p)) => Arc::new(t.with_authorization(p.clone())),
+                _ => Arc::new(t),
+            }
         }
     })
 }

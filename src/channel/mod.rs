@@ -5,6 +5,7 @@
 //! The layer imports `settings`, `s3`, `http` and below, never the CLI.
 
 pub mod cache;
+mod cache_fill;
 pub mod connect;
 pub mod error;
 pub mod fetch_error;
