@@ -1,7 +1,7 @@
 //! CreateBucket, DeleteBucket, HeadBucket, ListBuckets.
 
 use super::client::Client;
-use super::error::S3Error;
+use super::error::{ResponseError, S3Error};
 use super::request::{ReqBody, Request};
 use super::xml::{self, BucketList};
 use crate::address::validate_bucket;
@@ -52,6 +52,6 @@ impl Client {
     pub fn list_buckets(&self) -> Result<BucketList, S3Error> {
         let resp = self.execute(&mut Request::new("GET", "", ""))?;
         let body = resp.read_to_vec(64 * 1024 * 1024)?;
-        xml::parse_list_buckets(&body).map_err(|e| S3Error::InvalidResponse(format!("ListBuckets: {e}")))
+        xml::parse_list_buckets(&body).map_err(ResponseError::document("ListBuckets"))
     }
 }

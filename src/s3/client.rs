@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Mutex;
 
 use super::client_config::ClientConfig;
-use super::error::S3Error;
+use super::error::{InputError, S3Error};
 use super::skew::ClockSkew;
 use crate::address::{Endpoint, RequestUrl, DEFAULT_REGION};
 use crate::http::Http;
@@ -50,13 +50,13 @@ impl Client {
             cfg.region = DEFAULT_REGION.to_owned();
         }
         if cfg.part_size < MIN_PART_SIZE {
-            return Err(S3Error::InvalidInput(format!(
-                "part size {} is below S3's minimum of 5 MiB ({MIN_PART_SIZE} bytes)",
-                cfg.part_size
-            )));
+            return Err(S3Error::InvalidInput(InputError::PartSizeTooSmall {
+                part_size: cfg.part_size,
+                minimum: MIN_PART_SIZE,
+            }));
         }
         if cfg.concurrency == 0 {
-            return Err(S3Error::InvalidInput("concurrency must be at least 1".into()));
+            return Err(S3Error::InvalidInput(InputError::ZeroConcurrency));
         }
         cfg.max_attempts = cfg.max_attempts.max(1);
         let endpoint = Endpoint::resolve(cfg.endpoint_url.as_deref(), &cfg.region)?;

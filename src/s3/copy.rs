@@ -1,7 +1,7 @@
 //! CopyObject (server-side copy).
 
 use super::client::Client;
-use super::error::{S3Error, ServiceError};
+use super::error::{ResponseError, S3Error, ServiceError};
 use super::put::PutOptions;
 use super::request::{check_key, Request};
 use super::xml::{self, CopyResult, Outcome};
@@ -45,7 +45,7 @@ impl Client {
         }
         let resp = self.execute(&mut req)?;
         let body = resp.read_to_vec(1024 * 1024)?;
-        match xml::parse_copy_object(&body).map_err(|e| S3Error::InvalidResponse(format!("CopyObject: {e}")))? {
+        match xml::parse_copy_object(&body).map_err(ResponseError::document("CopyObject"))? {
             Outcome::Done(r) => Ok(r),
             Outcome::Failed(e) => Err(S3Error::Service(Box::new(ServiceError {
                 status: 200,

@@ -1,7 +1,7 @@
 //! DeleteObject and DeleteObjects (batches of 1000).
 
 use super::client::Client;
-use super::error::S3Error;
+use super::error::{InputError, ResponseError, S3Error};
 use super::request::{check_key, ReqBody, Request};
 use super::xml::{self, DeleteResult, ObjectToDelete};
 use crate::sigv4::base64;
@@ -22,17 +22,18 @@ impl Client {
     /// reported). The per-key failures of all batches are in the result's `errors`.
     pub fn delete_objects(&self, bucket: &str, keys: &[String]) -> Result<DeleteResult, S3Error> {
         if bucket.is_empty() {
-            return Err(S3Error::InvalidInput("the bucket name is empty".into()));
+            return Err(S3Error::InvalidInput(InputError::EmptyBucket));
         }
-        if let Some(k) = keys.iter().find(|k| k.is_empty()) {
-            return Err(S3Error::InvalidInput(format!("cannot delete an empty key ({k:?})")));
+        if keys.iter().any(|k| k.is_empty()) {
+            return Err(S3Error::InvalidInput(InputError::EmptyDeleteKey));
         }
         let mut all = DeleteResult::default();
         for batch in keys.chunks(DELETE_BATCH) {
             let objects: Vec<ObjectToDelete> =
                 batch.iter().map(|k| ObjectToDelete { key: k.clone(), version_id: None }).collect();
-            let body = xml::delete_objects_body(&objects, true)
-                .map_err(|e| S3Error::InvalidInput(format!("DeleteObjects body: {e}")))?;
+            let body = xml::delete_objects_body(&objects, true).map_err(|source| {
+                S3Error::InvalidInput(InputError::RequestBody { operation: "DeleteObjects", source })
+            })?;
             let mut req = Request::new("POST", bucket, "")
                 .query("delete", "")
                 .header("content-type", "application/xml")
@@ -40,8 +41,7 @@ impl Client {
                 .body(ReqBody::Bytes { data: body.as_bytes(), unsigned: false });
             let resp = self.execute(&mut req)?;
             let answer = resp.read_to_vec(16 * 1024 * 1024)?;
-            let result = xml::parse_delete_result(&answer)
-                .map_err(|e| S3Error::InvalidResponse(format!("DeleteObjects: {e}")))?;
+            let result = xml::parse_delete_result(&answer).map_err(ResponseError::document("DeleteObjects"))?;
             all.deleted.extend(result.deleted);
             all.errors.extend(result.errors);
         }

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::client::Client;
-use super::error::{IntegrityError, S3Error};
+use super::error::{InputError, IntegrityError, ResponseError, S3Error};
 use super::get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 use md5::{Digest, Md5};
 
@@ -99,7 +99,9 @@ impl Shared<'_> {
         })?;
         match obj.meta.range {
             Some((a, _, _)) if a == pos => Ok(obj),
-            _ => Err(S3Error::InvalidResponse(format!("asked for bytes {pos}-{end}, got {:?}", obj.meta.range))),
+            _ => {
+                Err(S3Error::InvalidResponse(ResponseError::WrongRange { first: pos, last: end, got: obj.meta.range }))
+            }
         }
     }
 
@@ -215,22 +217,20 @@ impl Client {
     pub fn download_to_file(&self, bucket: &str, key: &str, dest: &Path) -> Result<DownloadResult, S3Error> {
         check_key(bucket, key)?;
         if dest.is_dir() {
-            return Err(S3Error::InvalidInput(format!(
-                "{} is a directory: give the file to write (e.g. {}/{})",
-                dest.display(),
-                dest.display(),
-                key.rsplit('/').next().unwrap_or(key)
-            )));
+            return Err(S3Error::InvalidInput(InputError::DestinationIsDirectory {
+                dest: dest.to_path_buf(),
+                suggested_name: key.rsplit('/').next().unwrap_or(key).to_owned(),
+            }));
         }
         if dest.file_name().is_none() {
-            return Err(S3Error::InvalidInput(format!("{} does not name a file", dest.display())));
+            return Err(S3Error::InvalidInput(InputError::DestinationNotAFile(dest.to_path_buf())));
         }
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
         };
         if !dir.is_dir() {
-            return Err(S3Error::InvalidInput(format!("the directory {} does not exist", dir.display())));
+            return Err(S3Error::InvalidInput(InputError::NoSuchDirectory(dir.clone())));
         }
         // Ask first: a missing object should not leave even an empty temporary file behind.
         let chunk = self.cfg.part_size;

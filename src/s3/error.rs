@@ -5,6 +5,7 @@ use std::io;
 use std::path::PathBuf;
 
 use super::credentials::ProviderError;
+pub use super::invalid::{InputError, ResponseError};
 use crate::address::AddressError;
 use crate::http::HttpError;
 use crate::sigv4::SignError;
@@ -57,9 +58,9 @@ pub enum S3Error {
         source: io::Error,
     },
     /// The caller's input cannot work (empty key, bad range, expiry out of range...).
-    InvalidInput(String),
+    InvalidInput(InputError),
     /// The server's answer is not what S3 sends.
-    InvalidResponse(String),
+    InvalidResponse(ResponseError),
     /// Downloaded or uploaded data does not match what the server declared: trying again may
     /// help.
     Integrity(IntegrityError),
@@ -270,7 +271,7 @@ impl fmt::Display for S3Error {
                 Some(p) => write!(f, "cannot {action} {}: {source}", p.display()),
                 None => write!(f, "cannot {action}: {source}"),
             },
-            S3Error::InvalidInput(m) => f.write_str(m),
+            S3Error::InvalidInput(m) => m.fmt(f),
             S3Error::InvalidResponse(m) => write!(f, "unexpected answer from the server: {m}"),
             S3Error::Integrity(m) => write!(f, "data integrity check failed: {m}"),
             S3Error::TooLarge { length, limit } => {

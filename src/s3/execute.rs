@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use super::client::Client;
-use super::error::{code_for_status, S3Error, ServiceError};
+use super::error::{code_for_status, InputError, S3Error, ServiceError};
 use super::prepare::{wrap_chunked, Prepared};
 use super::progress::CountingReader;
 use super::request::{ReqBody, Request, RetryMode, BULK_BODY};
@@ -80,7 +80,7 @@ impl Client {
             ReqBody::Stream { reader, length, .. } => {
                 let length = *length;
                 let Some(r) = reader.take() else {
-                    return Err(S3Error::InvalidInput("a streamed body cannot be sent twice".into()));
+                    return Err(S3Error::InvalidInput(InputError::StreamResent));
                 };
                 let (mut r, length) = wrap(CountingReader::wrap(Box::new(r), &self.cfg.progress), length)?;
                 self.http.send_with(method, &p.url, &headers, Body::Reader { reader: &mut r, length }, traffic)

@@ -4,7 +4,7 @@ use std::io::{self, Read};
 use std::time::SystemTime;
 
 use super::client::Client;
-use super::error::{IntegrityError, S3Error};
+use super::error::{InputError, IntegrityError, ResponseError, S3Error};
 use super::request::{check_key, Request};
 use super::skew::parse_http_date;
 use crate::http::Response;
@@ -50,17 +50,15 @@ impl ObjectMeta {
     pub(crate) fn from_response(resp: &Response) -> Result<Self, S3Error> {
         let h = |n: &str| resp.header(n).map(str::to_owned);
         let content_length = match resp.header("content-length") {
-            Some(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| S3Error::InvalidResponse(format!("Content-Length {v:?} is not a number")))?,
+            Some(v) => v.trim().parse().map_err(|_| {
+                S3Error::InvalidResponse(ResponseError::BadHeader { name: "Content-Length", value: v.to_owned() })
+            })?,
             None => 0,
         };
         let range = match resp.header("content-range") {
-            Some(v) => Some(
-                parse_content_range(v)
-                    .ok_or_else(|| S3Error::InvalidResponse(format!("Content-Range {v:?} is not bytes A-B/N")))?,
-            ),
+            Some(v) => Some(parse_content_range(v).ok_or_else(|| {
+                S3Error::InvalidResponse(ResponseError::BadHeader { name: "Content-Range", value: v.to_owned() })
+            })?),
             None => None,
         };
         let mut metadata: Vec<(String, String)> = resp
@@ -118,9 +116,9 @@ impl ByteRange {
     fn validate(&self) -> Result<(), S3Error> {
         match self {
             ByteRange::Inclusive(a, b) if a > b => {
-                Err(S3Error::InvalidInput(format!("range {a}-{b}: the first byte is after the last")))
+                Err(S3Error::InvalidInput(InputError::RangeReversed { first: *a, last: *b }))
             }
-            ByteRange::Last(0) => Err(S3Error::InvalidInput("range -0 is empty".into())),
+            ByteRange::Last(0) => Err(S3Error::InvalidInput(InputError::RangeEmpty)),
             _ => Ok(()),
         }
     }

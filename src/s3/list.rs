@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use super::client::Client;
-use super::error::S3Error;
+use super::error::{InputError, ResponseError, S3Error};
 use super::request::Request;
 use super::xml::{self, ListObjectsPage, ListedObject};
 
@@ -84,9 +84,7 @@ impl Iterator for ListObjects<'_> {
                 (true, _) => {
                     self.done = true;
                     self.buffer.clear();
-                    return Some(Err(S3Error::InvalidResponse(
-                        "a truncated listing without a new continuation token".into(),
-                    )));
+                    return Some(Err(S3Error::InvalidResponse(ResponseError::TruncatedListing)));
                 }
                 (false, _) => self.done = true,
             }
@@ -127,7 +125,7 @@ impl Client {
         continuation_token: Option<&str>,
     ) -> Result<ListObjectsPage, S3Error> {
         if bucket.is_empty() {
-            return Err(S3Error::InvalidInput("the bucket name is empty".into()));
+            return Err(S3Error::InvalidInput(InputError::EmptyBucket));
         }
         let mut req = Request::new("GET", bucket, "").query("list-type", "2");
         if self.cfg.list_url_encoding {
@@ -150,6 +148,6 @@ impl Client {
         }
         let resp = self.execute(&mut req)?;
         let body = resp.read_to_vec(64 * 1024 * 1024)?;
-        xml::parse_list_objects(&body).map_err(|e| S3Error::InvalidResponse(format!("ListObjectsV2: {e}")))
+        xml::parse_list_objects(&body).map_err(ResponseError::document("ListObjectsV2"))
     }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 
 use super::client::{Client, MAX_PARTS};
-use super::error::{S3Error, ServiceError};
+use super::error::{InputError, ResponseError, S3Error, ServiceError};
 use super::put::{PutOptions, PutResult};
 use super::request::{ReqBody, Request, RetryMode};
 use super::xml::{self, CompletedPart, Outcome};
@@ -88,8 +88,8 @@ impl Client {
         req.headers = opts.object_headers()?;
         let resp = self.execute(&mut req)?;
         let body = resp.read_to_vec(RESPONSE_LIMIT)?;
-        let started = xml::parse_initiate_multipart_upload(&body)
-            .map_err(|e| S3Error::InvalidResponse(format!("CreateMultipartUpload: {e}")))?;
+        let started =
+            xml::parse_initiate_multipart_upload(&body).map_err(ResponseError::document("CreateMultipartUpload"))?;
         Ok(started.upload_id)
     }
 
@@ -121,7 +121,7 @@ impl Client {
         let resp = self.execute(&mut req)?;
         resp.header("etag")
             .map(str::to_owned)
-            .ok_or_else(|| S3Error::InvalidResponse(format!("UploadPart {part_number} answered without an ETag")))
+            .ok_or_else(|| S3Error::InvalidResponse(ResponseError::PartWithoutEtag { part: part_number }))
     }
 
     /// CompleteMultipartUpload. Retried only when the server answered with a transient error
@@ -135,8 +135,9 @@ impl Client {
         parts: &[CompletedPart],
         if_none_match_any: bool,
     ) -> Result<PutResult, S3Error> {
-        let body = xml::complete_multipart_upload_body(parts)
-            .map_err(|e| S3Error::InvalidInput(format!("CompleteMultipartUpload body: {e}")))?;
+        let body = xml::complete_multipart_upload_body(parts).map_err(|source| {
+            S3Error::InvalidInput(InputError::RequestBody { operation: "CompleteMultipartUpload", source })
+        })?;
         let mut req = Request::new("POST", bucket, key)
             .query("uploadId", upload_id)
             .header("content-type", "application/xml")
@@ -148,9 +149,7 @@ impl Client {
         let resp = self.execute(&mut req)?;
         let version_id = resp.header("x-amz-version-id").map(str::to_owned);
         let body = resp.read_to_vec(RESPONSE_LIMIT)?;
-        match xml::parse_complete_multipart_upload(&body)
-            .map_err(|e| S3Error::InvalidResponse(format!("CompleteMultipartUpload: {e}")))?
-        {
+        match xml::parse_complete_multipart_upload(&body).map_err(ResponseError::document("CompleteMultipartUpload"))? {
             Outcome::Done(done) => Ok(PutResult { etag: Some(done.etag), version_id, parts: parts.len() as u32 }),
             Outcome::Failed(e) => Err(S3Error::Service(Box::new(ServiceError {
                 status: 200,
@@ -180,8 +179,7 @@ impl Client {
         }
         let resp = self.execute(&mut req)?;
         let body = resp.read_to_vec(RESPONSE_LIMIT)?;
-        let root =
-            xml::parse_document(&body).map_err(|e| S3Error::InvalidResponse(format!("ListMultipartUploads: {e}")))?;
+        let root = xml::parse_document(&body).map_err(ResponseError::document("ListMultipartUploads"))?;
         Ok(root
             .children_named("Upload")
             .map(|u| MultipartUploadInfo {
@@ -328,10 +326,10 @@ impl Client {
                                 }
                             }
                             Ok(k) => {
-                                fail(S3Error::InvalidInput(format!(
-                                    "the upload stream ended after {} of {total} bytes",
-                                    (n - 1) * part_size + k as u64
-                                )));
+                                fail(S3Error::InvalidInput(InputError::StreamTooShort {
+                                    read: (n - 1) * part_size + k as u64,
+                                    total,
+                                }));
                                 break;
                             }
                             Err(e) => {
@@ -343,7 +341,7 @@ impl Client {
                     if !failed.load(Ordering::SeqCst) {
                         let mut extra = [0u8; 1];
                         if matches!(read_full(reader, &mut extra), Ok(1)) {
-                            fail(S3Error::InvalidInput(format!("the upload stream is longer than {total} bytes")));
+                            fail(S3Error::InvalidInput(InputError::StreamTooLong { total }));
                         }
                     }
                     drop(tx);
@@ -359,7 +357,7 @@ impl Client {
             .enumerate()
             .map(|(i, e)| {
                 e.map(|etag| CompletedPart { part_number: i as u32 + 1, etag })
-                    .ok_or_else(|| S3Error::InvalidResponse(format!("part {} has no ETag", i + 1)))
+                    .ok_or_else(|| S3Error::InvalidResponse(ResponseError::MissingPartEtag { part: i as u32 + 1 }))
             })
             .collect()
     }

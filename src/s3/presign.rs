@@ -2,7 +2,7 @@
 
 use super::client::Client;
 use super::credentials::Auth;
-use super::error::S3Error;
+use super::error::{InputError, S3Error};
 use super::request::check_key;
 use crate::sigv4::{self, Payload, SignableRequest, SigningParams, SigningSettings, MAX_PRESIGN_EXPIRY_SECS};
 
@@ -13,13 +13,11 @@ impl Client {
     pub fn presign(&self, method: &str, bucket: &str, key: &str, expires_secs: u64) -> Result<String, S3Error> {
         check_key(bucket, key)?;
         if !(1..=MAX_PRESIGN_EXPIRY_SECS).contains(&expires_secs) {
-            return Err(S3Error::InvalidInput(format!(
-                "presigned URL expiry {expires_secs} s is outside 1..=604800 (7 days)"
-            )));
+            return Err(S3Error::InvalidInput(InputError::PresignExpiry(expires_secs)));
         }
         let method = method.to_ascii_uppercase();
         if !matches!(method.as_str(), "GET" | "PUT" | "HEAD" | "DELETE") {
-            return Err(S3Error::InvalidInput(format!("cannot presign method {method:?} (GET, PUT, HEAD, DELETE)")));
+            return Err(S3Error::InvalidInput(InputError::PresignMethod(method)));
         }
         let region = self.region_for(bucket);
         let endpoint = match self.cfg.endpoint_url {

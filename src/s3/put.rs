@@ -8,7 +8,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::client::Client;
-use super::error::S3Error;
+use super::error::{InputError, S3Error};
 use super::request::{check_key, BodyHash, ReqBody, Request, RetryMode};
 use crate::sigv4::ChunkedMode;
 
@@ -57,16 +57,16 @@ impl PutOptions {
         let mut h = Vec::new();
         if let Some(ct) = &self.content_type {
             if !ct.bytes().all(|b| (0x20..0x7f).contains(&b)) || ct.is_empty() {
-                return Err(S3Error::InvalidInput(format!("content type {ct:?} is not printable ASCII")));
+                return Err(S3Error::InvalidInput(InputError::ContentType(ct.clone())));
             }
             h.push(("content-type".to_owned(), ct.clone()));
         }
         for (k, v) in &self.metadata {
             if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return Err(S3Error::InvalidInput(format!("metadata name {k:?} must be letters, digits, '-' and '_'")));
+                return Err(S3Error::InvalidInput(InputError::MetadataName(k.clone())));
             }
             if !v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                return Err(S3Error::InvalidInput(format!("metadata value for {k:?} must be printable ASCII")));
+                return Err(S3Error::InvalidInput(InputError::MetadataValue { name: k.clone() }));
             }
             h.push((format!("x-amz-meta-{}", k.to_ascii_lowercase()), v.trim().to_owned()));
         }
@@ -103,7 +103,7 @@ pub(crate) fn hash_file_range(path: &Path, offset: u64, len: u64) -> Result<Stri
         h.update(&buf[..n]);
     }
     if n_total != len {
-        return Err(S3Error::InvalidInput(format!("{} changed while being read", path.display())));
+        return Err(S3Error::InvalidInput(InputError::FileChanged(path.to_owned())));
     }
     Ok(crate::sigv4::encode::to_hex(&h.finalize()))
 }
@@ -182,7 +182,7 @@ impl Client {
         check_key(bucket, key)?;
         let meta = std::fs::metadata(path).map_err(|e| S3Error::io("read", Some(path.to_owned()), e))?;
         if meta.is_dir() {
-            return Err(S3Error::InvalidInput(format!("{} is a directory, not a file", path.display())));
+            return Err(S3Error::InvalidInput(InputError::SourceIsDirectory(path.to_owned())));
         }
         let len = meta.len();
         let single_put_here = self.cfg.loopback_single_put && self.endpoint.is_loopback() && len <= MAX_SINGLE_PUT;

@@ -3,7 +3,7 @@
 
 use std::io::{self, Read};
 
-use super::error::S3Error;
+use super::error::{InputError, S3Error};
 use crate::http::Traffic;
 use crate::sigv4::ChunkedMode;
 
@@ -107,10 +107,10 @@ impl<'a> Request<'a> {
 /// Refuses an empty bucket name or object key before anything is sent.
 pub(crate) fn check_key(bucket: &str, key: &str) -> Result<(), S3Error> {
     if bucket.is_empty() {
-        return Err(S3Error::InvalidInput("the bucket name is empty".into()));
+        return Err(S3Error::InvalidInput(InputError::EmptyBucket));
     }
     if key.is_empty() {
-        return Err(S3Error::InvalidInput(format!("the object key is empty: give s3://{bucket}/KEY")));
+        return Err(S3Error::InvalidInput(InputError::EmptyKey { bucket: bucket.to_owned() }));
     }
     Ok(())
 }
