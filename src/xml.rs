@@ -9,6 +9,7 @@
 //! answers carry none the clients need). Documents are small (an S3 listing page is at most
 //! 1000 entries), so a tree is simple and fast enough.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use quick_xml::events::Event;
@@ -42,15 +43,35 @@ pub enum ReadError {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Syntax { position, reason } => write!(f, "malformed XML at byte {position}: {reason}"),
+            Self::Syntax { position, reason } => {
+                write!(f, "malformed XML at byte {position}: {}", printable(reason))
+            }
             Self::Empty => f.write_str("no XML document"),
-            Self::UnknownEntity { name } => write!(f, "unknown XML entity &{name};"),
+            Self::UnknownEntity { name } => write!(f, "unknown XML entity &{};", printable(name)),
             Self::TooDeep => f.write_str("XML elements nested too deeply"),
         }
     }
 }
 
 impl std::error::Error for ReadError {}
+
+/// Text from a document, for an error line: control characters (line breaks, terminal escape
+/// sequences) are shown escaped (`\n`, `\u{1b}`), so that the message stays one line and
+/// cannot drive the terminal.
+pub(crate) fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// One XML element: its local name, its text (all text directly inside it, concatenated) and
 /// its child elements.

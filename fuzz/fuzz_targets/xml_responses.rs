@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Some(page) = one_line(xml::parse_list_objects(data)) {
-        for o in &page.objects {
+        for o in &page.contents {
             let _ = minis3::s3::parse_iso8601(&o.last_modified);
         }
     }

@@ -139,7 +139,7 @@ impl CredentialsProvider for ContainerProvider {
         let v: Result<serde_json::Value, _> = serde_json::from_slice(&body);
         if status != 200 {
             let v = v.ok();
-            let code = v.as_ref().and_then(|v| json_str(v, "Code")).map(str::to_string);
+            let code = v.as_ref().and_then(|v| json_str(v, "Code")).map(one_line);
             let message = v.as_ref().and_then(|v| json_str(v, "Message")).map(one_line);
             return Err(ProviderError::Service { service: SERVICE, status, code, message });
         }

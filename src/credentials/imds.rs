@@ -18,7 +18,7 @@ use crate::http::{Body, Http, HttpConfig, HttpError};
 use crate::retry::RetryPolicy;
 
 use super::container::parse_credentials_json;
-use super::provider::{AwsCredentials, CredentialSource, CredentialsProvider, ProviderError};
+use super::provider::{one_line, AwsCredentials, CredentialSource, CredentialsProvider, ProviderError};
 
 const SERVICE: &str = "IMDS";
 const IPV4: &str = "http://169.254.169.254";
@@ -207,7 +207,7 @@ impl CredentialsProvider for ImdsProvider {
                 return Err(ProviderError::Service {
                     service: SERVICE,
                     status: 200,
-                    code: Some(code.to_string()),
+                    code: Some(one_line(code)),
                     message: None,
                 });
             }

@@ -315,10 +315,12 @@ impl ProviderError {
     }
 }
 
-/// Shortens a service message for an error line (one line, at most 200 characters).
+/// Shortens a service message for an error line (one line, at most 200 characters; other
+/// control characters, such as terminal escapes, shown escaped).
 pub(crate) fn one_line(s: &str) -> String {
     const MAX: usize = 200;
     let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let s = crate::xml::printable(&s).into_owned();
     if s.len() <= MAX {
         return s;
     }

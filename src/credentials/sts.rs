@@ -230,7 +230,7 @@ pub fn parse_response(status: u16, body: &[u8], action: &str) -> Result<StsCrede
     let fields = leaf_texts(body);
     if !(200..300).contains(&status) {
         let (code, message) = match &fields {
-            Some(f) => (find(f, "Error/Code").map(str::to_string), find(f, "Error/Message").map(one_line)),
+            Some(f) => (find(f, "Error/Code").map(one_line), find(f, "Error/Message").map(one_line)),
             None => (None, None),
         };
         return Err(ProviderError::Service { service: SERVICE, status, code, message });
@@ -270,6 +270,11 @@ mod tests {
         assert_eq!(e, "STS refused the request (HTTP 403, AccessDenied): User is not authorized");
         let e = parse_response(503, b"", "AssumeRole").unwrap_err();
         assert!(e.is_retryable());
+        // A hostile answer cannot break the line or drive the terminal.
+        let body =
+            b"<ErrorResponse><Error><Code>Access\nDenied</Code><Message>a\x1b[2Jb</Message></Error></ErrorResponse>";
+        let e = parse_response(403, body, "AssumeRole").unwrap_err().to_string();
+        assert_eq!(e, "STS refused the request (HTTP 403, Access Denied): a\\u{1b}[2Jb");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub use super::invalid::{InputError, ResponseError};
 use crate::address::AddressError;
 use crate::http::HttpError;
 use crate::sigv4::SignError;
+use crate::xml::printable;
 
 /// An error document (or a bodiless error status) from the server.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -237,19 +238,20 @@ impl fmt::Display for ServiceError {
             (false, true) => format!("s3://{}", self.bucket),
             (false, false) => format!("s3://{}/{}", self.bucket, self.key),
         };
-        write!(f, "{} {target}: {} ({})", self.method, self.code, self.status)?;
+        // Code and message come from the server: control characters are shown escaped.
+        write!(f, "{} {target}: {} ({})", self.method, printable(&self.code), self.status)?;
         if !self.message.is_empty() {
-            write!(f, " {}", self.message.trim_end_matches('.'))?;
+            write!(f, " {}", printable(self.message.trim_end_matches('.')))?;
         }
         if let Some(r) = &self.bucket_region {
-            write!(f, "; the bucket is in region {r}")?;
+            write!(f, "; the bucket is in region {}", printable(r))?;
         }
         let h = hint(&self.code, self.status);
         if !h.is_empty() {
             write!(f, "; {h}")?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " [request id {id}]")?;
+            write!(f, " [request id {}]", printable(id))?;
         }
         if let Some(c) = &self.canonical_request {
             // One line: escape the newlines of the canonical request.
@@ -333,5 +335,28 @@ pub(crate) fn code_for_status(status: u16, has_key: bool) -> &'static str {
         501 => "NotImplemented",
         503 => "ServiceUnavailable",
         _ => "UnknownError",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_error_from_a_hostile_server_stays_one_line() {
+        let e = ServiceError {
+            status: 403,
+            code: "Access\nDenied".into(),
+            message: "no\r\n\x1b[2J".into(),
+            request_id: Some("id\n".into()),
+            method: "GET".into(),
+            bucket: "b".into(),
+            key: String::new(),
+            bucket_region: Some("r\n".into()),
+            canonical_request: None,
+        }
+        .to_string();
+        assert!(!e.contains(['\n', '\r', '\x1b']), "{e}");
+        assert!(e.starts_with("GET s3://b: Access\\nDenied (403) no\\r\\n\\u{1b}[2J"), "{e}");
     }
 }

@@ -19,7 +19,7 @@ pub use responses::*;
 use std::fmt;
 
 pub use crate::xml::Element;
-use crate::xml::ReadError;
+use crate::xml::{printable, ReadError};
 
 /// Why an XML document could not be read or written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,11 +85,11 @@ impl fmt::Display for XmlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Syntax { position, reason } => {
-                write!(f, "malformed XML in the S3 response at byte {position}: {reason}")
+                write!(f, "malformed XML in the S3 response at byte {position}: {}", printable(reason))
             }
             Self::Empty => f.write_str("the S3 response has no XML document"),
             Self::UnexpectedRoot { expected, found } => {
-                write!(f, "unexpected S3 response: expected <{expected}>, got <{found}>")
+                write!(f, "unexpected S3 response: expected <{expected}>, got <{}>", printable(found))
             }
             Self::Missing { element } => {
                 write!(f, "the S3 response lacks the required element {element}")
@@ -101,7 +101,7 @@ impl fmt::Display for XmlError {
                 write!(f, "the S3 response's URL-encoded {element} does not decode to UTF-8: {value:?}")
             }
             Self::UnknownEntity { name } => {
-                write!(f, "the S3 response uses an unknown XML entity &{name};")
+                write!(f, "the S3 response uses an unknown XML entity &{};", printable(name))
             }
             Self::TooDeep => f.write_str("the S3 response nests XML elements too deeply"),
             Self::Unrepresentable { key } => {

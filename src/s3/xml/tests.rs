@@ -441,3 +441,16 @@ fn delete_body_refuses_what_xml_cannot_carry() {
     assert!(matches!(delete_objects_body(&many, true), Err(XmlError::TooManyObjects { count: 1001 })));
     assert!(delete_objects_body(&many[..1000], true).is_ok());
 }
+
+#[test]
+fn server_text_in_an_error_stays_one_line() {
+    // Found by the xml_responses fuzz target: the name of an unknown entity held a line break.
+    for body in [&b"&\n2\x0e%+;A\n\n"[..], b"<Error>&a\nb\x1b[31m;</Error>", b"<R\x1b[2J/>"] {
+        let e = parse_error(body).unwrap_err().to_string();
+        assert!(!e.contains('\n') && !e.contains('\x1b'), "{e}");
+    }
+    let e = parse_error(b"<Error>&a\nb;</Error>").unwrap_err().to_string();
+    assert_eq!(e, "the S3 response uses an unknown XML entity &a\\nb;");
+    let e = crate::xml::parse_document(b"<R>&x\ry;</R>").unwrap_err().to_string();
+    assert_eq!(e, "unknown XML entity &x\\ry;");
+}
