@@ -13,12 +13,14 @@ use minis3::channel::shards::{decode_shard, decode_shard_index, encode_shard, en
 const NAME: &str = "https://example.invalid/chan/linux-64/repodata.json";
 
 fn sample() -> RepoData {
-    let mut data = RepoData::default();
-    data.info = Some(minis3::channel::repodata::ChannelInfo {
-        subdir: Some("linux-64".into()),
-        base_url: None,
-        extra: Default::default(),
-    });
+    let mut data = RepoData {
+        info: Some(minis3::channel::repodata::ChannelInfo {
+            subdir: Some("linux-64".into()),
+            base_url: None,
+            extra: Default::default(),
+        }),
+        ..RepoData::default()
+    };
     for i in 0..40 {
         let mut r = PackageRecord::new(&format!("pkg{}", i % 7), &format!("1.{i}"), "h_0");
         r.depends = vec!["python >=3.9".into(), format!("dep\"{i}\\")];
@@ -119,8 +121,7 @@ fn wrong_types_and_garbage_are_errors() {
 fn random_cuts_and_flips_never_panic() {
     let json = repodata_to_vec(&sample());
     let zst = compress_repodata(&json).unwrap();
-    let mut shard = Shard::default();
-    shard.conda_packages = sample().conda_packages;
+    let shard = Shard { conda_packages: sample().conda_packages, ..Shard::default() };
     let (shard_zst, _) = encode_shard(&shard).unwrap();
     let mut index = ShardIndex::default();
     index.shards.insert("pkg0".into(), [9; 32]);

@@ -340,9 +340,7 @@ impl<'de> Deserialize<'de> for Features {
                 f.write_str("a string or a list of strings")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Features, E> {
-                if v.is_empty() {
-                    return Ok(Features(Vec::new()));
-                }
+                // As rattler: "" is one empty feature, written back as "".
                 Ok(Features(v.split([',', ' ']).map(|s| s.trim().to_owned()).collect()))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Features, E> {
