@@ -172,10 +172,8 @@ pub fn read_conda<S: RangeSource>(
     // its local header, whatever the length of its local extra field, in the same read.
     let next = entries.iter().map(|e| e.local_offset).filter(|&o| o > member.local_offset).chain([dir.offset]).min();
     let end = next.unwrap_or(dir.offset);
-    let fixed_end = member
-        .local_offset
-        .checked_add(zip::LOCAL_HEADER_LEN + member.name.len() as u64 + member.compressed_size)
-        .unwrap_or(u64::MAX);
+    let fixed_end =
+        member.local_offset.saturating_add(zip::LOCAL_HEADER_LEN + member.name.len() as u64 + member.compressed_size);
     if end < fixed_end {
         return Err(r.zip_err(format!("member {} overlaps the next one", member.name)));
     }

@@ -23,6 +23,8 @@ pub struct Suffix {
 /// `Range: bytes=-N` (its `Content-Range` gives the total length, so no `HEAD` is needed) and
 /// [`read_range`](Self::read_range) to one `GET` with `Range: bytes=A-B` (`If-Match` on the ETag
 /// the first answer carried keeps the two reads on one version of the object).
+// An object's length is a request, not a collection's size: `is_empty` would make no sense.
+#[allow(clippy::len_without_is_empty)]
 pub trait RangeSource {
     /// The object's length in bytes.
     fn len(&mut self) -> Result<u64, SourceError>;
