@@ -121,7 +121,7 @@ impl Client {
         let resp = self.execute(&mut req)?;
         resp.header("etag")
             .map(str::to_owned)
-            .ok_or_else(|| S3Error::InvalidResponse(ResponseError::PartWithoutEtag { part: part_number }))
+            .ok_or(S3Error::InvalidResponse(ResponseError::PartWithoutEtag { part: part_number }))
     }
 
     /// CompleteMultipartUpload. Retried only when the server answered with a transient error
