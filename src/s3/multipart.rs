@@ -31,6 +31,9 @@ pub struct MultipartUploadInfo {
     pub upload_id: String,
 }
 
+/// An uploaded part: its ETag and, when listed in the completion, its CRC32C (base64).
+type PartDone = (String, Option<String>);
+
 const RESPONSE_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// A part's bytes from a file: an error, not a short body, if the file ends before them.
@@ -242,7 +245,7 @@ impl Client {
         (total, part_size, count): (u64, u64, u64),
         opts: &PutOptions,
     ) -> Result<Vec<CompletedPart>, S3Error> {
-        let etags: Mutex<Vec<Option<(String, Option<String>)>>> = Mutex::new(vec![None; count as usize]);
+        let etags: Mutex<Vec<Option<PartDone>>> = Mutex::new(vec![None; count as usize]);
         // Every part carries its CRC32C header; the completion lists them only when the upload
         // declared the algorithm (a server that was not told would refuse them).
         let send_crc = self.send_checksums();
