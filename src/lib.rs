@@ -17,7 +17,8 @@
 //!
 //! With `default-features = false` the crate is the signer, addressing and AWS config-file
 //! parsing alone.
-// One call needs `unsafe`: fallocate(2) in s3/preallocate.rs.
+// Two modules need `unsafe`: fallocate(2) in s3/preallocate.rs, and the SSE4.2 CRC32C
+// intrinsics in sigv4/crc32c_hw.rs (behind run-time feature detection).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -730,3 +730,31 @@ fn seaweed_error_codes_and_literal_keys() {
     w.fails(&["mb", &format!("s3://{b2}")]);
     w.ok(&["rb", &format!("s3://{b2}")]);
 }
+
+/// `minis3 cp` through a proxy that flips one bit of every body: the upload is refused by the
+/// server and the download detected; exit 1 with one line each, nothing stored or written.
+#[test]
+fn cp_through_a_corrupting_proxy_fails_with_one_line() {
+    use support::{Fault, FaultProxy};
+    let server = S3sFs::start();
+    let w = World::new(&server.endpoint());
+    w.ok(&["mb", "s3://crc"]);
+    let data = support::test_bytes(3 * 1024 * 1024 + 1, 9);
+    write(&w.work().join("f.bin"), &data);
+    w.ok(&["cp", "f.bin", "s3://crc/good"]);
+
+    let proxy = FaultProxy::start(server.port(), vec![Fault::TamperBody; 8]);
+    let mut bad = World::new(&proxy.endpoint());
+    bad.set("AWS_MAX_ATTEMPTS", "1");
+    write(&bad.work().join("f.bin"), &data);
+    let o = bad.fails(&["cp", "f.bin", "s3://crc/bad"]);
+    assert_eq!(o.stderr.lines().count(), 1, "{o:?}");
+    assert!(w.run(&["ls", "s3://crc/bad"]).code != 0 || !w.ok(&["ls", "s3://crc/"]).text().contains("bad"));
+
+    let proxy = FaultProxy::start(server.port(), vec![Fault::TamperResponseBody; 8]);
+    let bad = World::new(&proxy.endpoint());
+    let o = bad.fails(&["cp", "s3://crc/good", "out.bin"]);
+    assert_eq!(o.stderr.lines().count(), 1, "{o:?}");
+    assert!(o.stderr.contains("CRC32C"), "{o:?}");
+    assert!(std::fs::read_dir(bad.work()).unwrap().next().is_none(), "something was left in the work dir");
+}

@@ -339,6 +339,15 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
         if let Some(t) = &s.target_bandwidth {
             v["target_bandwidth"] = json!({"value": t.value, "source": advice::source(&t.source)});
         }
+        for (name, c) in [
+            ("request_checksum_calculation", &s.request_checksum_calculation),
+            ("response_checksum_validation", &s.response_checksum_validation),
+        ] {
+            v[name] = match c {
+                Some(c) => json!({"value": c.value.as_str(), "source": advice::source(&c.source)}),
+                None => json!({"value": "per endpoint", "source": "default"}),
+            };
+        }
         return ctx.out.line(&v.to_string());
     }
     if let Some((b, k)) = &target {
@@ -362,6 +371,14 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
     }
     if let Some(t) = &s.target_bandwidth {
         ctx.out.line(&format!("{:<17}{} bytes/s ({})", "target-bandwidth", t.value, advice::source(&t.source)))?;
+    }
+    for (name, c) in
+        [("upload-checksum", &s.request_checksum_calculation), ("download-checksum", &s.response_checksum_validation)]
+    {
+        match c {
+            Some(c) => ctx.out.line(&format!("{name:<17}{} ({})", c.value, advice::source(&c.source)))?,
+            None => ctx.out.line(&format!("{name:<17}CRC32C, per endpoint (default)"))?,
+        }
     }
     match &pixi {
         Some(p) => ctx.out.line(&format!("{:<17}{p}", "pixi s3-options"))?,

@@ -15,6 +15,8 @@
 //! | multipart part size | - | - | `s3 =` / `multipart_chunksize` (a size, at least 5 MiB) |
 //! | concurrency | - | - | `s3 =` / `max_concurrent_requests` (a whole number, at least 1) |
 //! | download target rate | - | - | `s3 =` / `target_bandwidth` (a rate, see [`parse_rate`]) |
+//! | upload checksums | - | `AWS_REQUEST_CHECKSUM_CALCULATION` | `request_checksum_calculation` (`when_supported`, `when_required`) |
+//! | download checksums | - | `AWS_RESPONSE_CHECKSUM_VALIDATION` | `response_checksum_validation` (`when_supported`, `when_required`) |
 //!
 //! botocore has no `use_path_style` key (path style is `addressing_style = path`), and reads
 //! only `AWS_DEFAULT_REGION`; the SDKs and AWS CLI v2 read `AWS_REGION` first, as here.
@@ -257,6 +259,12 @@ pub struct S3Settings {
     /// The rate a download aims at, in bytes per second (`s3 = target_bandwidth`), if
     /// configured.
     pub target_bandwidth: Option<Sourced<u64>>,
+    /// `request_checksum_calculation` (`when_supported` or `when_required`, lower-cased), if
+    /// configured.
+    pub request_checksum_calculation: Option<Sourced<String>>,
+    /// `response_checksum_validation` (`when_supported` or `when_required`, lower-cased), if
+    /// configured.
+    pub response_checksum_validation: Option<Sourced<String>>,
 }
 
 /// Resolves the S3 settings from the caller's overrides, the environment and the selected
@@ -364,6 +372,24 @@ pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) ->
         },
     };
 
+    let checksum_when = |var: &str, key: &'static str| -> Result<Option<Sourced<String>>, ResolveError> {
+        match lookup(env, set, profile, &[var], key) {
+            None => Ok(None),
+            Some(v) => {
+                let word = v.value.trim().to_ascii_lowercase();
+                if word == "when_supported" || word == "when_required" {
+                    Ok(Some(Sourced::new(word, v.source)))
+                } else {
+                    Err(invalid(key, v, "when_supported or when_required"))
+                }
+            }
+        }
+    };
+    let request_checksum_calculation =
+        checksum_when("AWS_REQUEST_CHECKSUM_CALCULATION", "request_checksum_calculation")?;
+    let response_checksum_validation =
+        checksum_when("AWS_RESPONSE_CHECKSUM_VALIDATION", "response_checksum_validation")?;
+
     Ok(S3Settings {
         profile: (set.selected().to_string(), set.selection().clone()),
         region,
@@ -378,6 +404,8 @@ pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) ->
         multipart_chunksize,
         max_concurrent_requests,
         target_bandwidth,
+        request_checksum_calculation,
+        response_checksum_validation,
     })
 }
 

@@ -66,6 +66,15 @@ pub struct ClientConfig {
     /// Keep the canonical request of each signature, to show it when the server says the
     /// signature does not match (`--debug`).
     pub debug: bool,
+    /// `request_checksum_calculation`: whether uploads send a CRC32C. `None` (the default)
+    /// decides per endpoint: on AWS everything the SDKs send; elsewhere the
+    /// `x-amz-checksum-crc32c` header of each PUT and part only (see the README).
+    pub request_checksums: Option<super::ChecksumWhen>,
+    /// `response_checksum_validation`: whether downloads ask for the stored checksum
+    /// (`x-amz-checksum-mode: ENABLED`) and verify it before the rename. `None` (the
+    /// default): verified wherever the server sends one; on AWS also asked for with a HEAD
+    /// when a ranged answer carries none.
+    pub response_checksums: Option<super::ChecksumWhen>,
     /// Where notices go.
     pub notices: Arc<dyn Notices>,
     /// Like curl's `--connect-to`: `(host[:port] as in the Host header, address:port to
@@ -110,6 +119,8 @@ impl ClientConfig {
             follow_region_redirects: true,
             list_url_encoding: true,
             debug: false,
+            request_checksums: None,
+            response_checksums: None,
             notices: Arc::new(NoNotices),
             connect_to: Vec::new(),
             progress: None,

@@ -20,9 +20,11 @@ use super::error::{InputError, IntegrityError, ResponseError, S3Error};
 use super::get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 use md5::{Digest, Md5};
 
+use super::checksum::{crc32c_header, parse_crc32c_header};
 use super::preallocate::preallocate;
 use super::request::check_key;
 use crate::sigv4::encode::to_hex;
+use crate::sigv4::Crc32c;
 
 /// Bytes read from the connection before each write to the file.
 const WRITE_BUFFER: usize = 1024 * 1024;
@@ -42,6 +44,11 @@ pub struct DownloadResult {
     /// one stream. Objects fetched as several ranges are not read back for it; their size is
     /// checked and every range is pinned to the first response's ETag with `If-Match`.
     pub md5_checked: bool,
+    /// Whether the content was checked against the CRC32C the server stored with the object
+    /// (`x-amz-checksum-mode: ENABLED`): the CRC32C of each range, combined. Not for objects
+    /// without one, nor for a composite checksum of a multipart upload (`…-N`: a checksum of
+    /// the parts' checksums, which ranges that do not match the parts cannot reproduce).
+    pub crc32c_checked: bool,
 }
 
 /// The temporary file; removed on drop unless persisted.
@@ -114,6 +121,7 @@ impl Shared<'_> {
         (mut pos, end): (u64, u64),
         first: Option<GetObject>,
         mut md5: Option<&mut Md5>,
+        mut crc: Option<&mut Crc32c>,
     ) -> Result<(), S3Error> {
         let mut body = match first {
             Some(b) => b,
@@ -151,6 +159,9 @@ impl Shared<'_> {
                     }
                     if let Some(h) = md5.as_deref_mut() {
                         h.update(data);
+                    }
+                    if let Some(c) = crc.as_deref_mut() {
+                        c.update(data);
                     }
                     pos += filled as u64;
                     self.written.fetch_add(filled as u64, Ordering::Relaxed);
@@ -214,7 +225,24 @@ impl Client {
     /// Downloads `bucket/key` to the file `dest` (replaced if it exists). See the module
     /// documentation for the guarantees. `dest` must not be a directory and its directory must
     /// exist and be writable.
+    ///
+    /// A CRC32C mismatch (see [`DownloadResult::crc32c_checked`]) is retried once from
+    /// scratch: a corruption on the way is rarely repeated, one in storage always is, and the
+    /// second failure says so.
     pub fn download_to_file(&self, bucket: &str, key: &str, dest: &Path) -> Result<DownloadResult, S3Error> {
+        match self.download_once(bucket, key, dest) {
+            Err(S3Error::Integrity(IntegrityError::Checksum { got, want, .. })) => {
+                self.notice(&format!(
+                    "download of s3://{bucket}/{key}: CRC32C {got} of the bytes received, the server stored \
+                     {want}; downloading it again"
+                ));
+                self.download_once(bucket, key, dest)
+            }
+            other => other,
+        }
+    }
+
+    fn download_once(&self, bucket: &str, key: &str, dest: &Path) -> Result<DownloadResult, S3Error> {
         check_key(bucket, key)?;
         if dest.is_dir() {
             return Err(S3Error::InvalidInput(InputError::DestinationIsDirectory {
@@ -233,17 +261,25 @@ impl Client {
             return Err(S3Error::InvalidInput(InputError::NoSuchDirectory(dir.clone())));
         }
         // Ask first: a missing object should not leave even an empty temporary file behind.
+        let verify = self.verify_checksums();
         let chunk = self.cfg.part_size;
         let started = Instant::now();
         let first = self.get_object(
             bucket,
             key,
-            &GetOptions { range: Some(ByteRange::Inclusive(0, chunk - 1)), bulk_read: true, ..Default::default() },
+            &GetOptions {
+                range: Some(ByteRange::Inclusive(0, chunk - 1)),
+                bulk_read: true,
+                checksum_mode: verify,
+                ..Default::default()
+            },
         );
         let first = match first {
-            Err(e) if e.code() == Some("InvalidRange") => {
-                self.get_object(bucket, key, &GetOptions { bulk_read: true, ..Default::default() })?
-            }
+            Err(e) if e.code() == Some("InvalidRange") => self.get_object(
+                bucket,
+                key,
+                &GetOptions { bulk_read: true, checksum_mode: verify, ..Default::default() },
+            )?,
             other => other?,
         };
         let meta = first.meta.clone();
@@ -275,8 +311,14 @@ impl Client {
         let sequential = first_end + 1 >= total;
         let mut hasher = (want_md5.is_some() && sequential).then(Md5::new);
         let mut buf = vec![0u8; WRITE_BUFFER];
+        // The CRC32C of each range as (first byte, length, CRC), combined in order at the end.
+        let crcs: Mutex<Vec<(u64, u64, u32)>> = Mutex::new(Vec::new());
+        let mut first_crc = verify.then(Crc32c::new);
         if total > 0 {
-            shared.fetch(&mut file, &mut buf, (0, first_end), Some(first), hasher.as_mut())?;
+            shared.fetch(&mut file, &mut buf, (0, first_end), Some(first), hasher.as_mut(), first_crc.as_mut())?;
+            if let (Some(c), Ok(mut v)) = (first_crc, crcs.lock()) {
+                v.push((0, first_end + 1, c.finish()));
+            }
         } else {
             drop(first);
         }
@@ -297,8 +339,8 @@ impl Client {
             let buffers = std::iter::once(buf).chain(std::iter::repeat_with(|| vec![0u8; WRITE_BUFFER]));
             std::thread::scope(|s| {
                 for mut buf in buffers.take(workers) {
-                    let (next, failed, error, ranges, shared, tmp_path) =
-                        (&next, &failed, &error, &ranges, &shared, &tmp_path);
+                    let (next, failed, error, ranges, shared, tmp_path, crcs) =
+                        (&next, &failed, &error, &ranges, &shared, &tmp_path, &crcs);
                     s.spawn(move || {
                         let fail = |e: S3Error| {
                             failed.store(true, Ordering::SeqCst);
@@ -316,8 +358,12 @@ impl Client {
                                 return;
                             }
                             let (a, b) = ranges[i];
-                            if let Err(e) = shared.fetch(&mut f, &mut buf, (a, b), None, None) {
+                            let mut crc = verify.then(Crc32c::new);
+                            if let Err(e) = shared.fetch(&mut f, &mut buf, (a, b), None, None, crc.as_mut()) {
                                 return fail(e);
+                            }
+                            if let (Some(c), Ok(mut v)) = (crc, crcs.lock()) {
+                                v.push((a, b + 1 - a, c.finish()));
                             }
                         }
                     });
@@ -333,6 +379,11 @@ impl Client {
         if written != total || length != total {
             return Err(S3Error::Integrity(IntegrityError::Written { written, file: length, object: total }));
         }
+        let crc32c_checked = if verify {
+            self.check_crc32c(bucket, key, dest, &meta, crcs.into_inner().unwrap_or_default(), (total, sequential))?
+        } else {
+            false
+        };
         // The MD5 is checked only when the bytes arrived in one stream (hashed as they were
         // written); ranges are not read back for it: the size check above and the `If-Match`
         // pinning to the first response's ETag cover them, as with the AWS CLI.
@@ -361,7 +412,59 @@ impl Client {
             requests: shared.requests.load(Ordering::Relaxed),
             resumes: shared.resumes.load(Ordering::Relaxed),
             md5_checked,
+            crc32c_checked,
         })
+    }
+
+    /// Compares the combined CRC32C of the ranges with the stored one (from the first answer,
+    /// or from a HEAD where ranged answers carry none); `false` when there is none to compare.
+    #[allow(clippy::too_many_arguments)]
+    fn check_crc32c(
+        &self,
+        bucket: &str,
+        key: &str,
+        dest: &Path,
+        meta: &ObjectMeta,
+        mut crcs: Vec<(u64, u64, u32)>,
+        (total, sequential): (u64, bool),
+    ) -> Result<bool, S3Error> {
+        // Servers send no checksum with a partial range (AWS, s3s-fs): a parallel download
+        // asks with one HEAD, pinned to the ETag (small against the 8 MiB ranges).
+        let stored = match &meta.checksum_crc32c {
+            Some(v) => Some(v.clone()),
+            None if self.head_for_checksum() || !sequential => {
+                self.head_object_checksum(bucket, key, meta.etag.as_deref())?.checksum_crc32c
+            }
+            None => None,
+        };
+        let Some(stored) = stored else { return Ok(false) };
+        let Some(want) = parse_crc32c_header(&stored) else {
+            // A composite checksum (`…-N`): not comparable with the bytes' CRC32C.
+            return Ok(false);
+        };
+        crcs.sort_unstable();
+        let mut got = Crc32c::checksum(&[]);
+        let mut next = 0u64;
+        for (start, len, crc) in crcs {
+            if start != next {
+                return Err(S3Error::InvalidResponse(ResponseError::RangeWithoutChecksum { start }));
+            }
+            got = Crc32c::combine(got, crc, len);
+            next = start + len;
+        }
+        if next != total {
+            return Err(S3Error::InvalidResponse(ResponseError::ChecksumCoverage { covered: next, total }));
+        }
+        if got != want {
+            return Err(S3Error::Integrity(IntegrityError::Checksum {
+                bucket: bucket.to_owned(),
+                key: key.to_owned(),
+                got: crc32c_header(got),
+                want: stored,
+                dest: dest.to_owned(),
+            }));
+        }
+        Ok(true)
     }
 }
 

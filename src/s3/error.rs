@@ -124,6 +124,20 @@ pub enum IntegrityError {
         /// The destination left untouched.
         dest: PathBuf,
     },
+    /// The downloaded bytes' CRC32C differs from the one the server stored with the object;
+    /// the temporary file was deleted and nothing was written.
+    Checksum {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// The CRC32C of the bytes received (base64, as S3 writes it).
+        got: String,
+        /// The CRC32C the server gave (`x-amz-checksum-crc32c`).
+        want: String,
+        /// The destination left untouched.
+        dest: PathBuf,
+    },
 }
 
 impl fmt::Display for IntegrityError {
@@ -146,6 +160,13 @@ impl fmt::Display for IntegrityError {
             IntegrityError::Md5 { got, want, dest } => write!(
                 f,
                 "the downloaded bytes have MD5 {got}, the ETag says {want}; nothing was written to {}",
+                dest.display()
+            ),
+            IntegrityError::Checksum { bucket, key, got, want, dest } => write!(
+                f,
+                "s3://{bucket}/{key}: the downloaded bytes have CRC32C {got}, the server stored {want}; \
+                 nothing was written to {} (tried twice): the data is corrupted on the way (a proxy, \
+                 the network) or in storage; try again, from another network if it repeats",
                 dest.display()
             ),
         }

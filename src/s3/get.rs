@@ -32,6 +32,9 @@ pub struct ObjectMeta {
     pub version_id: Option<String>,
     /// `Cache-Control`, as stored with the object.
     pub cache_control: Option<String>,
+    /// `x-amz-checksum-crc32c`, as sent (base64; `…-N` for a composite checksum of N parts),
+    /// when asked for with [`GetOptions::checksum_mode`] and stored with the object.
+    pub checksum_crc32c: Option<String>,
 }
 
 impl ObjectMeta {
@@ -78,6 +81,7 @@ impl ObjectMeta {
             metadata,
             version_id: h("x-amz-version-id"),
             cache_control: h("cache-control"),
+            checksum_crc32c: h("x-amz-checksum-crc32c"),
         })
     }
 }
@@ -136,6 +140,9 @@ pub struct GetOptions {
     /// The body will be read in large pieces (into a file, say): the connection receives into
     /// a 1 MiB buffer instead of 128 KiB, which takes fewer socket reads per byte.
     pub bulk_read: bool,
+    /// `x-amz-checksum-mode: ENABLED`: the stored checksum comes back in
+    /// [`ObjectMeta::checksum_crc32c`].
+    pub checksum_mode: bool,
 }
 
 /// An object being downloaded: its metadata and a reader over its body.
@@ -200,6 +207,9 @@ impl Client {
         if opts.bulk_read {
             req.traffic = crate::http::Traffic::Bulk;
         }
+        if opts.checksum_mode {
+            req = req.header("x-amz-checksum-mode", "ENABLED");
+        }
         let resp = self.execute(&mut req)?;
         let meta = ObjectMeta::from_response(&resp)?;
         Ok(GetObject { meta, reader: Box::new(resp.into_reader()) })
@@ -216,6 +226,21 @@ impl Client {
     pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta, S3Error> {
         check_key(bucket, key)?;
         let resp = self.execute(&mut Request::new("HEAD", bucket, key))?;
+        ObjectMeta::from_response(&resp)
+    }
+
+    /// HeadObject with `x-amz-checksum-mode: ENABLED`, pinned to `etag` with `If-Match`.
+    pub(crate) fn head_object_checksum(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: Option<&str>,
+    ) -> Result<ObjectMeta, S3Error> {
+        let mut req = Request::new("HEAD", bucket, key).header("x-amz-checksum-mode", "ENABLED");
+        if let Some(e) = etag {
+            req = req.header("if-match", e);
+        }
+        let resp = self.execute(&mut req)?;
         ObjectMeta::from_response(&resp)
     }
 

@@ -169,6 +169,18 @@ pub enum ResponseError {
     },
     /// A truncated listing page without a new continuation token.
     TruncatedListing,
+    /// A downloaded range came without the checksum the others had.
+    RangeWithoutChecksum {
+        /// The range's first byte.
+        start: u64,
+    },
+    /// The ranges' checksums do not cover the whole object.
+    ChecksumCoverage {
+        /// Bytes covered.
+        covered: u64,
+        /// The object's size.
+        total: u64,
+    },
 }
 
 impl fmt::Display for ResponseError {
@@ -183,6 +195,10 @@ impl fmt::Display for ResponseError {
             ResponseError::BadHeader { name, value } => write!(f, "{name} {value:?} is not bytes A-B/N"),
             ResponseError::WrongRange { first, last, got } => write!(f, "asked for bytes {first}-{last}, got {got:?}"),
             ResponseError::TruncatedListing => f.write_str("a truncated listing without a new continuation token"),
+            ResponseError::RangeWithoutChecksum { start } => write!(f, "range at byte {start} is missing its checksum"),
+            ResponseError::ChecksumCoverage { covered, total } => {
+                write!(f, "checksums cover {covered} of {total} bytes")
+            }
         }
     }
 }

@@ -23,6 +23,7 @@
 //! chain), each with its source, into a [`ClientConfig`]; this layer reads no configuration.
 
 mod bucket;
+mod checksum;
 mod client;
 mod client_config;
 mod copy;
@@ -46,6 +47,7 @@ mod retry;
 mod skew;
 pub mod xml;
 
+pub use checksum::{crc32c_header, ChecksumWhen};
 pub use client::{Client, MAX_PARTS, MIN_PART_SIZE};
 pub use client_config::ClientConfig;
 pub use copy::copy_source;

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 
+use super::checksum::crc32c_header;
 use super::client::{Client, MAX_PARTS};
 use super::error::{InputError, ResponseError, S3Error, ServiceError};
 use super::put::{PutOptions, PutResult};
@@ -29,6 +30,9 @@ pub struct MultipartUploadInfo {
     /// The upload id.
     pub upload_id: String,
 }
+
+/// An uploaded part: its ETag and, when listed in the completion, its CRC32C (base64).
+type PartDone = (String, Option<String>);
 
 const RESPONSE_LIMIT: u64 = 16 * 1024 * 1024;
 
@@ -82,10 +86,20 @@ impl Client {
     }
 
     /// CreateMultipartUpload: the upload id.
+    /// Declares no checksum algorithm: parts uploaded with [`upload_part`](Self::upload_part)
+    /// carry none either.
     pub fn create_multipart_upload(&self, bucket: &str, key: &str, opts: &PutOptions) -> Result<String, S3Error> {
+        self.create_upload(bucket, key, opts, false)
+    }
+
+    /// CreateMultipartUpload, with `x-amz-checksum-algorithm: CRC32C` when `declare`.
+    fn create_upload(&self, bucket: &str, key: &str, opts: &PutOptions, declare: bool) -> Result<String, S3Error> {
         super::request::check_key(bucket, key)?;
         let mut req = Request::new("POST", bucket, key).query("uploads", "");
         req.headers = opts.object_headers()?;
+        if declare {
+            req = req.header("x-amz-checksum-algorithm", "CRC32C");
+        }
         let resp = self.execute(&mut req)?;
         let body = resp.read_to_vec(RESPONSE_LIMIT)?;
         let started =
@@ -102,7 +116,7 @@ impl Client {
         part_number: u32,
         data: &[u8],
     ) -> Result<String, S3Error> {
-        self.upload_part_body(bucket, key, upload_id, part_number, ReqBody::Bytes { data, unsigned: false })
+        self.upload_part_body(bucket, key, upload_id, part_number, ReqBody::Bytes { data, unsigned: false }, None)
     }
 
     /// UploadPart with any body; the part's ETag.
@@ -113,11 +127,15 @@ impl Client {
         upload_id: &str,
         part_number: u32,
         body: ReqBody<'a>,
+        crc32c: Option<&str>,
     ) -> Result<String, S3Error> {
         let mut req = Request::new("PUT", bucket, key)
             .query("partNumber", part_number.to_string())
             .query("uploadId", upload_id)
             .body(body);
+        if let Some(c) = crc32c {
+            req = req.header("x-amz-checksum-crc32c", c);
+        }
         let resp = self.execute(&mut req)?;
         resp.header("etag")
             .map(str::to_owned)
@@ -200,7 +218,7 @@ impl Client {
     ) -> Result<PutResult, S3Error> {
         let part_size = self.part_size_for(total);
         let count = total.div_ceil(part_size).max(1);
-        let upload_id = self.create_multipart_upload(bucket, key, opts)?;
+        let upload_id = self.create_upload(bucket, key, opts, self.declare_multipart_checksums())?;
         let result = self
             .upload_parts(bucket, key, &upload_id, source, (total, part_size, count), opts)
             .and_then(|parts| self.complete_multipart_upload(bucket, key, &upload_id, &parts, opts.if_none_match_any));
@@ -225,7 +243,11 @@ impl Client {
         (total, part_size, count): (u64, u64, u64),
         opts: &PutOptions,
     ) -> Result<Vec<CompletedPart>, S3Error> {
-        let etags: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; count as usize]);
+        let etags: Mutex<Vec<Option<PartDone>>> = Mutex::new(vec![None; count as usize]);
+        // Every part carries its CRC32C header; the completion lists them only when the upload
+        // declared the algorithm (a server that was not told would refuse them).
+        let send_crc = self.send_checksums();
+        let declared = self.declare_multipart_checksums();
         let first_error: Mutex<Option<S3Error>> = Mutex::new(None);
         let failed = AtomicBool::new(false);
         let fail = |e: S3Error| {
@@ -235,14 +257,18 @@ impl Client {
             }
         };
         let len_of = |n: u64| part_size.min(total - (n - 1) * part_size);
-        let record = |n: u64, etag: String| {
+        let record = |n: u64, etag: String, crc: Option<String>| {
             if let Ok(mut v) = etags.lock() {
-                v[(n - 1) as usize] = Some(etag);
+                v[(n - 1) as usize] = Some((etag, crc.filter(|_| declared)));
             }
         };
-        let upload = |n: u64, data: &[u8]| match self.upload_part(bucket, key, upload_id, n as u32, data) {
-            Ok(etag) => record(n, etag),
-            Err(e) => fail(e),
+        let upload = |n: u64, data: &[u8]| {
+            let crc = (send_crc || declared).then(|| crc32c_header(crate::sigv4::Crc32c::checksum(data)));
+            let body = ReqBody::Bytes { data, unsigned: false };
+            match self.upload_part_body(bucket, key, upload_id, n as u32, body, crc.as_deref()) {
+                Ok(etag) => record(n, etag, crc),
+                Err(e) => fail(e),
+            }
         };
         let workers = self.cfg.concurrency.min(count as usize).max(1);
         match source {
@@ -267,13 +293,14 @@ impl Client {
                                 f.seek(SeekFrom::Start(offset)).map_err(named)?;
                                 Ok(Box::new(ExactReader { inner: f.take(len), left: len }))
                             };
-                            let hash = match self.file_body_hash(opts, path, offset, len) {
+                            let (hash, crc) = match self.file_body_hash(opts, path, offset, len) {
                                 Ok(h) => h,
                                 Err(e) => return fail(e),
                             };
+                            let crc = crc.map(crc32c_header);
                             let body = ReqBody::Source { open: &open, length: len, hash };
-                            match self.upload_part_body(bucket, key, upload_id, n as u32, body) {
-                                Ok(etag) => record(n, etag),
+                            match self.upload_part_body(bucket, key, upload_id, n as u32, body, crc.as_deref()) {
+                                Ok(etag) => record(n, etag, crc),
                                 Err(e) => return fail(e),
                             }
                         });
@@ -356,8 +383,8 @@ impl Client {
             .into_iter()
             .enumerate()
             .map(|(i, e)| {
-                e.map(|etag| CompletedPart { part_number: i as u32 + 1, etag })
-                    .ok_or_else(|| S3Error::InvalidResponse(ResponseError::MissingPartEtag { part: i as u32 + 1 }))
+                e.map(|(etag, checksum_crc32c)| CompletedPart { part_number: i as u32 + 1, etag, checksum_crc32c })
+                    .ok_or(S3Error::InvalidResponse(ResponseError::MissingPartEtag { part: i as u32 + 1 }))
             })
             .collect()
     }

@@ -2,11 +2,10 @@
 //! length (`aws-chunked`, constant memory). Large bodies go through multipart upload.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
+use super::checksum::{crc32c_header, hash_file_range};
 use super::client::Client;
 use super::error::{InputError, S3Error};
 use super::request::{check_key, BodyHash, ReqBody, Request, RetryMode};
@@ -82,56 +81,37 @@ pub(crate) fn put_result(resp: &crate::http::Response) -> PutResult {
     }
 }
 
-/// SHA-256 of a file's first `len` bytes, hex.
 /// The largest object S3 takes in one PUT: 5 GiB.
 pub const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
 
-/// SHA-256 (hex) of `len` bytes of the file at `offset`.
-pub(crate) fn hash_file_range(path: &Path, offset: u64, len: u64) -> Result<String, S3Error> {
-    let mut f = File::open(path).map_err(|e| S3Error::io("open", Some(path.to_owned()), e))?;
-    f.seek(SeekFrom::Start(offset)).map_err(|e| S3Error::io("read", Some(path.to_owned()), e))?;
-    let mut r = f.take(len);
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut n_total = 0u64;
-    loop {
-        let n = r.read(&mut buf).map_err(|e| S3Error::io("read", Some(path.to_owned()), e))?;
-        if n == 0 {
-            break;
-        }
-        n_total += n as u64;
-        h.update(&buf[..n]);
-    }
-    if n_total != len {
-        return Err(S3Error::InvalidInput(InputError::FileChanged(path.to_owned())));
-    }
-    Ok(crate::sigv4::encode::to_hex(&h.finalize()))
-}
-
 impl Client {
-    /// How `len` bytes of a file at `offset` (a whole object or one part) are signed. `Auto`:
-    /// over https `UNSIGNED-PAYLOAD` (TLS protects the body; what the AWS CLI does for
-    /// uploads), likewise to a loopback endpoint (the body never crosses a network), over
-    /// other plain http the body's SHA-256 from a first pass over the range (read again from
-    /// the page cache when sent). Both work with every S3-compatible service;
-    /// `aws-chunked`, which some do not implement (Cloudflare R2, OpenStack Swift), is used
-    /// only when asked for.
+    /// How `len` bytes of a file at `offset` (a whole object or one part) are signed, and
+    /// their CRC32C when uploads carry one (both from one first pass over the range, read
+    /// again from the page cache when sent). `Auto`: over https `UNSIGNED-PAYLOAD` (TLS
+    /// protects the body; what the AWS CLI does for uploads), likewise to a loopback endpoint
+    /// (the body never crosses a network), over other plain http the body's SHA-256. Both
+    /// work with every S3-compatible service; `aws-chunked`, which some do not implement
+    /// (Cloudflare R2, OpenStack Swift), is used only when asked for. The CRC32C header is
+    /// what lets the server refuse a body corrupted on the way, signed or not.
     pub(crate) fn file_body_hash(
         &self,
         opts: &PutOptions,
         path: &Path,
         offset: u64,
         len: u64,
-    ) -> Result<BodyHash, S3Error> {
+    ) -> Result<(BodyHash, Option<u32>), S3Error> {
+        let crc = self.send_checksums();
+        let unsigned_auto = self.endpoint.scheme() == crate::address::Scheme::Https || self.endpoint.is_loopback();
         Ok(match opts.payload {
-            PayloadSigning::Auto
-                if self.endpoint.scheme() == crate::address::Scheme::Https || self.endpoint.is_loopback() =>
-            {
-                BodyHash::Unsigned
+            PayloadSigning::Auto if !unsigned_auto => {
+                let (c, sha) = hash_file_range(path, offset, len, true)?;
+                (BodyHash::Sha256(sha.unwrap_or_default()), crc.then_some(c))
             }
-            PayloadSigning::Auto => BodyHash::Sha256(hash_file_range(path, offset, len)?),
-            PayloadSigning::Unsigned => BodyHash::Unsigned,
-            PayloadSigning::Chunked(mode) => BodyHash::Chunked(mode),
+            PayloadSigning::Auto | PayloadSigning::Unsigned if crc => {
+                (BodyHash::Unsigned, Some(hash_file_range(path, offset, len, false)?.0))
+            }
+            PayloadSigning::Auto | PayloadSigning::Unsigned => (BodyHash::Unsigned, None),
+            PayloadSigning::Chunked(mode) => (BodyHash::Chunked(mode), None),
         })
     }
 
@@ -165,6 +145,9 @@ impl Client {
             }
         };
         let mut req = self.put_request(bucket, key, opts, body)?;
+        if self.send_checksums() && !matches!(opts.payload, PayloadSigning::Chunked(_)) {
+            req = req.header("x-amz-checksum-crc32c", crc32c_header(crate::sigv4::Crc32c::checksum(data)));
+        }
         let resp = self.execute(&mut req)?;
         Ok(put_result(&resp))
     }
@@ -189,9 +172,12 @@ impl Client {
         if len >= self.cfg.multipart_threshold && !single_put_here {
             return self.multipart_upload(bucket, key, super::multipart::PartSource::File(path), len, opts);
         }
-        let hash = self.file_body_hash(opts, path, 0, len)?;
+        let (hash, crc) = self.file_body_hash(opts, path, 0, len)?;
         let open = || -> io::Result<Box<dyn Read + Send + '_>> { Ok(Box::new(File::open(path)?.take(len))) };
         let mut req = self.put_request(bucket, key, opts, ReqBody::Source { open: &open, length: len, hash })?;
+        if let Some(c) = crc {
+            req = req.header("x-amz-checksum-crc32c", crc32c_header(c));
+        }
         let resp = self.execute(&mut req)?;
         Ok(put_result(&resp))
     }
@@ -242,17 +228,30 @@ mod tests {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &data).unwrap();
         let auto = PutOptions::default();
+        let crc = Some(crate::sigv4::Crc32c::checksum(&data[..10]));
         let https = client("https://s3.example.com");
-        assert_eq!(https.file_body_hash(&auto, &path, 0, 10).unwrap(), BodyHash::Unsigned);
+        assert_eq!(https.file_body_hash(&auto, &path, 0, 10).unwrap(), (BodyHash::Unsigned, crc));
         for local in ["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"] {
-            assert_eq!(client(local).file_body_hash(&auto, &path, 0, 10).unwrap(), BodyHash::Unsigned, "{local}");
+            assert_eq!(
+                client(local).file_body_hash(&auto, &path, 0, 10).unwrap(),
+                (BodyHash::Unsigned, crc),
+                "{local}"
+            );
         }
         let http = client("http://192.0.2.7:9000");
         let want = crate::sigv4::sha256_hex(&data[1000..201_000]);
-        assert_eq!(http.file_body_hash(&auto, &path, 1000, 200_000).unwrap(), BodyHash::Sha256(want));
+        let crc = Some(crate::sigv4::Crc32c::checksum(&data[1000..201_000]));
+        assert_eq!(http.file_body_hash(&auto, &path, 1000, 200_000).unwrap(), (BodyHash::Sha256(want), crc));
         // A range past the end of the file is an error, not a short body.
         assert!(http.file_body_hash(&auto, &path, 250_000, 100_000).is_err());
-        let chunked = PutOptions { payload: PayloadSigning::Chunked(crate::sigv4::ChunkedMode::Signed), ..auto };
-        assert!(matches!(http.file_body_hash(&chunked, &path, 0, 1).unwrap(), BodyHash::Chunked(_)));
+        let chunked =
+            PutOptions { payload: PayloadSigning::Chunked(crate::sigv4::ChunkedMode::Signed), ..auto.clone() };
+        assert!(matches!(http.file_body_hash(&chunked, &path, 0, 1).unwrap(), (BodyHash::Chunked(_), None)));
+        // `when_required`: no checksum.
+        let mut cfg = ClientConfig::new("us-east-1", Auth::keys("AKID", "secret"));
+        cfg.endpoint_url = Some("https://s3.example.com".to_owned());
+        cfg.request_checksums = Some(crate::s3::ChecksumWhen::WhenRequired);
+        let off = Client::new(cfg).unwrap();
+        assert_eq!(off.file_body_hash(&auto, &path, 0, 10).unwrap(), (BodyHash::Unsigned, None));
     }
 }

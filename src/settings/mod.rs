@@ -202,10 +202,20 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, SettingsError> {
         part_size: aws.multipart_chunksize,
         concurrency: aws.max_concurrent_requests,
         target_bandwidth: aws.target_bandwidth,
+        request_checksum_calculation: aws.request_checksum_calculation.and_then(checksum_when),
+        response_checksum_validation: aws.response_checksum_validation.and_then(checksum_when),
         pixi,
         credentials,
         secrets,
         http_config,
         http,
     })
+}
+
+/// The config layer's checked word as the client's [`ChecksumWhen`](crate::s3::ChecksumWhen).
+fn checksum_when(
+    v: crate::config::source::Sourced<String>,
+) -> Option<crate::config::source::Sourced<crate::s3::ChecksumWhen>> {
+    let when = crate::s3::ChecksumWhen::parse(&v.value)?;
+    Some(crate::config::source::Sourced::new(when, v.source))
 }

@@ -9,7 +9,7 @@ use crate::address::AddressingStyle;
 use crate::config::pixi::S3OptionsEntry;
 use crate::config::source::Sourced;
 use crate::http::{Http, HttpConfig};
-use crate::s3::{Auth, Client, ClientConfig, StaticCredentials};
+use crate::s3::{Auth, ChecksumWhen, Client, ClientConfig, StaticCredentials};
 
 use super::error::SettingsError;
 use super::plan::{auth_file_credentials, CredentialPlan};
@@ -44,6 +44,10 @@ pub struct Settings {
     pub concurrency: Option<Sourced<u32>>,
     /// The rate downloads aim at, bytes per second (`s3 = target_bandwidth`), if configured.
     pub target_bandwidth: Option<Sourced<u64>>,
+    /// `request_checksum_calculation`, if configured (`None`: decided per endpoint).
+    pub request_checksum_calculation: Option<Sourced<ChecksumWhen>>,
+    /// `response_checksum_validation`, if configured (`None`: decided per endpoint).
+    pub response_checksum_validation: Option<Sourced<ChecksumWhen>>,
     /// The bucket's pixi `s3-options` entry, if any.
     pub pixi: Option<S3OptionsEntry>,
     /// Credentials.
@@ -72,6 +76,8 @@ impl fmt::Debug for Settings {
             .field("part_size", &self.part_size)
             .field("concurrency", &self.concurrency)
             .field("target_bandwidth", &self.target_bandwidth)
+            .field("request_checksum_calculation", &self.request_checksum_calculation)
+            .field("response_checksum_validation", &self.response_checksum_validation)
             .field("pixi", &self.pixi)
             .field("credentials", &self.credentials)
             .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
@@ -120,6 +126,8 @@ impl Settings {
         if let Some(v) = &self.target_bandwidth {
             cfg.target_throughput = v.value;
         }
+        cfg.request_checksums = self.request_checksum_calculation.as_ref().map(|v| v.value);
+        cfg.response_checksums = self.response_checksum_validation.as_ref().map(|v| v.value);
         Ok(cfg)
     }
 

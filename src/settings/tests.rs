@@ -129,10 +129,14 @@ fn client_config_maps_every_setting() {
     write(
         dir.path(),
         "aws-config",
-        "[default]\nmax_attempts = 7\nca_bundle = /ca.pem\ns3 =\n  multipart_threshold = 5MB\n  \
+        "[default]\nmax_attempts = 7\nca_bundle = /ca.pem\nrequest_checksum_calculation = WHEN_REQUIRED\n\
+         s3 =\n  multipart_threshold = 5MB\n  \
          multipart_chunksize = 6MiB\n  max_concurrent_requests = 3\n  target_bandwidth = 100\n",
     );
-    let e = env(dir.path(), &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())]);
+    let e = env(
+        dir.path(),
+        &[("RATTLER_AUTH_FILE", auth.to_str().unwrap()), ("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_supported")],
+    );
     let g = Overrides::default();
     let s = resolve(&Inputs { overrides: &g, env: &e, cwd: &work, target: Some(("bkt", "")) }).unwrap();
     assert!(!format!("{s:?}").contains("filesecret") && !format!("{s:?}").contains("\"tok\""));
@@ -147,6 +151,10 @@ fn client_config_maps_every_setting() {
     assert_eq!(cfg.part_size, 6 * 1024 * 1024);
     assert_eq!(cfg.concurrency, 3);
     assert_eq!(cfg.target_throughput, 100);
+    assert_eq!(cfg.request_checksums, Some(crate::s3::ChecksumWhen::WhenRequired));
+    assert_eq!(cfg.response_checksums, Some(crate::s3::ChecksumWhen::WhenSupported));
+    let src = &s.response_checksum_validation.as_ref().unwrap().source;
+    assert!(format!("{src:?}").contains("AWS_RESPONSE_CHECKSUM_VALIDATION"), "{src:?}");
     let Auth::Signed(p) = &cfg.auth else { panic!("not signed") };
     let c = p.credentials().unwrap().creds;
     assert_eq!((c.access_key_id(), c.session_token()), ("AKIAFILE9999", Some("tok")));

@@ -33,6 +33,7 @@ pub mod base64;
 mod canonical;
 mod chunked;
 mod crc32c;
+mod crc32c_hw;
 mod credentials;
 pub mod encode;
 mod error;

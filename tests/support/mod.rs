@@ -509,6 +509,9 @@ pub enum Fault {
     /// Forward the request with the last byte of its body changed (the signature then covers
     /// other bytes than those sent).
     TamperBody,
+    /// Forward the request untouched and the response with one bit flipped in the middle of
+    /// its body's first piece (the head is untouched).
+    TamperResponseBody,
 }
 
 /// A fault-injecting TCP proxy on 127.0.0.1 in front of a test server. It forces one request
@@ -645,11 +648,27 @@ fn proxy_one(mut client: TcpStream, upstream: u16, fault: Fault, seen: &std::syn
     };
     let mut forwarded = 0usize;
     let mut chunk = vec![0u8; 65536];
+    // For TamperResponseBody: the response bytes seen before the body starts, until it does.
+    let mut flip_pending = matches!(fault, Fault::TamperResponseBody);
+    let mut head_seen: Vec<u8> = Vec::new();
     loop {
         let n = match server.read(&mut chunk) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        if flip_pending {
+            let before = head_seen.len();
+            head_seen.extend_from_slice(&chunk[..n]);
+            if let Some(end) = head_seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                let body_start = end + 4;
+                if body_start < head_seen.len() {
+                    // The middle of this piece's body bytes.
+                    let i = body_start + (head_seen.len() - body_start) / 2;
+                    chunk[i - before] ^= 0x10;
+                    flip_pending = false;
+                }
+            }
+        }
         let n = n.min(limit - forwarded);
         if client.write_all(&chunk[..n]).is_err() {
             break;

@@ -158,7 +158,7 @@ fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &TransferOptions
         let mut number = 1u32;
         loop {
             let etag = client.upload_part(bucket, key, &upload_id, number, &buf[..filled])?;
-            parts.push(minis3::s3::xml::CompletedPart { part_number: number, etag });
+            parts.push(minis3::s3::xml::CompletedPart { part_number: number, etag, checksum_crc32c: None });
             filled = read_full(&mut input, &mut buf).map_err(read_err)?;
             if filled == 0 {
                 break;

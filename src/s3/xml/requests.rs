@@ -11,6 +11,9 @@ pub struct CompletedPart {
     pub part_number: u32,
     /// The ETag `UploadPart` answered, as sent (quotes included).
     pub etag: String,
+    /// The part's CRC32C (base64), listed as `<ChecksumCRC32C>` when the upload declared
+    /// `x-amz-checksum-algorithm: CRC32C`.
+    pub checksum_crc32c: Option<String>,
 }
 
 /// One object to delete.
@@ -57,8 +60,8 @@ fn push_text(out: &mut String, s: &str) -> Result<(), XmlError> {
 /// ```
 /// use minis3::s3::xml::{complete_multipart_upload_body, CompletedPart};
 /// let body = complete_multipart_upload_body(&[
-///     CompletedPart { part_number: 2, etag: "\"b\"".into() },
-///     CompletedPart { part_number: 1, etag: "\"a\"".into() },
+///     CompletedPart { part_number: 2, etag: "\"b\"".into(), checksum_crc32c: None },
+///     CompletedPart { part_number: 1, etag: "\"a\"".into(), checksum_crc32c: None },
 /// ]).unwrap();
 /// assert!(body.contains("<Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag></Part><Part><PartNumber>2</PartNumber>"));
 /// ```
@@ -75,7 +78,13 @@ pub fn complete_multipart_upload_body(parts: &[CompletedPart]) -> Result<String,
         out.push_str(&p.part_number.to_string());
         out.push_str("</PartNumber><ETag>");
         push_text(&mut out, &p.etag)?;
-        out.push_str("</ETag></Part>");
+        out.push_str("</ETag>");
+        if let Some(c) = &p.checksum_crc32c {
+            out.push_str("<ChecksumCRC32C>");
+            push_text(&mut out, c)?;
+            out.push_str("</ChecksumCRC32C>");
+        }
+        out.push_str("</Part>");
     }
     out.push_str("</CompleteMultipartUpload>");
     Ok(out)

@@ -390,13 +390,13 @@ fn cdata_and_comments() {
 #[test]
 fn complete_body_is_sorted_and_escaped() {
     let body = complete_multipart_upload_body(&[
-        CompletedPart { part_number: 10, etag: "\"j\"".into() },
-        CompletedPart { part_number: 2, etag: "\"b&<>\"".into() },
+        CompletedPart { part_number: 10, etag: "\"j\"".into(), checksum_crc32c: Some("4waSgw==".into()) },
+        CompletedPart { part_number: 2, etag: "\"b&<>\"".into(), checksum_crc32c: None },
     ])
     .unwrap();
     assert_eq!(
         body,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Part><PartNumber>2</PartNumber><ETag>\"b&amp;&lt;&gt;\"</ETag></Part><Part><PartNumber>10</PartNumber><ETag>\"j\"</ETag></Part></CompleteMultipartUpload>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Part><PartNumber>2</PartNumber><ETag>\"b&amp;&lt;&gt;\"</ETag></Part><Part><PartNumber>10</PartNumber><ETag>\"j\"</ETag><ChecksumCRC32C>4waSgw==</ChecksumCRC32C></Part></CompleteMultipartUpload>"
     );
     let empty = complete_multipart_upload_body(&[]).unwrap();
     assert!(empty.ends_with("\"></CompleteMultipartUpload>"));

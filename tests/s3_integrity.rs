@@ -1,0 +1,178 @@
+//! Checksums end to end against s3s-fs, through a proxy on 127.0.0.1 that flips one bit of a
+//! request or response body: an upload corrupted on the way is refused by the server (nothing
+//! stored, an older object unchanged), a download corrupted on the way is retried once from
+//! scratch and otherwise fails with nothing renamed into place and no temporary file left.
+#![cfg(feature = "client")]
+
+mod support;
+
+use std::path::Path;
+
+use minis3::s3::{ChecksumWhen, Client, ClientConfig, CollectedNotices, GetOptions, PutOptions, S3Error};
+use support::{test_bytes, test_config, unique_bucket, Fault, FaultProxy, S3sFs, TestServer};
+
+const MIB: usize = 1024 * 1024;
+
+fn s3s_config(endpoint: &str) -> ClientConfig {
+    let mut cfg = test_config(endpoint);
+    cfg.list_url_encoding = false;
+    cfg
+}
+
+fn client(cfg: ClientConfig) -> Client {
+    Client::new(cfg).expect("client")
+}
+
+/// Small parts so that a few MiB make a multipart upload / a parallel download.
+fn small_parts(mut cfg: ClientConfig) -> ClientConfig {
+    cfg.part_size = 5 * MIB as u64;
+    cfg.multipart_threshold = 5 * MIB as u64;
+    cfg
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+fn stored(c: &Client, bucket: &str, key: &str) -> Option<Vec<u8>> {
+    match c.get_object_bytes(bucket, key, 1 << 30) {
+        Ok((_, b)) => Some(b),
+        Err(e) if e.status() == Some(404) => None,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn a_corrupted_single_put_is_refused_and_the_old_object_kept() {
+    let server = S3sFs::start();
+    let direct = client(s3s_config(&server.endpoint()));
+    let bucket = unique_bucket("crc-put");
+    direct.create_bucket(&bucket).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f");
+    let data = test_bytes(3 * MIB + 5, 1);
+    std::fs::write(&file, &data).unwrap();
+    let old = test_bytes(1000, 2);
+    direct.put_object(&bucket, "kept", &old, &PutOptions::default()).unwrap();
+
+    let proxy = FaultProxy::start(server.port(), vec![Fault::TamperBody; 8]);
+    let via = client(s3s_config(&proxy.endpoint()));
+    for key in ["new", "kept"] {
+        let err = via.put_object_from_file(&bucket, key, &file, &PutOptions::default()).unwrap_err();
+        assert!((400..500).contains(&err.status().unwrap_or(0)), "{err}");
+    }
+    assert_eq!(stored(&direct, &bucket, "new"), None, "a corrupted body was stored");
+    assert_eq!(stored(&direct, &bucket, "kept"), Some(old));
+    let head = &proxy.heads()[0];
+    assert!(head.to_ascii_lowercase().contains("x-amz-checksum-crc32c:"), "{head}");
+    assert!(head.contains("UNSIGNED-PAYLOAD"), "loopback bodies stay unsigned: {head}");
+
+    // Untouched, the same upload is stored, with its checksum.
+    direct.put_object_from_file(&bucket, "new", &file, &PutOptions::default()).unwrap();
+    let obj = direct.get_object(&bucket, "new", &GetOptions { checksum_mode: true, ..Default::default() }).unwrap();
+    let want = minis3::s3::crc32c_header(minis3::sigv4::Crc32c::checksum(&data));
+    assert_eq!(obj.meta.checksum_crc32c.as_deref(), Some(want.as_str()));
+
+    // when_required: no checksum is sent, and the corruption goes through (as before).
+    let mut cfg = s3s_config(&proxy.endpoint());
+    cfg.request_checksums = Some(ChecksumWhen::WhenRequired);
+    client(cfg).put_object_from_file(&bucket, "unchecked", &file, &PutOptions::default()).unwrap();
+    assert_ne!(stored(&direct, &bucket, "unchecked").unwrap(), data);
+}
+
+fn corrupted_multipart(request_checksums: Option<ChecksumWhen>) {
+    let server = S3sFs::start();
+    let direct = client(s3s_config(&server.endpoint()));
+    let bucket = unique_bucket("crc-mpu");
+    direct.create_bucket(&bucket).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f");
+    let data = test_bytes(12 * MIB + 3, 3);
+    std::fs::write(&file, &data).unwrap();
+
+    // Connection 0 is CreateMultipartUpload; the parts follow.
+    let proxy =
+        FaultProxy::start(server.port(), vec![Fault::Pass, Fault::TamperBody, Fault::TamperBody, Fault::TamperBody]);
+    let mut cfg = small_parts(s3s_config(&proxy.endpoint()));
+    cfg.request_checksums = request_checksums;
+    let via = client(cfg);
+    let err = via.put_object_from_file(&bucket, "mpu", &file, &PutOptions::default()).unwrap_err();
+    assert!((400..500).contains(&err.status().unwrap_or(0)), "{err}");
+    assert_eq!(stored(&direct, &bucket, "mpu"), None, "a corrupted part was stored");
+    let heads = proxy.heads();
+    assert!(
+        heads.iter().any(|h| h.starts_with("PUT") && h.contains("partNumber") && h.contains("x-amz-checksum-crc32c")),
+        "{heads:?}"
+    );
+
+    // Untouched, it goes through and reads back identical.
+    let mut cfg = small_parts(s3s_config(&server.endpoint()));
+    cfg.request_checksums = request_checksums;
+    let put = client(cfg).put_object_from_file(&bucket, "mpu", &file, &PutOptions::default()).unwrap();
+    assert_eq!(put.parts, 3);
+    assert_eq!(stored(&direct, &bucket, "mpu").unwrap(), data);
+}
+
+#[test]
+fn a_corrupted_part_is_refused_with_the_custom_endpoint_default() {
+    corrupted_multipart(None);
+}
+
+#[test]
+fn a_corrupted_part_is_refused_with_declared_crc32c_multipart() {
+    corrupted_multipart(Some(ChecksumWhen::WhenSupported));
+}
+
+/// Uploads `len` bytes (with their CRC32C) and returns a client through a proxy applying
+/// `faults`, the data, the proxy and the server.
+fn download_setup(len: usize, faults: Vec<Fault>) -> (S3sFs, String, Vec<u8>, FaultProxy) {
+    let server = S3sFs::start();
+    let direct = client(s3s_config(&server.endpoint()));
+    let bucket = unique_bucket("crc-get");
+    direct.create_bucket(&bucket).unwrap();
+    let data = test_bytes(len, 7);
+    direct.put_object(&bucket, "obj", &data, &PutOptions::default()).unwrap();
+    let proxy = FaultProxy::start(server.port(), faults);
+    (server, bucket, data, proxy)
+}
+
+fn check_download(len: usize) {
+    // One corrupted answer: detected, downloaded again from scratch, correct.
+    let (_server, bucket, data, proxy) = download_setup(len, vec![Fault::TamperResponseBody]);
+    let notices = CollectedNotices::new();
+    let mut cfg = small_parts(s3s_config(&proxy.endpoint()));
+    cfg.notices = notices.clone();
+    let c = client(cfg);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.bin");
+    let r = c.download_to_file(&bucket, "obj", &dest).unwrap();
+    assert!(r.crc32c_checked, "{r:?}");
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+    assert!(notices.all().iter().any(|n| n.contains("CRC32C") && n.contains("again")), "{:?}", notices.all());
+    assert_eq!(files_in(dir.path()), vec!["out.bin".to_owned()]);
+
+    // Every answer corrupted: fails, names both checksums, writes nothing, leaves nothing.
+    let (_server, bucket, _data, proxy) = download_setup(len, vec![Fault::TamperResponseBody; 64]);
+    let c = client(small_parts(s3s_config(&proxy.endpoint())));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.bin");
+    let err = c.download_to_file(&bucket, "obj", &dest).unwrap_err();
+    assert!(matches!(err, S3Error::Integrity(minis3::s3::IntegrityError::Checksum { .. })), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("CRC32C") && msg.contains("nothing was written") && msg.contains(&bucket), "{msg}");
+    assert!(!msg.contains('\n'), "{msg}");
+    assert!(files_in(dir.path()).is_empty(), "{:?}", files_in(dir.path()));
+}
+
+#[test]
+fn a_corrupted_single_stream_download_is_retried_then_refused() {
+    check_download(3 * MIB + 11);
+}
+
+#[test]
+fn a_corrupted_parallel_download_is_retried_then_refused() {
+    check_download(17 * MIB + 11);
+}
