@@ -295,12 +295,12 @@ fn publish_on_seaweedfs() {
 #[test]
 fn partial_settings_are_refused() {
     let home = tempfile::tempdir().unwrap();
-    let (code, _, err) = minis3(home.path(), &["index", "s3", "s3://b/c", "--endpoint-url", "http://127.0.0.1:1"]);
+    let (code, _, err) = minis3(home.path(), &["index", "s3", "s3://bkt/c", "--endpoint-url", "http://127.0.0.1:1"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("--region"), "{err}");
     let (code, _, err) = minis3(
         home.path(),
-        &["index", "s3", "s3://b/c", "--endpoint-url", "http://127.0.0.1:1", "--region", "r", "--access-key-id", "k"],
+        &["index", "s3", "s3://bkt/c", "--endpoint-url", "http://127.0.0.1:1", "--region", "r", "--access-key-id", "k"],
     );
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("--secret-access-key"), "{err}");
