@@ -3,11 +3,11 @@
 //! written as rattler's indexer writes them, reading only new or changed packages, and only
 //! their metadata when checksums are stored).
 //!
-//! - [`connect`]: the client from rattler-style S3 settings ([`S3ToolOptions`]).
-//! - [`index`]: [`index_channel`].
-//! - [`upload`]: [`upload_packages`].
-//! - [`s3_source`]: package metadata by ranged GETs.
-//! - [`state`]: the index's sidecar (ETag and size per file).
+//! - [`connect`], the client from rattler-style S3 settings ([`S3ToolOptions`]);
+//! - [`index`], [`index_channel`];
+//! - [`upload`], [`upload_packages`];
+//! - [`s3_source`], package metadata by ranged GETs;
+//! - [`state`], the index's sidecar (ETag and size per file).
 
 pub mod connect;
 pub mod error;
