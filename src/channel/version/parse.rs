@@ -130,7 +130,7 @@ impl Parser<'_> {
         self.components.push(Component::Sep { dash });
         let last = self.segments.last_mut().ok_or(VersionErrorKind::Empty)?;
         // The real count is at most the stored count; keep rattler's limit on it.
-        if usize::from(*last) >= MAX_SEGMENT_COMPONENTS + 1 {
+        if usize::from(*last) > MAX_SEGMENT_COMPONENTS {
             return Err(VersionErrorKind::TooManyComponentsInASegment);
         }
         *last += 1;

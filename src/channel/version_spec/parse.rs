@@ -95,8 +95,8 @@ impl P<'_> {
             self.pos += 1;
             return Ok(inner);
         }
-        if rest.starts_with('*') {
-            self.pos += if rest[1..].starts_with(".*") { 3 } else { 1 };
+        if let Some(after) = rest.strip_prefix('*') {
+            self.pos += if after.starts_with(".*") { 3 } else { 1 };
             return Ok(VersionSpec::Any);
         }
         self.constraint()

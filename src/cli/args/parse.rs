@@ -286,7 +286,7 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
             }
             FlagId::Channel => channel = Some(v),
             FlagId::Profile => global.flags.profile = Some(v),
-            FlagId::NoSignRequest => global.flags.no_sign_request = true,
+            FlagId::NoSignRequest => global.flags.unsigned = true,
             FlagId::Debug => global.debug = true,
             FlagId::ManifestPath => global.flags.manifest_path = Some(PathBuf::from(v)),
             FlagId::ContentType => opts.content_type = Some(v),
