@@ -225,7 +225,8 @@ fn publish_round_trip(server: &impl TestServer) {
     let new_files = all_files(&more);
     let renamed = new_files[0].with_file_name("extra-9.9-h0_0.conda");
     std::fs::rename(&new_files[0], &renamed).unwrap();
-    let up = upload_packages(&client, &bucket, "chan", &[renamed.clone()], &UploadOptions::default()).unwrap();
+    let up =
+        upload_packages(&client, &bucket, "chan", std::slice::from_ref(&renamed), &UploadOptions::default()).unwrap();
     assert!(up[0].is_ok(), "{:?}", up[0]);
     let s = index_channel(&client, &bucket, "chan", &IndexOptions::new(now)).unwrap();
     assert_eq!((s.packages_read, s.stored_checksums, s.packages_kept), (1, 1, files.len()), "{}", s.line());

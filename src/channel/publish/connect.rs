@@ -12,8 +12,8 @@
 //! Partial settings are errors: an endpoint without a region (or the reverse), a key without
 //! its secret, a session token without keys, keys without an endpoint and region.
 //!
-//! Addressing style when none is given: `auto` (path style on a custom endpoint, as the AWS
-//! CLI does, DESIGN.md), where rattler's default is virtual-host.
+//! Addressing style when none is given with an endpoint: path style (what `auto` means on a
+//! custom endpoint, as in the AWS CLI, DESIGN.md), where rattler's default is virtual-host.
 //!
 //! This file is the one adapter between publishing and the settings layer.
 
@@ -25,8 +25,8 @@ use super::error::PublishError;
 use crate::address::AddressingStyle;
 use crate::config::auth_file::AuthFiles;
 use crate::config::env::Environment;
-use crate::s3::settings::{resolve, Flags, Inputs};
 use crate::s3::{Auth, Client, ClientConfig, StaticCredentials};
+use crate::settings::{resolve, Inputs, Overrides};
 use crate::sigv4::Credentials;
 
 /// The S3 settings rattler's tools take on their command line (all optional).
@@ -118,7 +118,7 @@ pub fn publish_client(
     bucket: &str,
     path: &str,
     opts: &S3ToolOptions,
-    base: &Flags,
+    base: &Overrides,
     env: &Environment,
     cwd: &Path,
 ) -> Result<(Client, ClientOrigin), PublishError> {
@@ -131,9 +131,9 @@ pub fn publish_client(
         if opts.addressing_style == Some(AddressingStyle::Path) {
             flags.force_path_style = true;
         }
-        let inputs = Inputs { flags: &flags, env, cwd, target: Some((bucket, path)) };
+        let inputs = Inputs { overrides: &flags, env, cwd, target: Some((bucket, path)) };
         let s = resolve(&inputs).map_err(|e| settings_err(&e))?;
-        let mut cfg = s.client_config(env).map_err(|e| settings_err(&e))?;
+        let mut cfg = s.client_config().map_err(|e| settings_err(&e))?;
         if let Some(style) = opts.addressing_style {
             cfg.addressing_style = style;
         }
@@ -142,7 +142,7 @@ pub fn publish_client(
             s.region.value,
             s.region.source,
             s.endpoint_url.as_ref().map(|v| v.value.as_str()).unwrap_or("AWS"),
-            s.endpoint_url.as_ref().map(|v| v.source.as_str()).unwrap_or("default"),
+            s.endpoint_url.as_ref().map(|v| v.source.to_string()).unwrap_or_else(|| "default".into()),
             cfg.addressing_style.as_str(),
             s.credentials.source()
         );
@@ -172,10 +172,10 @@ pub fn publish_client(
             None => {
                 // The AWS credential chain, with the endpoint and region given.
                 let flags =
-                    Flags { endpoint_url: Some(endpoint.clone()), region: Some(region.clone()), ..base.clone() };
-                let inputs = Inputs { flags: &flags, env, cwd, target: None };
+                    Overrides { endpoint_url: Some(endpoint.clone()), region: Some(region.clone()), ..base.clone() };
+                let inputs = Inputs { overrides: &flags, env, cwd, target: None };
                 let s = resolve(&inputs).map_err(|e| settings_err(&e))?;
-                let cfg = s.client_config(env).map_err(|_| {
+                let cfg = s.client_config().map_err(|_| {
                     PublishError::Settings(format!(
                         "{url}: no S3 credentials: none were given (--access-key-id/--secret-access-key or \
                          S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY), the rattler auth file has none for the channel \
@@ -188,7 +188,7 @@ pub fn publish_client(
     };
     let mut cfg = ClientConfig::new(region.clone(), auth);
     cfg.endpoint_url = Some(endpoint.clone());
-    cfg.addressing_style = opts.addressing_style.unwrap_or(AddressingStyle::Auto);
+    cfg.addressing_style = opts.addressing_style.unwrap_or(AddressingStyle::Path);
     cfg.http = crate::http::HttpConfig::from_env(env);
     let description = format!(
         "region {region}; endpoint {endpoint}; addressing {}; credentials: {source}",
