@@ -13,7 +13,7 @@ COUNT=${1:-200}; MIN=${2:-100000}; MAX=${3:-2000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SERVERS=${MINIS3_SERVERS:-$HOME/.cache/minis3/servers}
 PY=$SERVERS/pyvenv/bin/python
-BIN=$ROOT/target/release/minis3
+BIN=${MINIS3_BIN:-$ROOT/target/release/minis3}
 [ -x "$BIN" ] || (cd "$ROOT" && cargo build --release --all-features)
 WORK=$(mktemp -d); trap 'kill $SPID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 PORT=$(( 20000 + RANDOM % 20000 ))
