@@ -14,6 +14,7 @@ pub mod http_transport;
 pub mod match_spec;
 pub mod msgpack;
 pub mod package;
+pub mod publish;
 pub mod record;
 pub mod repodata;
 pub mod s3_transport;

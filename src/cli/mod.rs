@@ -12,6 +12,7 @@ pub mod glob;
 pub mod output;
 pub mod paths;
 pub mod plan;
+pub mod publish;
 pub mod transfer;
 
 use std::ffi::OsString;
@@ -214,5 +215,11 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         }
         Command::AuthLogout { url } => commands::auth_logout(ctx, &url),
         Command::ConfigShow { target, json } => commands::config_show(ctx, target, json),
+        Command::IndexS3 { channel, force, max_parallel, s3 } => {
+            publish::index_s3(ctx, &channel, force, max_parallel, &s3)
+        }
+        Command::UploadS3 { channel, packages, force, index, max_parallel, s3 } => {
+            publish::upload_s3(ctx, publish::UploadArgs { channel, packages, force, index, max_parallel, s3 })
+        }
     }
 }

@@ -35,6 +35,16 @@ pub struct PutOptions {
     pub metadata: Vec<(String, String)>,
     /// `If-None-Match: *`: fail with `PreconditionFailed` (412) if the key exists.
     pub if_none_match_any: bool,
+    /// `If-Match: ETAG` (single PUTs only): fail with `PreconditionFailed` (412) unless the
+    /// object's current ETag is this one (a compare-and-swap on the object).
+    pub if_match: Option<String>,
+    /// `Cache-Control`.
+    pub cache_control: Option<String>,
+    /// `Content-Disposition`.
+    pub content_disposition: Option<String>,
+    /// `x-amz-checksum-sha256` (base64 of the body's SHA-256; single PUTs only: the server
+    /// checks the body against it and stores it). Servers that do not know it ignore it.
+    pub checksum_sha256: Option<String>,
     /// How the body is signed.
     pub payload: PayloadSigning,
 }
@@ -59,6 +69,16 @@ impl PutOptions {
                 return Err(S3Error::InvalidInput(InputError::ContentType(ct.clone())));
             }
             h.push(("content-type".to_owned(), ct.clone()));
+        }
+        for (name, value) in
+            [("cache-control", &self.cache_control), ("content-disposition", &self.content_disposition)]
+        {
+            if let Some(v) = value {
+                if v.is_empty() || !v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                    return Err(S3Error::InvalidInput(format!("{name} {v:?} is not printable ASCII")));
+                }
+                h.push((name.to_owned(), v.clone()));
+            }
         }
         for (k, v) in &self.metadata {
             if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
@@ -127,6 +147,12 @@ impl Client {
         req.headers = opts.object_headers()?;
         if opts.if_none_match_any {
             req = req.header("if-none-match", "*");
+        }
+        if let Some(etag) = &opts.if_match {
+            req = req.header("if-match", etag);
+        }
+        if let Some(sum) = &opts.checksum_sha256 {
+            req = req.header("x-amz-checksum-sha256", sum);
         }
         Ok(req)
     }

@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use super::command::{Command, Operand};
 use super::flags::{Cmd, FlagId};
 use super::parse::{operand, parse_s3, CommandFlags, UsageError};
+use std::path::PathBuf;
 
 /// A command's operands (what follows its name), with the name for messages.
 pub(super) struct Operands<'a> {
@@ -57,6 +58,8 @@ pub(super) fn command(cmd: Cmd, o: &Operands<'_>, f: CommandFlags) -> Result<Com
         Cmd::AuthLogin => auth_login(o, f),
         Cmd::AuthLogout => auth_logout(o, f),
         Cmd::ConfigShow => config_show(o, f),
+        Cmd::IndexS3 => index_s3(o, f),
+        Cmd::UploadS3 => upload_s3(o, f),
     }
 }
 
@@ -164,4 +167,25 @@ fn config_show(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError>
     o.count(0, 1, "at most one location")?;
     let target = if o.list.is_empty() { None } else { Some(o.s3(0, false)?) };
     Ok(Command::ConfigShow { target, json: f.on(FlagId::Json) })
+}
+
+fn index_s3(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, 1, "a channel (s3://BUCKET/CHANNEL)")?;
+    let channel = o.s3(0, false)?;
+    Ok(Command::IndexS3 { channel, force: f.on(FlagId::Force), max_parallel: f.max_parallel, s3: f.s3_tool() })
+}
+
+fn upload_s3(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, usize::MAX, "at least one package file")?;
+    if let Some(c) = &f.channel {
+        parse_s3(c).map_err(|m| o.err(format!("--channel: {m}")))?;
+    }
+    Ok(Command::UploadS3 {
+        channel: f.channel.clone(),
+        packages: o.list.iter().map(PathBuf::from).collect(),
+        force: f.on(FlagId::Force),
+        index: f.on(FlagId::Index),
+        max_parallel: f.max_parallel,
+        s3: f.s3_tool(),
+    })
 }

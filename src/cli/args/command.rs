@@ -176,6 +176,57 @@ pub enum Command {
         /// `--json`.
         json: bool,
     },
+    /// `index s3`.
+    IndexS3 {
+        /// The channel's bucket and path.
+        channel: (String, String),
+        /// `--force`.
+        force: bool,
+        /// `--max-parallel`.
+        max_parallel: Option<usize>,
+        /// Keys and addressing style.
+        s3: S3ToolFlags,
+    },
+    /// `upload s3`.
+    UploadS3 {
+        /// `--channel` (else `S3_CHANNEL` when the command runs).
+        channel: Option<String>,
+        /// The package files.
+        packages: Vec<PathBuf>,
+        /// `--force`.
+        force: bool,
+        /// `--index`.
+        index: bool,
+        /// `--max-parallel`.
+        max_parallel: Option<usize>,
+        /// Keys and addressing style.
+        s3: S3ToolFlags,
+    },
+}
+
+/// The S3 settings of `index s3` / `upload s3` given on the command line (the environment's
+/// `S3_*` variables are read when the command runs).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct S3ToolFlags {
+    /// `--access-key-id`.
+    pub access_key_id: Option<String>,
+    /// `--secret-access-key`.
+    pub secret_access_key: Option<String>,
+    /// `--session-token`.
+    pub session_token: Option<String>,
+    /// `--addressing-style`: `true` for path, `false` for virtual-host.
+    pub path_style: Option<bool>,
+}
+
+impl fmt::Debug for S3ToolFlags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3ToolFlags")
+            .field("access_key_id", &self.access_key_id.is_some())
+            .field("secret_access_key", &self.secret_access_key.is_some())
+            .field("session_token", &self.session_token.is_some())
+            .field("path_style", &self.path_style)
+            .finish()
+    }
 }
 
 /// What the command line asks for.

@@ -26,6 +26,10 @@ pub enum Cmd {
     AuthLogout,
     /// `config show`.
     ConfigShow,
+    /// `index s3`.
+    IndexS3,
+    /// `upload s3`.
+    UploadS3,
 }
 
 /// Every command with its name, operands and one-line description, in help order.
@@ -50,6 +54,18 @@ pub const COMMANDS: &[(Cmd, &str, &str, &str)] = &[
         "config show",
         "[s3://BUCKET]",
         "Show each resolved setting and where it came from (secrets never shown).",
+    ),
+    (
+        Cmd::IndexS3,
+        "index s3",
+        "s3://BUCKET/CHANNEL",
+        "Write a conda channel's repodata (json, zst, CEP-16 shards) from its packages, reading only what changed.",
+    ),
+    (
+        Cmd::UploadS3,
+        "upload s3",
+        "--channel s3://BUCKET/CHANNEL PACKAGE...",
+        "Upload conda packages into CHANNEL/SUBDIR/ with their checksums (as `rattler-build upload s3`).",
     ),
 ];
 
@@ -108,6 +124,14 @@ pub enum FlagId {
     SecretAccessKey,
     /// `--s3-session-token`.
     SessionToken,
+    /// `--addressing-style`.
+    AddressingStyle,
+    /// `--max-parallel`.
+    MaxParallel,
+    /// `--channel`.
+    Channel,
+    /// `--index`.
+    Index,
 }
 
 /// One flag: its names, its value (if it takes one), where it applies, and its documentation.
@@ -130,6 +154,8 @@ pub struct FlagDef {
 }
 
 const TRANSFER: &[Cmd] = &[Cmd::Cp, Cmd::Sync];
+const PUBLISH: &[Cmd] = &[Cmd::IndexS3, Cmd::UploadS3];
+const KEYS: &[Cmd] = &[Cmd::AuthLogin, Cmd::IndexS3, Cmd::UploadS3];
 const FILTERED: &[Cmd] = &[Cmd::Cp, Cmd::Sync, Cmd::Rm];
 
 /// Every flag. The order is the order of `--help`.
@@ -161,7 +187,8 @@ pub const FLAGS: &[FlagDef] = &[
         short: None,
         value: None,
         commands: &[],
-        doc: "Put the bucket in the URL path (http://HOST/BUCKET/KEY) instead of the host name.",
+        doc: "Put the bucket in the URL path (http://HOST/BUCKET/KEY) instead of the host name. Also accepted as \
+              `--force-path-style true` (or `false`), as rattler's S3 tools take it (env S3_FORCE_PATH_STYLE).",
     },
     FlagDef {
         id: FlagId::Profile,
@@ -326,8 +353,9 @@ pub const FLAGS: &[FlagDef] = &[
         aliases: &[],
         short: None,
         value: None,
-        commands: &[Cmd::Rb],
-        doc: "Delete every object in the bucket first.",
+        commands: &[Cmd::Rb, Cmd::IndexS3, Cmd::UploadS3],
+        doc: "rb: delete every object in the bucket first. index s3: read every package again. upload s3: replace \
+              packages that are already in the channel.",
     },
     FlagDef {
         id: FlagId::ExpiresIn,
@@ -350,29 +378,70 @@ pub const FLAGS: &[FlagDef] = &[
     FlagDef {
         id: FlagId::AccessKeyId,
         long: "s3-access-key-id",
-        aliases: &["aws-access-key-id"],
+        aliases: &["aws-access-key-id", "access-key-id"],
         short: None,
         value: Some("ID"),
-        commands: &[Cmd::AuthLogin],
-        doc: "The access key id to store (also accepted as --aws-access-key-id, pixi's documented spelling).",
+        commands: KEYS,
+        doc: "auth login: the access key id to store (also --aws-access-key-id, pixi's documented spelling). \
+              index/upload s3: the key to sign with, as --access-key-id (env S3_ACCESS_KEY_ID); needs \
+              --endpoint-url and --region.",
     },
     FlagDef {
         id: FlagId::SecretAccessKey,
         long: "s3-secret-access-key",
-        aliases: &["aws-secret-access-key"],
+        aliases: &["aws-secret-access-key", "secret-access-key"],
         short: None,
         value: Some("SECRET"),
-        commands: &[Cmd::AuthLogin],
-        doc: "The secret access key to store (also --aws-secret-access-key).",
+        commands: KEYS,
+        doc: "The secret access key to store (also --aws-secret-access-key); index/upload s3: as \
+              --secret-access-key (env S3_SECRET_ACCESS_KEY).",
     },
     FlagDef {
         id: FlagId::SessionToken,
         long: "s3-session-token",
-        aliases: &["aws-session-token"],
+        aliases: &["aws-session-token", "session-token"],
         short: None,
         value: Some("TOKEN"),
-        commands: &[Cmd::AuthLogin],
-        doc: "A session token to store with temporary keys (also --aws-session-token).",
+        commands: KEYS,
+        doc: "A session token to store with temporary keys (also --aws-session-token); index/upload s3: as \
+              --session-token (env S3_SESSION_TOKEN).",
+    },
+    FlagDef {
+        id: FlagId::AddressingStyle,
+        long: "addressing-style",
+        aliases: &[],
+        short: None,
+        value: Some("virtual-host|path"),
+        commands: PUBLISH,
+        doc: "Bucket in the host name or in the path (env S3_ADDRESSING_STYLE). Default: path style on a custom \
+              endpoint, virtual-host on AWS.",
+    },
+    FlagDef {
+        id: FlagId::MaxParallel,
+        long: "max-parallel",
+        aliases: &[],
+        short: None,
+        value: Some("N"),
+        commands: PUBLISH,
+        doc: "At most N packages read (index) or uploaded (upload) at once. Default 8 (index), 4 (upload).",
+    },
+    FlagDef {
+        id: FlagId::Channel,
+        long: "channel",
+        aliases: &[],
+        short: Some('c'),
+        value: Some("s3://BUCKET/CHANNEL"),
+        commands: &[Cmd::UploadS3],
+        doc: "The channel to upload to (env S3_CHANNEL).",
+    },
+    FlagDef {
+        id: FlagId::Index,
+        long: "index",
+        aliases: &[],
+        short: None,
+        value: None,
+        commands: &[Cmd::UploadS3],
+        doc: "Index the subdirs the upload touched afterwards (and create noarch/repodata.json if missing).",
     },
 ];
 

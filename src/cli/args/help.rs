@@ -109,6 +109,16 @@ fn command_notes(cmd: Cmd) -> Option<&'static str> {
             "Secret keys and session tokens are never shown; the access key id is shown as **** and its last 4 \
              characters."
         }
+        Cmd::IndexS3 | Cmd::UploadS3 => {
+            "S3 settings as rattler's S3 tools take them: --endpoint-url with --region (env S3_ENDPOINT_URL, \
+             S3_REGION), keys from --access-key-id/--secret-access-key/--session-token (S3_ACCESS_KEY_ID, \
+             S3_SECRET_ACCESS_KEY, S3_SESSION_TOKEN), else the rattler auth file entry for the channel, else the \
+             AWS credential chain; without an endpoint, pixi s3-options for the bucket, else the AWS configuration. \
+             index s3 keeps the records of unchanged packages (same size and ETag), reads only new or changed ones \
+             (.conda: ranged reads of the info member; .tar.bz2: up to info/; whole only without stored \
+             checksums), writes repodata.json, repodata.json.zst and CEP-16 shards with preconditions, and exits \
+             with 1 when a package could not be read (the others are indexed)."
+        }
         _ => return None,
     })
 }

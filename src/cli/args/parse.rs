@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use minis3::address::Location;
 
 use super::build::{self, Operands};
-use super::command::{Global, Operand, Parsed, PresignMethod, TransferOptions};
+use super::command::{Global, Operand, Parsed, PresignMethod, S3ToolFlags, TransferOptions};
 use super::flags::{cmd_name, flag_by_long, flag_by_short, Cmd, FlagDef, FlagId, COMMANDS};
 use crate::cli::filter::Rule;
 
@@ -81,6 +81,9 @@ where
     let mut flags: Vec<FlagUse> = Vec::new();
     let mut positionals: Vec<OsString> = Vec::new();
     let usage = |message: String, positionals: &[OsString]| UsageError { message, command: topic_of(positionals) };
+    // `--force-path-style true|false` (rattler's form): the next word, when it is a boolean,
+    // is the flag's value rather than an operand.
+    let mut bool_pending: Option<usize> = None;
     loop {
         let arg = match parser.next() {
             Ok(Some(a)) => a,
@@ -97,10 +100,18 @@ where
                 None => return Err(usage(format!("unknown option '-{c}'"), &positionals)),
             },
             Arg::Value(v) => {
+                if let Some(i) = bool_pending.take() {
+                    let word = v.to_string_lossy().to_ascii_lowercase();
+                    if word == "true" || word == "false" {
+                        flags[i].2 = Some(word);
+                        continue;
+                    }
+                }
                 positionals.push(v);
                 continue;
             }
         };
+        bool_pending = None;
         let value = if def.value.is_some() {
             match parser.value() {
                 Ok(v) => match v.into_string() {
@@ -117,6 +128,14 @@ where
                         format!("{spelled} needs a value ({})", def.value.unwrap_or("VALUE")),
                         &positionals,
                     ))
+                }
+            }
+        } else if def.id == FlagId::ForcePathStyle {
+            match parser.optional_value() {
+                Some(v) => Some(v.to_string_lossy().to_ascii_lowercase()),
+                None => {
+                    bool_pending = Some(flags.len());
+                    None
                 }
             }
         } else {
@@ -153,13 +172,15 @@ fn command_of(positionals: &[OsString]) -> Result<Named, UsageError> {
         "rb" => Named::Command(Cmd::Rb, 1),
         "presign" => Named::Command(Cmd::Presign, 1),
         "head" => Named::Command(Cmd::Head, 1),
-        "auth" | "config" => {
+        "auth" | "config" | "index" | "upload" => {
             let sub = positionals.get(1).map(|s| s.to_string_lossy().into_owned());
             match (first.as_str(), sub.as_deref()) {
                 ("auth", Some("login")) => Named::Command(Cmd::AuthLogin, 2),
                 ("auth", Some("logout")) => Named::Command(Cmd::AuthLogout, 2),
                 ("config", Some("show")) => Named::Command(Cmd::ConfigShow, 2),
-                ("auth" | "config", Some("help")) => Named::Help(first),
+                ("index", Some("s3")) => Named::Command(Cmd::IndexS3, 2),
+                ("upload", Some("s3")) => Named::Command(Cmd::UploadS3, 2),
+                (_, Some("help")) => Named::Help(first),
                 (_, Some(other)) => {
                     return Err(UsageError {
                         message: format!("unknown command '{first} {other}'"),
@@ -167,7 +188,11 @@ fn command_of(positionals: &[OsString]) -> Result<Named, UsageError> {
                     })
                 }
                 (_, None) => {
-                    let expected = if first == "auth" { "login or logout" } else { "show" };
+                    let expected = match first.as_str() {
+                        "auth" => "login or logout",
+                        "config" => "show",
+                        _ => "s3",
+                    };
                     return Err(UsageError {
                         message: format!("`minis3 {first}` needs a sub-command ({expected})"),
                         command: Some(first),
@@ -195,6 +220,24 @@ pub(super) struct CommandFlags {
     pub secret: Option<String>,
     /// `--s3-session-token`.
     pub token: Option<String>,
+    /// `--addressing-style`, as path style or not.
+    pub path_style: Option<bool>,
+    /// `--max-parallel`.
+    pub max_parallel: Option<usize>,
+    /// `--channel`.
+    pub channel: Option<String>,
+}
+
+impl CommandFlags {
+    /// The S3 settings of `index s3` / `upload s3`.
+    pub fn s3_tool(&self) -> S3ToolFlags {
+        S3ToolFlags {
+            access_key_id: self.access.clone(),
+            secret_access_key: self.secret.clone(),
+            session_token: self.token.clone(),
+            path_style: self.path_style,
+        }
+    }
 }
 
 impl CommandFlags {
@@ -214,6 +257,7 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
     let mut expires_in: Option<u64> = None;
     let mut method = PresignMethod::Get;
     let (mut access, mut secret, mut token) = (None, None, None);
+    let (mut path_style, mut max_parallel, mut channel) = (None, None, None);
     for (def, spelled, value) in flags {
         if !def.commands.is_empty() && !def.commands.contains(&cmd) {
             return Err(err(format!("{spelled} is not an option of `minis3 {name}`")));
@@ -222,7 +266,25 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
         match def.id {
             FlagId::EndpointUrl => global.flags.endpoint_url = Some(v),
             FlagId::Region => global.flags.region = Some(v),
-            FlagId::ForcePathStyle => global.flags.force_path_style = true,
+            FlagId::ForcePathStyle => match value.as_deref() {
+                None | Some("true") => global.flags.force_path_style = true,
+                Some("false") => global.flags.force_path_style = false,
+                Some(other) => return Err(err(format!("--force-path-style '{other}' is not true or false"))),
+            },
+            FlagId::AddressingStyle => {
+                path_style = Some(match v.as_str() {
+                    "path" => true,
+                    "virtual-host" | "virtual" => false,
+                    _ => return Err(err(format!("--addressing-style '{v}' is not virtual-host or path"))),
+                })
+            }
+            FlagId::MaxParallel => {
+                max_parallel = Some(match v.trim().parse::<usize>() {
+                    Ok(n) if n >= 1 => n,
+                    _ => return Err(err(format!("--max-parallel '{v}' is not a number of at least 1"))),
+                })
+            }
+            FlagId::Channel => channel = Some(v),
             FlagId::Profile => global.flags.profile = Some(v),
             FlagId::NoSignRequest => global.flags.unsigned = true,
             FlagId::Debug => global.debug = true,
@@ -256,13 +318,16 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
             id => switches.push(id),
         }
     }
-    Ok((global, CommandFlags { opts, switches, expires_in, method, access, secret, token }))
+    Ok((
+        global,
+        CommandFlags { opts, switches, expires_in, method, access, secret, token, path_style, max_parallel, channel },
+    ))
 }
 
 /// The help topic named by the positionals so far (for error messages and `--help`).
 fn topic_of(positionals: &[OsString]) -> Option<String> {
     let first = positionals.first()?.to_string_lossy().into_owned();
-    if first == "auth" || first == "config" {
+    if ["auth", "config", "index", "upload"].contains(&first.as_str()) {
         if let Some(sub) = positionals.get(1) {
             let full = format!("{first} {}", sub.to_string_lossy());
             if COMMANDS.iter().any(|c| c.1 == full) {

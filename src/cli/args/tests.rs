@@ -147,3 +147,56 @@ fn metadata_parsing() {
     assert!(parse_metadata("a").is_err());
     assert!(parse_metadata("a b=1").is_err());
 }
+
+#[test]
+fn publish_commands_take_rattlers_flags() {
+    let (g, c) = run(&[
+        "index",
+        "s3",
+        "s3://bkt/chan",
+        "--force-path-style",
+        "true",
+        "--access-key-id",
+        "AK",
+        "--secret-access-key",
+        "SK",
+        "--max-parallel",
+        "3",
+        "--force",
+    ]);
+    assert!(g.flags.force_path_style);
+    match c {
+        Command::IndexS3 { channel, force, max_parallel, s3 } => {
+            assert_eq!(channel, ("bkt".into(), "chan".into()));
+            assert!(force);
+            assert_eq!(max_parallel, Some(3));
+            assert_eq!((s3.access_key_id.as_deref(), s3.secret_access_key.as_deref()), (Some("AK"), Some("SK")));
+        }
+        other => panic!("{other:?}"),
+    }
+    let (g, c) = run(&[
+        "upload",
+        "s3",
+        "-c",
+        "s3://bkt/chan",
+        "a-1-0.conda",
+        "--addressing-style",
+        "virtual-host",
+        "--index",
+        "--force-path-style=false",
+    ]);
+    assert!(!g.flags.force_path_style);
+    match c {
+        Command::UploadS3 { channel, packages, index, s3, .. } => {
+            assert_eq!(channel.as_deref(), Some("s3://bkt/chan"));
+            assert_eq!(packages, [std::path::PathBuf::from("a-1-0.conda")]);
+            assert!(index);
+            assert_eq!(s3.path_style, Some(false));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(p(&["index", "s3", "s3://bkt/c", "--addressing-style", "sideways"]).is_err());
+    assert!(p(&["index", "s3", "s3://bkt/c", "--max-parallel", "0"]).is_err());
+    assert!(p(&["index", "s3", "s3://bkt/c", "--channel", "s3://x/y"]).is_err());
+    assert!(p(&["ls", "--force-path-style", "maybe"]).is_err());
+}

@@ -1,0 +1,522 @@
+//! `index s3`: (re)writing a channel's repodata on S3 from the packages in it, as rattler's
+//! indexer writes it, reading only what changed.
+//!
+//! Per subdir (one after another; packages of a subdir `max_parallel` at a time):
+//!
+//! 1. GET `repodata.json` (its ETag is the precondition of the write), the shard index and
+//!    the sidecar ([`super::state`]); HEAD `repodata.json.zst`; LIST the subdir.
+//! 2. Keep the records of listed packages that did not change (size and ETag; `force`: none),
+//!    drop those of packages no longer listed, read the others ([`read_remote_package`]). A
+//!    package that cannot be read is reported in [`IndexSummary::skipped`] and left out.
+//! 3. Unless nothing changed, write the shards that are new (`If-None-Match: *`, immutable),
+//!    the shard index, `repodata.json.zst` (zstd 19), the sidecar, and last `repodata.json`,
+//!    each with `If-Match` on the ETag read in step 1 (`If-None-Match: *` when it was absent).
+//!    A `412` means someone else wrote the subdir meanwhile: it is listed and indexed again,
+//!    up to [`IndexOptions::attempts`] times.
+//!
+//! `noarch/repodata.json` is created (empty) when the channel has none.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use super::error::PublishError;
+use super::s3_source::{read_remote_package, RemotePackage};
+use super::state::{IndexState, Seen, STATE_FILE};
+use crate::channel::package::PackageFormat;
+use crate::channel::record::PackageRecord;
+use crate::channel::repodata::{compress_repodata, read_repodata, repodata_to_vec, ChannelInfo, RepoData};
+use crate::channel::shards::{
+    decode_shard_index, encode_shard, encode_shard_index, shards_from_repodata, ShardIndex, ShardIndexInfo,
+};
+use crate::s3::{Client, GetOptions, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
+
+/// `Cache-Control` of repodata files and the shard index.
+pub const REPODATA_CACHE_CONTROL: &str = "public, max-age=300";
+/// `Cache-Control` of shards (content-addressed).
+pub const SHARD_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// The platform subdirs rattler knows (`rattler_conda_types::Platform`).
+pub const PLATFORMS: &[&str] = &[
+    "noarch",
+    "linux-32",
+    "linux-64",
+    "linux-aarch64",
+    "linux-armv6l",
+    "linux-armv7l",
+    "linux-loongarch64",
+    "linux-ppc64le",
+    "linux-ppc64",
+    "linux-ppc",
+    "linux-s390x",
+    "linux-riscv32",
+    "linux-riscv64",
+    "freebsd-64",
+    "osx-64",
+    "osx-arm64",
+    "win-32",
+    "win-64",
+    "win-arm64",
+    "emscripten-wasm32",
+    "wasi-wasm32",
+    "zos-z",
+];
+
+/// How to index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexOptions {
+    /// Read every package again (records keep their `indexed_timestamp`).
+    pub force: bool,
+    /// Packages read at once (at least 1).
+    pub max_parallel: usize,
+    /// Milliseconds since the epoch: the `indexed_timestamp` of new records (the caller's clock).
+    pub now_ms: i64,
+    /// Write CEP-16 sharded repodata (default on, as rattler).
+    pub write_shards: bool,
+    /// Only these subdirs (`None`: every subdir of the channel).
+    pub subdirs: Option<Vec<String>>,
+    /// How many times a subdir is indexed when its files change under us (at least 1).
+    pub attempts: u32,
+}
+
+impl IndexOptions {
+    /// Defaults: incremental, 8 at a time, shards on, 5 attempts.
+    pub fn new(now_ms: i64) -> Self {
+        IndexOptions { force: false, max_parallel: 8, now_ms, write_shards: true, subdirs: None, attempts: 5 }
+    }
+}
+
+/// A package that could not be indexed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// `SUBDIR/FILENAME`.
+    pub path: String,
+    /// Why (one line).
+    pub reason: String,
+}
+
+/// What an index run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexSummary {
+    /// Subdirs looked at.
+    pub subdirs: usize,
+    /// Subdirs whose repodata was written.
+    pub subdirs_written: usize,
+    /// Packages read (new or changed).
+    pub packages_read: usize,
+    /// Of those, how many had stored checksums.
+    pub stored_checksums: usize,
+    /// Records kept from the existing repodata.
+    pub packages_kept: usize,
+    /// Records dropped (their package is gone).
+    pub packages_removed: usize,
+    /// Packages that could not be read.
+    pub skipped: Vec<Skipped>,
+    /// Requests made (all kinds).
+    pub requests: u64,
+    /// Body bytes received.
+    pub bytes_read: u64,
+    /// Body bytes sent.
+    pub bytes_written: u64,
+    /// Conflicts (412) that made a subdir be indexed again.
+    pub retries: u32,
+    /// Wall time in milliseconds.
+    pub millis: u128,
+}
+
+impl IndexSummary {
+    /// The summary line: packages read, bytes transferred, time.
+    pub fn line(&self) -> String {
+        format!(
+            "indexed {} subdir(s) ({} written): {} package(s) read ({} with stored checksums), {} kept, {} removed, \
+             {} skipped; {} requests, {} bytes received, {} bytes sent, {:.2} s",
+            self.subdirs,
+            self.subdirs_written,
+            self.packages_read,
+            self.stored_checksums,
+            self.packages_kept,
+            self.packages_removed,
+            self.skipped.len(),
+            self.requests,
+            self.bytes_read,
+            self.bytes_written,
+            self.millis as f64 / 1000.0
+        )
+    }
+}
+
+/// The channel prefix inside the bucket: `""` or `PATH/`.
+pub(crate) fn channel_prefix(path: &str) -> String {
+    let p = path.trim_matches('/');
+    if p.is_empty() {
+        String::new()
+    } else {
+        format!("{p}/")
+    }
+}
+
+/// The subdirs of the channel (common prefixes that are platform names), sorted.
+pub fn list_subdirs(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<String>, PublishError> {
+    let opts = ListOptions { prefix: Some(prefix.to_string()), delimiter: Some("/".into()), ..Default::default() };
+    let mut out = BTreeSet::new();
+    for entry in client.list_objects(bucket, &opts) {
+        if let ListEntry::Prefix(p) = entry? {
+            let name = p[prefix.len().min(p.len())..].trim_end_matches('/');
+            if PLATFORMS.contains(&name) {
+                out.insert(name.to_string());
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Indexes the channel at `bucket`/`path`.
+pub fn index_channel(
+    client: &Client,
+    bucket: &str,
+    path: &str,
+    opts: &IndexOptions,
+) -> Result<IndexSummary, PublishError> {
+    let start = Instant::now();
+    let prefix = channel_prefix(path);
+    let mut summary = IndexSummary::default();
+    let mut subdirs: BTreeSet<String> = match &opts.subdirs {
+        Some(list) => list.iter().cloned().collect(),
+        None => {
+            summary.requests += 1;
+            list_subdirs(client, bucket, &prefix)?.into_iter().collect()
+        }
+    };
+    // A channel always has noarch (rattler's reader requires it).
+    subdirs.insert("noarch".to_string());
+    for subdir in &subdirs {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match index_subdir(client, bucket, &prefix, subdir, opts, &mut summary) {
+                Ok(()) => break,
+                Err(Attempt::Conflict) if attempt < opts.attempts.max(1) => summary.retries += 1,
+                Err(Attempt::Conflict) => {
+                    return Err(PublishError::Conflict {
+                        subdir: format!("s3://{bucket}/{prefix}{subdir}"),
+                        attempts: attempt,
+                    })
+                }
+                Err(Attempt::Failed(e)) => return Err(e),
+            }
+        }
+    }
+    summary.subdirs = subdirs.len();
+    summary.millis = start.elapsed().as_millis();
+    Ok(summary)
+}
+
+enum Attempt {
+    Conflict,
+    Failed(PublishError),
+}
+
+impl From<S3Error> for Attempt {
+    fn from(e: S3Error) -> Self {
+        if e.status() == Some(412) || e.status() == Some(409) {
+            Attempt::Conflict
+        } else {
+            Attempt::Failed(PublishError::S3(e))
+        }
+    }
+}
+
+impl From<PublishError> for Attempt {
+    fn from(e: PublishError) -> Self {
+        Attempt::Failed(e)
+    }
+}
+
+/// An object read whole (`None` when absent) with its ETag.
+fn get_small(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    s: &mut IndexSummary,
+) -> Result<Option<(Vec<u8>, String)>, S3Error> {
+    s.requests += 1;
+    match client.get_object(bucket, key, &GetOptions::default()) {
+        Ok(obj) => {
+            let etag = obj.meta.etag.clone().unwrap_or_default();
+            let body = obj.read_to_vec(1 << 31)?;
+            s.bytes_read += body.len() as u64;
+            Ok(Some((body, etag)))
+        }
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn is_missing(e: &S3Error) -> bool {
+    e.status() == Some(404) && e.code() != Some("NoSuchBucket")
+}
+
+/// `If-Match` on `etag`, or `If-None-Match: *` when the object was absent.
+fn conditional(etag: &Option<String>, cache_control: &str, content_type: &str) -> PutOptions {
+    PutOptions {
+        if_match: etag.clone(),
+        if_none_match_any: etag.is_none(),
+        cache_control: Some(cache_control.into()),
+        content_type: Some(content_type.into()),
+        ..PutOptions::default()
+    }
+}
+
+fn index_subdir(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    subdir: &str,
+    opts: &IndexOptions,
+    summary: &mut IndexSummary,
+) -> Result<(), Attempt> {
+    let dir = format!("{prefix}{subdir}/");
+    let key = |name: &str| format!("{dir}{name}");
+    let fmt_err = |e: &dyn std::fmt::Display| Attempt::Failed(PublishError::Format(e.to_string()));
+
+    let old = get_small(client, bucket, &key("repodata.json"), summary)?;
+    let old_repodata = match &old {
+        Some((bytes, _)) => {
+            Some(read_repodata(&bytes[..], &format!("s3://{bucket}/{dir}repodata.json")).map_err(|e| fmt_err(&e))?)
+        }
+        None => None,
+    };
+    let old_etag = old.as_ref().map(|(_, e)| e.clone());
+    let state_obj = get_small(client, bucket, &key(STATE_FILE), summary)?;
+    let state = state_obj.as_ref().map(|(b, _)| IndexState::from_slice(b)).unwrap_or_default();
+    let state_etag = state_obj.map(|(_, e)| e);
+    let zst_etag = head_etag(client, bucket, &key("repodata.json.zst"), summary)?;
+    let (old_index, index_etag) = if opts.write_shards {
+        match get_small(client, bucket, &key("repodata_shards.msgpack.zst"), summary)? {
+            Some((bytes, etag)) => (decode_shard_index(&bytes, "repodata_shards.msgpack.zst").ok(), Some(etag)),
+            None => (None, None),
+        }
+    } else {
+        (None, None)
+    };
+
+    // The packages listed now.
+    let list_opts = ListOptions { prefix: Some(dir.clone()), delimiter: Some("/".into()), ..Default::default() };
+    let mut listed: BTreeMap<String, ListedObject> = BTreeMap::new();
+    let listing = client.list_objects(bucket, &list_opts);
+    for entry in listing {
+        if let ListEntry::Object(o) = entry? {
+            let name = o.key[dir.len()..].to_string();
+            if PackageFormat::from_file_name(&name).is_ok() && !name.contains('/') {
+                listed.insert(name, o);
+            }
+        }
+    }
+    summary.requests += 1;
+
+    let empty = RepoData::default();
+    let previous = old_repodata.as_ref().unwrap_or(&empty);
+    let old_record = |name: &str| previous.conda_packages.get(name).or_else(|| previous.packages.get(name));
+    let mut repodata = RepoData {
+        info: Some(ChannelInfo { subdir: Some(subdir.to_string()), ..ChannelInfo::default() }),
+        removed: previous.removed.clone(),
+        repodata_version: Some(1),
+        extra: previous.extra.clone(),
+        ..RepoData::default()
+    };
+    repodata.extra.entry("v3".into()).or_insert_with(|| serde_json::json!({}));
+    let mut to_read: Vec<(String, ListedObject)> = Vec::new();
+    let mut kept = 0;
+    for (name, obj) in &listed {
+        match old_record(name) {
+            Some(r) if !opts.force && state.unchanged(name, r, &obj.etag, obj.size) => {
+                insert(&mut repodata, name, r.clone());
+                kept += 1;
+            }
+            _ => to_read.push((name.clone(), obj.clone())),
+        }
+    }
+    let removed =
+        previous.packages.keys().chain(previous.conda_packages.keys()).filter(|n| !listed.contains_key(*n)).count();
+
+    // Read the new and changed packages, max_parallel at a time.
+    let results = read_all(client, bucket, &dir, &to_read, opts.max_parallel);
+    let mut read = 0;
+    let mut new_state = IndexState { version: 1, files: BTreeMap::new() };
+    for (name, obj) in &listed {
+        if repodata.conda_packages.contains_key(name) || repodata.packages.contains_key(name) {
+            new_state.files.insert(name.clone(), Seen { etag: obj.etag.clone(), size: obj.size });
+        }
+    }
+    let mut skipped = Vec::new();
+    for ((name, obj), result) in to_read.iter().zip(results) {
+        match result {
+            Ok(pkg) => {
+                summary.requests += u64::from(pkg.requests);
+                summary.bytes_read += pkg.bytes;
+                summary.stored_checksums += usize::from(pkg.stored_checksums);
+                let mut record = pkg.record;
+                // indexed_timestamp survives a forced re-read of the same file; a changed
+                // file is a new package.
+                record.indexed_timestamp = match old_record(name) {
+                    Some(r) if opts.force && r.sha256 == record.sha256 => r.indexed_timestamp.or(Some(opts.now_ms)),
+                    _ => Some(opts.now_ms),
+                };
+                insert(&mut repodata, name, record);
+                new_state.files.insert(name.clone(), Seen { etag: obj.etag.clone(), size: obj.size });
+                read += 1;
+            }
+            Err(reason) => skipped.push(Skipped { path: format!("{subdir}/{name}"), reason }),
+        }
+    }
+
+    let unchanged = old_repodata.is_some()
+        && read == 0
+        && removed == 0
+        && zst_etag.is_some()
+        && (!opts.write_shards || index_etag.is_some())
+        && state_etag.is_some()
+        && !opts.force;
+    if !unchanged {
+        let mut sent = 0u64;
+        let mut requests = 0u64;
+        if opts.write_shards {
+            let mut index = ShardIndex {
+                info: ShardIndexInfo {
+                    subdir: subdir.to_string(),
+                    base_url: String::new(),
+                    shards_base_url: "./shards/".into(),
+                    created_at: Some(rfc3339_ms(opts.now_ms)),
+                    extra: Vec::new(),
+                },
+                shards: BTreeMap::new(),
+            };
+            for (name, shard) in shards_from_repodata(&repodata) {
+                let (zst, digest) = encode_shard(&shard).map_err(|e| fmt_err(&e))?;
+                let known = old_index.as_ref().is_some_and(|i| i.shards.get(&name) == Some(&digest));
+                if !known {
+                    let put = PutOptions {
+                        if_none_match_any: true,
+                        cache_control: Some(SHARD_CACHE_CONTROL.into()),
+                        content_type: Some("application/octet-stream".into()),
+                        ..PutOptions::default()
+                    };
+                    let k = key(&format!("shards/{}.msgpack.zst", crate::channel::hex(digest)));
+                    requests += 1;
+                    match client.put_object(bucket, &k, &zst, &put) {
+                        Ok(_) => sent += zst.len() as u64,
+                        // Content-addressed: already there means the same bytes.
+                        Err(e) if e.status() == Some(412) || e.status() == Some(409) => {}
+                        Err(e) => return Err(Attempt::Failed(PublishError::S3(e))),
+                    }
+                }
+                index.shards.insert(name, digest);
+            }
+            let bytes = encode_shard_index(&index).map_err(|e| fmt_err(&e))?;
+            let put = conditional(&index_etag, REPODATA_CACHE_CONTROL, "application/octet-stream");
+            requests += 1;
+            client.put_object(bucket, &key("repodata_shards.msgpack.zst"), &bytes, &put)?;
+            sent += bytes.len() as u64;
+        }
+        let json = repodata_to_vec(&repodata);
+        let zst = compress_repodata(&json).map_err(|e| fmt_err(&e))?;
+        let put = conditional(&zst_etag, REPODATA_CACHE_CONTROL, "application/zstd");
+        client.put_object(bucket, &key("repodata.json.zst"), &zst, &put)?;
+        let state_bytes = new_state.to_vec();
+        let put = conditional(&state_etag, "no-cache", "application/json");
+        client.put_object(bucket, &key(STATE_FILE), &state_bytes, &put)?;
+        // Last: repodata.json, the commit point.
+        let put = conditional(&old_etag, REPODATA_CACHE_CONTROL, "application/json");
+        client.put_object(bucket, &key("repodata.json"), &json, &put)?;
+        requests += 3;
+        sent += (zst.len() + state_bytes.len() + json.len()) as u64;
+        summary.requests += requests;
+        summary.bytes_written += sent;
+        summary.subdirs_written += 1;
+    }
+    summary.packages_read += read;
+    summary.packages_kept += kept;
+    summary.packages_removed += removed;
+    summary.skipped.extend(skipped);
+    Ok(())
+}
+
+fn head_etag(client: &Client, bucket: &str, key: &str, s: &mut IndexSummary) -> Result<Option<String>, S3Error> {
+    s.requests += 1;
+    match client.head_object(bucket, key) {
+        Ok(m) => Ok(Some(m.etag.unwrap_or_default())),
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn insert(repodata: &mut RepoData, filename: &str, record: PackageRecord) {
+    if filename.ends_with(".conda") {
+        repodata.conda_packages.insert(filename.to_string(), record);
+    } else {
+        repodata.packages.insert(filename.to_string(), record);
+    }
+}
+
+/// Reads `packages` (name, listing) under `dir`, `parallel` at a time, results in order.
+fn read_all(
+    client: &Client,
+    bucket: &str,
+    dir: &str,
+    packages: &[(String, ListedObject)],
+    parallel: usize,
+) -> Vec<Result<RemotePackage, String>> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<RemotePackage, String>>>> = Mutex::new(vec![None; packages.len()]);
+    let workers = parallel.max(1).min(packages.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((name, listed)) = packages.get(i) else { break };
+                let key = format!("{dir}{name}");
+                let r = read_remote_package(client, bucket, &key, name, Some(listed.size)).map_err(|e| e.to_string());
+                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("not read".into())))
+        .collect()
+}
+
+/// `2026-12-01T21:54:39.123Z` for milliseconds since the epoch.
+pub(crate) fn rfc3339_ms(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let d = crate::sigv4::AmzDate::from_unix(secs);
+    let s = d.as_str(); // 20261201T215439Z
+    format!(
+        "{}-{}-{}T{}:{}:{}.{:03}Z",
+        &s[0..4],
+        &s[4..6],
+        &s[6..8],
+        &s[9..11],
+        &s[11..13],
+        &s[13..15],
+        ms.rem_euclid(1000)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_and_dates() {
+        assert_eq!(channel_prefix(""), "");
+        assert_eq!(channel_prefix("/chan/"), "chan/");
+        assert_eq!(channel_prefix("a/b"), "a/b/");
+        assert_eq!(rfc3339_ms(1_764_626_079_123), "2025-12-01T21:54:39.123Z");
+        let s = IndexSummary { packages_read: 2, millis: 1500, ..Default::default() };
+        assert!(s.line().contains("2 package(s) read") && s.line().ends_with("1.50 s"), "{}", s.line());
+    }
+}
