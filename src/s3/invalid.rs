@@ -24,6 +24,14 @@ pub enum InputError {
     EmptyDeleteKey,
     /// A content type that is not printable ASCII.
     ContentType(String),
+    /// A header value (`cache-control`, `content-disposition`) that is empty or not printable
+    /// ASCII.
+    HeaderValue {
+        /// The header.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// A metadata name that is not letters, digits, `-` and `_`.
     MetadataName(String),
     /// A metadata value that is not printable ASCII.
@@ -98,6 +106,7 @@ impl fmt::Display for InputError {
             InputError::EmptyKey { bucket } => write!(f, "the object key is empty: give s3://{bucket}/KEY"),
             InputError::EmptyDeleteKey => f.write_str("cannot delete an empty key (\"\")"),
             InputError::ContentType(ct) => write!(f, "content type {ct:?} is not printable ASCII"),
+            InputError::HeaderValue { name, value } => write!(f, "{name} {value:?} is not printable ASCII"),
             InputError::MetadataName(k) => write!(f, "metadata name {k:?} must be letters, digits, '-' and '_'"),
             InputError::MetadataValue { name } => write!(f, "metadata value for {name:?} must be printable ASCII"),
             InputError::FileChanged(p) => write!(f, "{} changed while being read", p.display()),

@@ -75,7 +75,7 @@ impl PutOptions {
         {
             if let Some(v) = value {
                 if v.is_empty() || !v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                    return Err(S3Error::InvalidInput(format!("{name} {v:?} is not printable ASCII")));
+                    return Err(S3Error::InvalidInput(InputError::HeaderValue { name, value: v.clone() }));
                 }
                 h.push((name.to_owned(), v.clone()));
             }
