@@ -4,8 +4,11 @@
 //!
 //! The layer imports `settings`, `s3`, `http` and below, never the CLI.
 
+pub mod api_error;
 pub mod cache;
+pub mod channel;
 pub mod connect;
+pub mod download;
 pub mod error;
 pub mod fetch_error;
 pub mod fetch_order;
@@ -13,6 +16,7 @@ pub mod http_transport;
 pub mod match_spec;
 pub mod msgpack;
 pub mod package;
+pub mod query;
 pub mod record;
 pub mod repodata;
 pub mod s3_transport;
@@ -22,6 +26,9 @@ pub mod url;
 pub mod version;
 pub mod version_spec;
 
+pub use api_error::ChannelError;
+pub use channel::{default_platforms, machine_platform, Channel, ChannelContext, ChannelRecord};
+pub use download::{download_all, DownloadProgress};
 pub use match_spec::{compare_newest, newest, Candidate, MatchSpec, MatchSpecError};
 pub use version::{Version, VersionError};
 pub use version_spec::{VersionSpec, VersionSpecError};

@@ -6,6 +6,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod conda;
 pub mod filter;
 pub mod glob;
 pub mod output;
@@ -213,5 +214,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         }
         Command::AuthLogout { url } => commands::auth_logout(ctx, &url),
         Command::ConfigShow { target, json } => commands::config_show(ctx, target, json),
+        Command::Search { conda, spec, json } => conda::search(ctx, &conda, &spec, json),
+        Command::Download { conda, specs, output } => conda::download(ctx, &conda, &specs, &output),
+        Command::Repodata { conda, output } => conda::repodata(ctx, &conda, output.as_ref()),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 
-use super::command::{Command, Operand};
+use super::command::{Command, CondaOptions, Operand};
 use super::flags::{Cmd, FlagId};
 use super::parse::{operand, parse_s3, CommandFlags, UsageError};
 
@@ -57,6 +57,9 @@ pub(super) fn command(cmd: Cmd, o: &Operands<'_>, f: CommandFlags) -> Result<Com
         Cmd::AuthLogin => auth_login(o, f),
         Cmd::AuthLogout => auth_logout(o, f),
         Cmd::ConfigShow => config_show(o, f),
+        Cmd::Search => search(o, f),
+        Cmd::Download => download(o, f),
+        Cmd::Repodata => repodata(o, f),
     }
 }
 
@@ -164,4 +167,33 @@ fn config_show(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError>
     o.count(0, 1, "at most one location")?;
     let target = if o.list.is_empty() { None } else { Some(o.s3(0, false)?) };
     Ok(Command::ConfigShow { target, json: f.on(FlagId::Json) })
+}
+
+fn conda(f: &CommandFlags) -> CondaOptions {
+    CondaOptions { channels: f.channels.clone(), platforms: f.platforms.clone(), no_cache: f.on(FlagId::NoCache) }
+}
+
+fn search(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, 1, "one match spec (quote a spec with spaces: 'numpy >=1.26')")?;
+    let spec = o.list[0].to_string_lossy().into_owned();
+    Ok(Command::Search { conda: conda(&f), spec, json: f.on(FlagId::Json) })
+}
+
+fn download(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, usize::MAX, "at least one match spec or package file name")?;
+    let output = f.output.clone().ok_or_else(|| o.err("`minis3 download` needs -o DIR".into()))?;
+    let specs = o.list.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+    Ok(Command::Download { conda: conda(&f), specs, output })
+}
+
+fn repodata(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(0, 0, "no operands")?;
+    let c = conda(&f);
+    if c.channels.len() != 1 {
+        return Err(o.err("`minis3 repodata` needs exactly one -c CHANNEL".into()));
+    }
+    if c.platforms.len() != 1 {
+        return Err(o.err("`minis3 repodata` needs exactly one --platform SUBDIR".into()));
+    }
+    Ok(Command::Repodata { conda: c, output: f.output.clone() })
 }

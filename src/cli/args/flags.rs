@@ -26,6 +26,12 @@ pub enum Cmd {
     AuthLogout,
     /// `config show`.
     ConfigShow,
+    /// `search`.
+    Search,
+    /// `download`.
+    Download,
+    /// `repodata`.
+    Repodata,
 }
 
 /// Every command with its name, operands and one-line description, in help order.
@@ -50,6 +56,24 @@ pub const COMMANDS: &[(Cmd, &str, &str, &str)] = &[
         "config show",
         "[s3://BUCKET]",
         "Show each resolved setting and where it came from (secrets never shown).",
+    ),
+    (
+        Cmd::Search,
+        "search",
+        "[-c CHANNEL]... SPEC",
+        "Search conda channels for packages matching a match spec, newest first.",
+    ),
+    (
+        Cmd::Download,
+        "download",
+        "[-c CHANNEL]... SPEC|FILE... -o DIR",
+        "Download the newest package matching each spec (or the named file), verified by sha256 and size.",
+    ),
+    (
+        Cmd::Repodata,
+        "repodata",
+        "-c CHANNEL --platform SUBDIR",
+        "Print a channel subdir's repodata.json (assembled from shards).",
     ),
 ];
 
@@ -108,6 +132,14 @@ pub enum FlagId {
     SecretAccessKey,
     /// `--s3-session-token`.
     SessionToken,
+    /// `--channel`.
+    Channel,
+    /// `--platform`.
+    Platform,
+    /// `--output`.
+    Output,
+    /// `--no-cache`.
+    NoCache,
 }
 
 /// One flag: its names, its value (if it takes one), where it applies, and its documentation.
@@ -131,6 +163,7 @@ pub struct FlagDef {
 
 const TRANSFER: &[Cmd] = &[Cmd::Cp, Cmd::Sync];
 const FILTERED: &[Cmd] = &[Cmd::Cp, Cmd::Sync, Cmd::Rm];
+const CONDA: &[Cmd] = &[Cmd::Search, Cmd::Download, Cmd::Repodata];
 
 /// Every flag. The order is the order of `--help`.
 pub const FLAGS: &[FlagDef] = &[
@@ -234,7 +267,7 @@ pub const FLAGS: &[FlagDef] = &[
         aliases: &[],
         short: None,
         value: None,
-        commands: &[Cmd::Ls, Cmd::Head, Cmd::ConfigShow],
+        commands: &[Cmd::Ls, Cmd::Head, Cmd::ConfigShow, Cmd::Search],
         doc: "Print JSON instead of text.",
     },
     FlagDef {
@@ -373,6 +406,46 @@ pub const FLAGS: &[FlagDef] = &[
         value: Some("TOKEN"),
         commands: &[Cmd::AuthLogin],
         doc: "A session token to store with temporary keys (also --aws-session-token).",
+    },
+    FlagDef {
+        id: FlagId::Channel,
+        long: "channel",
+        aliases: &[],
+        short: Some('c'),
+        value: Some("CHANNEL"),
+        commands: CONDA,
+        doc: "A conda channel: s3://BUCKET/PATH, gcs://BUCKET/PATH, https://HOST/PATH or http://HOST/PATH. \
+              Repeatable, searched in the order given. Default: the channels of the pixi workspace (found from \
+              the current directory or --manifest-path), in its priority order.",
+    },
+    FlagDef {
+        id: FlagId::Platform,
+        long: "platform",
+        aliases: &["subdir"],
+        short: Some('p'),
+        value: Some("SUBDIR"),
+        commands: CONDA,
+        doc: "A channel subdir to search (linux-64, osx-arm64, noarch, ...). Repeatable. Default: this machine's \
+              platform and noarch.",
+    },
+    FlagDef {
+        id: FlagId::Output,
+        long: "output",
+        aliases: &["output-dir"],
+        short: Some('o'),
+        value: Some("PATH"),
+        commands: &[Cmd::Download, Cmd::Repodata],
+        doc: "download: the directory to put the packages in (created if missing). repodata: the file to write \
+              (default: stdout).",
+    },
+    FlagDef {
+        id: FlagId::NoCache,
+        long: "no-cache",
+        aliases: &[],
+        short: None,
+        value: None,
+        commands: CONDA,
+        doc: "Fetch the repodata again instead of using the cache (what is fetched is still stored).",
     },
 ];
 

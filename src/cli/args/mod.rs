@@ -15,7 +15,7 @@ pub mod flags;
 mod help;
 mod parse;
 
-pub use command::{Command, Global, Operand, Parsed, PresignMethod, TransferOptions};
+pub use command::{Command, CondaOptions, Global, Operand, Parsed, PresignMethod, TransferOptions};
 pub use help::help;
 pub use parse::{parse, UsageError};
 

@@ -153,6 +153,9 @@ fn command_of(positionals: &[OsString]) -> Result<Named, UsageError> {
         "rb" => Named::Command(Cmd::Rb, 1),
         "presign" => Named::Command(Cmd::Presign, 1),
         "head" => Named::Command(Cmd::Head, 1),
+        "search" => Named::Command(Cmd::Search, 1),
+        "download" => Named::Command(Cmd::Download, 1),
+        "repodata" => Named::Command(Cmd::Repodata, 1),
         "auth" | "config" => {
             let sub = positionals.get(1).map(|s| s.to_string_lossy().into_owned());
             match (first.as_str(), sub.as_deref()) {
@@ -195,6 +198,12 @@ pub(super) struct CommandFlags {
     pub secret: Option<String>,
     /// `--s3-session-token`.
     pub token: Option<String>,
+    /// `-c/--channel`, in order.
+    pub channels: Vec<String>,
+    /// `--platform`, in order.
+    pub platforms: Vec<String>,
+    /// `-o/--output`.
+    pub output: Option<PathBuf>,
 }
 
 impl CommandFlags {
@@ -214,6 +223,7 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
     let mut expires_in: Option<u64> = None;
     let mut method = PresignMethod::Get;
     let (mut access, mut secret, mut token) = (None, None, None);
+    let (mut channels, mut platforms, mut output) = (Vec::new(), Vec::new(), None);
     for (def, spelled, value) in flags {
         if !def.commands.is_empty() && !def.commands.contains(&cmd) {
             return Err(err(format!("{spelled} is not an option of `minis3 {name}`")));
@@ -253,10 +263,21 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
             FlagId::AccessKeyId => access = Some(v),
             FlagId::SecretAccessKey => secret = Some(v),
             FlagId::SessionToken => token = Some(v),
+            FlagId::Channel => channels.push(v),
+            FlagId::Platform => {
+                if v.is_empty() || v.contains(['/', '\\']) || v.chars().any(|c| c.is_whitespace()) {
+                    return Err(err(format!("{spelled} '{v}' is not a subdir name such as linux-64 or noarch")));
+                }
+                platforms.push(v)
+            }
+            FlagId::Output => output = Some(PathBuf::from(v)),
             id => switches.push(id),
         }
     }
-    Ok((global, CommandFlags { opts, switches, expires_in, method, access, secret, token }))
+    Ok((
+        global,
+        CommandFlags { opts, switches, expires_in, method, access, secret, token, channels, platforms, output },
+    ))
 }
 
 /// The help topic named by the positionals so far (for error messages and `--help`).
