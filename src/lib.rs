@@ -5,6 +5,7 @@
 //! ```text
 //! cli                 the `minis3` binary                                   [feature "cli"]
 //! channel             conda channels: repodata, shards, search, download    [feature "channel"]
+//! settings            a bucket's settings, each with its source; the one agent  [feature "client"]
 //! s3                  Client and operations, XML, multipart, retries       [feature "client"]
 //! gcs                 Cloud Storage object GET/HEAD with a Google token     [feature "client"]
 //! credentials         providers and the chain (STS, SSO, IMDS, ECS)         [feature "client"]
@@ -39,4 +40,11 @@ pub mod retry;
 #[cfg(feature = "client")]
 pub mod s3;
 #[cfg(feature = "client")]
+pub mod settings;
+#[cfg(feature = "client")]
 pub mod xml;
+
+/// The README's examples, compiled as doc tests.
+#[cfg(all(doctest, feature = "client"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -30,8 +30,8 @@ use minis3::channel::url::ChannelUrl;
 use minis3::clock::Clock;
 use minis3::config::env::Environment;
 use minis3::http::{Http, HttpConfig};
-use minis3::s3::settings::Flags;
 use minis3::s3::{Backoff, Client, RecordingSleeper};
+use minis3::settings::Overrides as Flags;
 use sha2::{Digest, Sha256};
 use support::{curl_s3, test_bytes, test_config, unique_bucket, Fault, FaultProxy, S3sFs, Seaweed, TestServer};
 
@@ -556,7 +556,7 @@ fn anonymous_s3_and_plain_http_need_no_credentials() {
             let anonymous = Flags {
                 endpoint_url: Some(endpoint.clone()),
                 force_path_style: true,
-                no_sign_request: true,
+                unsigned: true,
                 ..Flags::default()
             };
             for (url, flags) in
@@ -574,7 +574,7 @@ fn anonymous_s3_and_plain_http_need_no_credentials() {
             }
             assert_eq!(cache_files(&cache_dir).0, 2);
             // Signed s3:// without any credentials: the settings error says what to do.
-            let signed = Flags { no_sign_request: false, ..anonymous };
+            let signed = Flags { unsigned: false, ..anonymous };
             let channel = ChannelUrl::parse(&format!("s3://{b}/ch")).unwrap();
             let inputs =
                 ConnectInputs { flags: &signed, env: &env, cwd: dir.path(), http: None, gcs_authorization: None };

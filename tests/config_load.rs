@@ -109,7 +109,7 @@ fn env_paths_profile_selection_and_sources() {
     assert!(s.ec2_metadata_disabled.value);
     let o = Overrides { region: Some("us-east-2".into()), ..Default::default() };
     let s = resolve_s3(&env2, &set, &o).unwrap();
-    assert_eq!(s.region.unwrap().source, Source::Explicit);
+    assert_eq!(s.region.unwrap().source, Source::Caller(minis3::config::source::Setting::Region));
 
     // --profile beats the environment.
     let set = load_on(&env, Platform::Unix, Some("other")).unwrap();

@@ -418,7 +418,11 @@ fn authentication_override_file_comes_from_the_layers() {
     let cfg = m.loader("ws").load().unwrap();
     let a = cfg.authentication_override_file.unwrap();
     assert_eq!(a.value, PathBuf::from("/sys/creds.json"));
-    assert_eq!(a.file, m.path("etc/pixi/config.toml"));
+    let key = "authentication-override-file".to_string();
+    assert_eq!(
+        a.source,
+        minis3::config::source::Source::Pixi { file: m.path("etc/pixi/config.toml"), line: None, key }
+    );
     // The snake_case alias; a relative path is taken from the current directory.
     m.write("home/.pixi/config.toml", "authentication_override_file = \"rel/creds.json\"\n");
     let cfg = m.loader("ws").load().unwrap();

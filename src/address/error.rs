@@ -174,7 +174,7 @@ impl fmt::Display for AddressError {
                 write!(f, "invalid endpoint URL {input:?}: {problem}")
             }
             AddressError::MissingRegion => {
-                f.write_str("no region for the AWS endpoint: set --region, AWS_REGION or `region` in the profile")
+                f.write_str("no region for the AWS endpoint: set AWS_REGION or `region` in the profile")
             }
             AddressError::InvalidRegion { region } => {
                 write!(f, "invalid region {region:?}: a region is letters, digits and '-' (like us-east-1)")

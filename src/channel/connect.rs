@@ -12,13 +12,13 @@ use super::transport::Transport;
 use super::url::{ChannelScheme, ChannelUrl};
 use crate::config::env::Environment;
 use crate::http::{Http, HttpConfig};
-use crate::s3::settings::Flags;
+use crate::settings::Overrides;
 
 /// What opening a channel needs.
 #[derive(Clone, Copy)]
 pub struct ConnectInputs<'a> {
-    /// The settings flags (`no_sign_request` for an anonymous `s3://` channel, endpoint, ...).
-    pub flags: &'a Flags,
+    /// The settings flags (`unsigned` for an anonymous `s3://` channel, endpoint, ...).
+    pub flags: &'a Overrides,
     /// The environment.
     pub env: &'a Environment,
     /// Where the pixi workspace is searched from.

@@ -1,5 +1,5 @@
 //! [`S3Transport`]: an `s3://` channel read with the S3 client (GetObject / HeadObject),
-//! signed with the bucket's credentials or anonymous (`no_sign_request`), with the client's
+//! signed with the bucket's credentials or anonymous (`unsigned`), with the client's
 //! retries, clock-skew correction and region redirects.
 //!
 //! `If-None-Match` carries the cached ETag (S3 always sends one, so `If-Modified-Since` is not
@@ -16,8 +16,8 @@ use super::fetch_error::FetchError;
 use super::transport::{check_path, Body, BodyMeta, FetchOptions, Fetched, Transport};
 use super::url::{ChannelScheme, ChannelUrl};
 use crate::config::env::Environment;
-use crate::s3::settings::{resolve, Flags, Inputs};
 use crate::s3::{Client, GetOptions, ObjectMeta, S3Error};
+use crate::settings::{resolve, Inputs, Overrides};
 
 /// An `s3://` channel.
 #[derive(Debug, Clone)]
@@ -50,12 +50,12 @@ impl S3Transport {
 /// Builds the S3 client for an `s3://` channel's bucket from the settings layer (flags, pixi
 /// `s3-options`, the AWS configuration and credential chain, the rattler auth file): the
 /// bucket's endpoint, region, addressing style and credentials, or none with
-/// `flags.no_sign_request`. `cwd` is where the pixi workspace is searched from.
+/// `flags.unsigned`. `cwd` is where the pixi workspace is searched from.
 ///
 /// This is the one place the channel layer calls the settings API.
 pub fn client_for_channel(
     channel: &ChannelUrl,
-    flags: &Flags,
+    flags: &Overrides,
     env: &Environment,
     cwd: &Path,
 ) -> Result<Client, FetchError> {
@@ -63,9 +63,9 @@ pub fn client_for_channel(
         return Err(FetchError::Settings { url: channel.to_string(), reason: "not an s3:// channel".into() });
     };
     let settings_error = |reason: String| FetchError::Settings { url: channel.to_string(), reason };
-    let inputs = Inputs { flags, env, cwd, target: Some((bucket, channel.path())) };
+    let inputs = Inputs { overrides: flags, env, cwd, target: Some((bucket, channel.path())) };
     let settings = resolve(&inputs).map_err(|e| settings_error(e.to_string()))?;
-    let config = settings.client_config(env).map_err(|e| settings_error(e.to_string()))?;
+    let config = settings.client_config().map_err(|e| settings_error(e.to_string()))?;
     Client::new(config).map_err(FetchError::S3)
 }
 

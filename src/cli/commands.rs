@@ -4,7 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use minis3::config::auth_file::{self, AuthFiles, S3Credentials};
-use minis3::s3::settings::{self, CredentialPlan, Inputs};
+use minis3::settings::{self, CredentialPlan, Inputs};
+
+use super::advice;
 use minis3::s3::{ListEntry, ListOptions};
 
 use super::args::{PresignMethod, TransferOptions};
@@ -265,7 +267,7 @@ pub fn auth_login(
         ));
     };
     let creds = S3Credentials::new(access_key_id, secret_access_key, session_token);
-    let key = auth_file::login(path, url, &creds).map_err(|e| CliError::Failed(e.to_string()))?;
+    let key = auth_file::login(path, url, &creds).map_err(|e| CliError::Failed(advice::auth_file_error(&e)))?;
     ctx.out.line(&format!("stored S3 keys {} for bucket '{key}' in {}", creds.redacted_access_key(), path.display()))
 }
 
@@ -275,7 +277,7 @@ pub fn auth_logout(ctx: &Ctx, url: &str) -> Result<(), CliError> {
     let Some(path) = files.login_target() else {
         return Err(CliError::Failed("no auth file: HOME is not set; set HOME or RATTLER_AUTH_FILE".into()));
     };
-    let removed = auth_file::logout(path, url).map_err(|e| CliError::Failed(e.to_string()))?;
+    let removed = auth_file::logout(path, url).map_err(|e| CliError::Failed(advice::auth_file_error(&e)))?;
     if removed.is_empty() {
         return Err(CliError::Failed(format!(
             "{} has no keys for {url}: nothing to remove (check the bucket name, or RATTLER_AUTH_FILE)",
@@ -288,13 +290,13 @@ pub fn auth_logout(ctx: &Ctx, url: &str) -> Result<(), CliError> {
 /// `config show`.
 pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> Result<(), CliError> {
     let t = target.as_ref().map(|(b, k)| (b.as_str(), k.as_str()));
-    let s = settings::resolve(&Inputs { flags: &ctx.global.flags, env: &ctx.env, cwd: &ctx.cwd, target: t })?;
+    let s = settings::resolve(&Inputs { overrides: &ctx.global.flags, env: &ctx.env, cwd: &ctx.cwd, target: t })?;
     ctx.out.add_secrets(&s.secrets);
     let endpoint = s.endpoint_url.as_ref().map(|v| v.value.clone());
     let endpoint_source = s
         .endpoint_url
         .as_ref()
-        .map(|v| v.source.clone())
+        .map(|v| advice::source(&v.source))
         .unwrap_or_else(|| "default (the AWS endpoint of the region)".into());
     let style = s.addressing_style.value.as_str();
     let pixi = s.pixi.as_ref().map(|e| format!("{}:{}", e.file.display(), e.line));
@@ -302,20 +304,20 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
         CredentialPlan::Anonymous => "none (unsigned)",
         CredentialPlan::AuthFile(_) => "rattler auth file",
         CredentialPlan::Aws(_) => "AWS",
-        CredentialPlan::Missing { .. } => "not found",
+        CredentialPlan::Missing(_) => "not found",
     };
     if json {
         let mut v = json!({
-            "profile": {"value": s.profile.value, "source": s.profile.source},
+            "profile": {"value": s.profile.value, "source": advice::profile_source(&s.profile.source)},
             "endpoint_url": {"value": endpoint, "source": endpoint_source},
-            "region": {"value": s.region.value, "source": s.region.source},
-            "addressing_style": {"value": style, "source": s.addressing_style.source},
+            "region": {"value": s.region.value, "source": advice::source(&s.region.source)},
+            "addressing_style": {"value": style, "source": advice::source(&s.addressing_style.source)},
             "pixi_s3_options": pixi,
             "credentials": {
                 "kind": creds_kind,
                 "access_key_id": s.credentials.redacted_access_key(),
                 "session_token": s.credentials.has_session_token(),
-                "source": s.credentials.source(),
+                "source": advice::credentials_source(&s.credentials),
             },
         });
         if let Some((b, k)) = &target {
@@ -323,43 +325,43 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
             v["key"] = json!(k);
         }
         if let Some(c) = &s.ca_bundle {
-            v["ca_bundle"] = json!({"value": c.value.display().to_string(), "source": c.source});
+            v["ca_bundle"] = json!({"value": c.value.display().to_string(), "source": advice::source(&c.source)});
         }
         if let Some(t) = &s.multipart_threshold {
-            v["multipart_threshold"] = json!({"value": t.value, "source": t.source});
+            v["multipart_threshold"] = json!({"value": t.value, "source": advice::source(&t.source)});
         }
         if let Some(c) = &s.part_size {
-            v["multipart_chunksize"] = json!({"value": c.value, "source": c.source});
+            v["multipart_chunksize"] = json!({"value": c.value, "source": advice::source(&c.source)});
         }
         if let Some(c) = &s.concurrency {
-            v["max_concurrent_requests"] = json!({"value": c.value, "source": c.source});
+            v["max_concurrent_requests"] = json!({"value": c.value, "source": advice::source(&c.source)});
         }
         if let Some(t) = &s.target_bandwidth {
-            v["target_bandwidth"] = json!({"value": t.value, "source": t.source});
+            v["target_bandwidth"] = json!({"value": t.value, "source": advice::source(&t.source)});
         }
         return ctx.out.line(&v.to_string());
     }
     if let Some((b, k)) = &target {
         ctx.out.line(&format!("{:<17}s3://{b}/{k}", "location"))?;
     }
-    ctx.out.line(&format!("{:<17}{} ({})", "profile", s.profile.value, s.profile.source))?;
+    ctx.out.line(&format!("{:<17}{} ({})", "profile", s.profile.value, advice::profile_source(&s.profile.source)))?;
     ctx.out.line(&format!("{:<17}{} ({endpoint_source})", "endpoint-url", endpoint.as_deref().unwrap_or("-")))?;
-    ctx.out.line(&format!("{:<17}{} ({})", "region", s.region.value, s.region.source))?;
-    ctx.out.line(&format!("{:<17}{style} ({})", "addressing-style", s.addressing_style.source))?;
+    ctx.out.line(&format!("{:<17}{} ({})", "region", s.region.value, advice::source(&s.region.source)))?;
+    ctx.out.line(&format!("{:<17}{style} ({})", "addressing-style", advice::source(&s.addressing_style.source)))?;
     if let Some(c) = &s.ca_bundle {
-        ctx.out.line(&format!("{:<17}{} ({})", "ca-bundle", c.value.display(), c.source))?;
+        ctx.out.line(&format!("{:<17}{} ({})", "ca-bundle", c.value.display(), advice::source(&c.source)))?;
     }
     if let Some(t) = &s.multipart_threshold {
-        ctx.out.line(&format!("{:<17}{} bytes ({})", "threshold", t.value, t.source))?;
+        ctx.out.line(&format!("{:<17}{} bytes ({})", "threshold", t.value, advice::source(&t.source)))?;
     }
     if let Some(c) = &s.part_size {
-        ctx.out.line(&format!("{:<17}{} bytes ({})", "part-size", c.value, c.source))?;
+        ctx.out.line(&format!("{:<17}{} bytes ({})", "part-size", c.value, advice::source(&c.source)))?;
     }
     if let Some(c) = &s.concurrency {
-        ctx.out.line(&format!("{:<17}{} ({})", "concurrency", c.value, c.source))?;
+        ctx.out.line(&format!("{:<17}{} ({})", "concurrency", c.value, advice::source(&c.source)))?;
     }
     if let Some(t) = &s.target_bandwidth {
-        ctx.out.line(&format!("{:<17}{} bytes/s ({})", "target-bandwidth", t.value, t.source))?;
+        ctx.out.line(&format!("{:<17}{} bytes/s ({})", "target-bandwidth", t.value, advice::source(&t.source)))?;
     }
     match &pixi {
         Some(p) => ctx.out.line(&format!("{:<17}{p}", "pixi s3-options"))?,
@@ -371,7 +373,7 @@ pub fn config_show(ctx: &Ctx, target: Option<(String, String)>, json: bool) -> R
     ctx.out.line(&format!(
         "{:<17}{creds_kind}: access key {key}{token} ({})",
         "credentials",
-        s.credentials.source()
+        advice::credentials_source(&s.credentials)
     ))?;
     Ok(())
 }

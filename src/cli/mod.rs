@@ -1,9 +1,10 @@
-//! The `minis3` command line: parsing ([`args`]), settings ([`minis3::s3::settings`]), and the
-//! commands.
+//! The `minis3` command line: parsing ([`args`]), settings ([`minis3::settings`], shown in the
+//! command line's words by [`advice`]), and the commands.
 //!
 //! Exit status: 0 success, 1 an operation failed, 2 a usage error. Every error is one line
 //! on stderr, `minis3: <what went wrong>: <what to do>`, with any secret in reach scrubbed.
 
+pub mod advice;
 pub mod args;
 pub mod commands;
 pub mod conda;
@@ -20,8 +21,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use minis3::config::env::Environment;
-use minis3::s3::settings::{self, Inputs, Settings, SettingsError};
 use minis3::s3::{Client, S3Error};
+use minis3::settings::{self, Inputs, Settings, SettingsError};
 
 use args::{Command, Global, Parsed, UsageError};
 use output::Output;
@@ -65,13 +66,13 @@ impl fmt::Display for CliError {
 
 impl From<S3Error> for CliError {
     fn from(e: S3Error) -> Self {
-        CliError::Failed(e.to_string())
+        CliError::Failed(advice::s3_error(&e))
     }
 }
 
 impl From<SettingsError> for CliError {
     fn from(e: SettingsError) -> Self {
-        CliError::Failed(e.to_string())
+        CliError::Failed(advice::settings_error(&e))
     }
 }
 
@@ -96,18 +97,18 @@ pub struct Ctx {
 impl Ctx {
     /// Settings for a command on `target` (bucket, key), or on no bucket.
     pub fn settings(&self, target: Option<(&str, &str)>) -> Result<Settings, CliError> {
-        let s = settings::resolve(&Inputs { flags: &self.global.flags, env: &self.env, cwd: &self.cwd, target })?;
+        let s = settings::resolve(&Inputs { overrides: &self.global.flags, env: &self.env, cwd: &self.cwd, target })?;
         self.out.add_secrets(&s.secrets);
         if self.global.debug {
             self.out.debug(&format!(
                 "region {} ({}); endpoint {} ({}); addressing {} ({}); credentials: {}",
                 s.region.value,
-                s.region.source,
+                advice::source(&s.region.source),
                 s.endpoint_url.as_ref().map(|v| v.value.as_str()).unwrap_or("AWS"),
-                s.endpoint_url.as_ref().map(|v| v.source.as_str()).unwrap_or("default"),
+                s.endpoint_url.as_ref().map(|v| advice::source(&v.source)).unwrap_or_else(|| "default".into()),
                 s.addressing_style.value.as_str(),
-                s.addressing_style.source,
-                s.credentials.source()
+                advice::source(&s.addressing_style.source),
+                advice::credentials_source(&s.credentials)
             ));
         }
         Ok(s)
@@ -121,7 +122,7 @@ impl Ctx {
 
     /// A client from resolved settings.
     pub fn client_from(&self, s: &Settings) -> Result<Client, CliError> {
-        let mut cfg = s.client_config(&self.env)?;
+        let mut cfg = s.client_config()?;
         if self.out.shows_progress() {
             cfg.progress = Some(Arc::new(self.out.clone()));
         }

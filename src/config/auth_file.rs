@@ -317,8 +317,7 @@ impl fmt::Display for AuthFileError {
             AuthFileError::MalformedEntry { path, key, field } => write!(
                 f,
                 "authentication file {}: entry {key:?} is an S3Credentials entry whose \
-                 `{field}` is missing or not a string; log in again with `minis3 auth login` \
-                 or `pixi auth login`",
+                 `{field}` is missing or not a string; log in again with `pixi auth login`",
                 path.display()
             ),
             AuthFileError::NonS3Entry { path, key, kind } => write!(
@@ -340,7 +339,7 @@ impl fmt::Display for AuthFileError {
                     f,
                     "; minis3 does not read the OS keyring, where pixi may have stored them on a \
                      desktop: run `pixi auth login s3://{bucket} ...` with RATTLER_AUTH_FILE set \
-                     to a file, or `minis3 auth login`"
+                     to a file"
                 )
             }
             AuthFileError::NotS3Url { url } => {

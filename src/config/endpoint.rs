@@ -11,7 +11,7 @@
 
 use super::env::Environment;
 use super::profile::ProfileSet;
-use super::resolve::{lookup, parse_bool, profile_source, selected_profile, ResolveError, Source, Sourced};
+use super::resolve::{lookup, parse_bool, profile_source, selected_profile, ResolveError, Setting, Source, Sourced};
 
 /// What the caller sets explicitly about endpoints (the client configuration).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub fn ignore_configured_endpoint_urls(
     overrides: &EndpointOverrides,
 ) -> Result<Option<Sourced<bool>>, ResolveError> {
     if let Some(b) = overrides.ignore_configured_endpoint_urls {
-        return Ok(Some(Sourced::new(b, Source::Explicit)));
+        return Ok(Some(Sourced::new(b, Source::Caller(Setting::IgnoreConfiguredEndpointUrls))));
     }
     let profile = selected_profile(set)?;
     lookup(env, set, profile, &["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"], "ignore_configured_endpoint_urls")
@@ -59,7 +59,7 @@ pub fn configured_endpoint_url(
     overrides: &EndpointOverrides,
 ) -> Result<Option<Sourced<String>>, ResolveError> {
     if let Some(url) = overrides.endpoint_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        return Ok(Some(Sourced::new(url.to_string(), Source::Explicit)));
+        return Ok(Some(Sourced::new(url.to_string(), Source::Caller(Setting::EndpointUrl))));
     }
     if ignore_configured_endpoint_urls(env, set, overrides)?.is_some_and(|s| s.value) {
         return Ok(None);

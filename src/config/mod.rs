@@ -7,6 +7,7 @@ pub mod load;
 pub mod location;
 pub mod profile;
 pub mod resolve;
+pub mod source;
 
 #[cfg(feature = "client")]
 pub mod auth_file;

@@ -3,10 +3,10 @@
 //!
 //! | setting | caller | environment | profile |
 //! | --- | --- | --- | --- |
-//! | region | `--region` | `AWS_REGION`, `AWS_DEFAULT_REGION` | `region` |
-//! | endpoint URL | `--endpoint-url` | see [`super::endpoint`] | see [`super::endpoint`] |
-//! | addressing style | flag | - | `s3 =` / `addressing_style` (`auto`, `path`, `virtual`) |
-//! | CA bundle | flag | `AWS_CA_BUNDLE` | `ca_bundle` |
+//! | region | [`Overrides::region`] | `AWS_REGION`, `AWS_DEFAULT_REGION` | `region` |
+//! | endpoint URL | [`Overrides::endpoint`] | see [`super::endpoint`] | see [`super::endpoint`] |
+//! | addressing style | [`Overrides::addressing_style`] | - | `s3 =` / `addressing_style` (`auto`, `path`, `virtual`) |
+//! | CA bundle | [`Overrides::ca_bundle`] | `AWS_CA_BUNDLE` | `ca_bundle` |
 //! | max attempts | - | `AWS_MAX_ATTEMPTS` | `max_attempts` |
 //! | retry mode | - | `AWS_RETRY_MODE` | `retry_mode` (`legacy`, `standard`, `adaptive`) |
 //! | IMDS disabled | - | `AWS_EC2_METADATA_DISABLED` (`true`) | - |
@@ -25,63 +25,7 @@ use std::path::PathBuf;
 use super::endpoint::{configured_endpoint_url, EndpointOverrides};
 use super::env::Environment;
 use super::profile::{ProfileSet, Section, Selection};
-
-/// Where a setting's value came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// Given by the caller (a command-line flag or code).
-    Explicit,
-    /// From this environment variable.
-    Env(String),
-    /// From a property of the selected profile.
-    Profile {
-        /// Profile name.
-        profile: String,
-        /// Property name; `s3.addressing_style` for a sub-property.
-        key: String,
-        /// File and line (`/home/u/.aws/config:4`, or `config file line 4`).
-        place: String,
-    },
-    /// From a `[services NAME]` section the profile refers to.
-    Services {
-        /// The services section name.
-        section: String,
-        /// `service.key`, e.g. `s3.endpoint_url`.
-        key: String,
-        /// File and line.
-        place: String,
-    },
-    /// No setting: a built-in default.
-    Default,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::Explicit => f.write_str("given explicitly"),
-            Source::Env(var) => write!(f, "environment variable {var}"),
-            Source::Profile { profile, key, place } => write!(f, "{place} (profile {profile}, {key})"),
-            Source::Services { section, key, place } => write!(f, "{place} ([services {section}], {key})"),
-            Source::Default => f.write_str("default"),
-        }
-    }
-}
-
-/// A value and where it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sourced<T> {
-    /// The value.
-    pub value: T,
-    /// Where it came from.
-    pub source: Source,
-}
-
-impl<T> Sourced<T> {
-    /// A value with its source.
-    pub fn new(value: T, source: Source) -> Self {
-        Self { value, source }
-    }
-}
+pub use super::source::{Setting, Source, Sourced};
 
 /// A configured value is invalid, or the configuration refers to something missing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,16 +212,17 @@ fn invalid(setting: &'static str, v: Sourced<String>, expected: &'static str) ->
     ResolveError::InvalidValue { setting, value: v.value, source: Box::new(v.source), expected }
 }
 
-/// What the caller sets explicitly (flags); these win over environment and files.
+/// What the caller sets explicitly; these win over environment and files, with the source
+/// [`Source::Caller`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
-    /// `--region`.
+    /// The region ([`Setting::Region`]).
     pub region: Option<String>,
-    /// `--endpoint-url`, and whether to ignore configured endpoint URLs.
+    /// The endpoint URL, and whether to ignore configured endpoint URLs.
     pub endpoint: EndpointOverrides,
-    /// `--addressing-style`.
+    /// The addressing style ([`Setting::AddressingStyle`]).
     pub addressing_style: Option<AddressingStyle>,
-    /// `--ca-bundle`.
+    /// The CA bundle ([`Setting::CaBundle`]).
     pub ca_bundle: Option<PathBuf>,
 }
 
@@ -318,17 +263,15 @@ pub struct S3Settings {
 /// profile of `set`.
 pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) -> Result<S3Settings, ResolveError> {
     let profile = selected_profile(set)?;
-    let explicit = |v: &Option<String>| {
-        v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| Sourced::new(v.to_string(), Source::Explicit))
-    };
-
-    let region = explicit(&overrides.region)
+    let region = (overrides.region.as_deref().map(str::trim))
+        .filter(|v| !v.is_empty())
+        .map(|v| Sourced::new(v.to_string(), Source::Caller(Setting::Region)))
         .or_else(|| lookup(env, set, profile, &["AWS_REGION", "AWS_DEFAULT_REGION"], "region"));
 
     let endpoint_url = configured_endpoint_url(env, set, "s3", &overrides.endpoint)?;
 
     let addressing_style = match overrides.addressing_style {
-        Some(s) => Sourced::new(s, Source::Explicit),
+        Some(s) => Sourced::new(s, Source::Caller(Setting::AddressingStyle)),
         None => match s3_sub(set, profile, "addressing_style") {
             Some(v) => match parse_addressing_style(&v.value) {
                 Some(s) => Sourced::new(s, v.source),
@@ -346,7 +289,7 @@ pub fn resolve_s3(env: &Environment, set: &ProfileSet, overrides: &Overrides) ->
     };
 
     let ca_bundle = match &overrides.ca_bundle {
-        Some(p) => Some(Sourced::new(p.clone(), Source::Explicit)),
+        Some(p) => Some(Sourced::new(p.clone(), Source::Caller(Setting::CaBundle))),
         None => lookup(env, set, profile, &["AWS_CA_BUNDLE"], "ca_bundle")
             .map(|v| Sourced::new(PathBuf::from(v.value), v.source)),
     };

@@ -57,6 +57,18 @@ impl ProviderContext {
         })
     }
 
+    /// A context on the system clock that sends through `http` (the agent the S3 client uses
+    /// too, so that its CA bundle and proxies apply to STS and SSO).
+    pub fn with_http(env: Environment, http: Http) -> Self {
+        Self {
+            env,
+            http,
+            clock: Arc::new(SystemClock),
+            endpoints: ServiceEndpoints::default(),
+            retry: RetryPolicy::credentials(),
+        }
+    }
+
     /// The same with another clock.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;

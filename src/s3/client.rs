@@ -60,7 +60,10 @@ impl Client {
         }
         cfg.max_attempts = cfg.max_attempts.max(1);
         let endpoint = Endpoint::resolve(cfg.endpoint_url.as_deref(), &cfg.region)?;
-        let http = Http::new(&cfg.http)?;
+        let http = match &cfg.agent {
+            Some(agent) => agent.clone(),
+            None => Http::new(&cfg.http)?,
+        };
         Ok(Self {
             cfg,
             endpoint,

@@ -9,7 +9,7 @@ use super::retry::{Backoff, Sleeper, ThreadSleeper};
 use super::Client;
 use crate::address::AddressingStyle;
 use crate::clock::{Clock, SystemClock};
-use crate::http::HttpConfig;
+use crate::http::{Http, HttpConfig};
 
 /// Everything a [`Client`] is built from. Start from [`ClientConfig::new`] and change fields.
 #[derive(Debug, Clone)]
@@ -25,6 +25,9 @@ pub struct ClientConfig {
     pub auth: Auth,
     /// The HTTP agent settings.
     pub http: HttpConfig,
+    /// An agent built already (from `http`, or one shared with other users such as the
+    /// credential providers); `None` (the default): the client builds one from `http`.
+    pub agent: Option<Http>,
     /// The clock requests are signed with.
     pub clock: Arc<dyn Clock>,
     /// How many times a request is tried in all (at least 1; default 3, like `AWS_MAX_ATTEMPTS`).
@@ -92,6 +95,7 @@ impl ClientConfig {
             addressing_style: AddressingStyle::Auto,
             auth,
             http: HttpConfig::default(),
+            agent: None,
             clock: Arc::new(SystemClock),
             max_attempts: 3,
             backoff: Backoff::default(),

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::client::Client;
-use super::error::S3Error;
+use super::error::{IntegrityError, S3Error};
 use super::get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 use md5::{Digest, Md5};
 
@@ -88,12 +88,11 @@ impl Shared<'_> {
         };
         let obj = self.client.get_object(self.bucket, self.key, &opts).map_err(|e| {
             if e.code() == Some("PreconditionFailed") {
-                S3Error::Integrity(format!(
-                    "s3://{}/{} changed while it was being downloaded (its ETag is no longer {}); try again",
-                    self.bucket,
-                    self.key,
-                    self.etag.as_deref().unwrap_or("?")
-                ))
+                S3Error::Integrity(IntegrityError::Changed {
+                    bucket: self.bucket.to_string(),
+                    key: self.key.to_string(),
+                    etag: self.etag.clone(),
+                })
             } else {
                 e
             }
@@ -168,10 +167,12 @@ impl Shared<'_> {
                 Err(why) => {
                     stalls = if pos > before { 1 } else { stalls + 1 };
                     if stalls >= self.client.cfg.max_attempts.max(2) {
-                        return Err(S3Error::Integrity(format!(
-                            "download of s3://{}/{} kept failing at byte {pos}: {why}",
-                            self.bucket, self.key
-                        )));
+                        return Err(S3Error::Integrity(IntegrityError::Stalled {
+                            bucket: self.bucket.to_string(),
+                            key: self.key.to_string(),
+                            position: pos,
+                            why: why.to_string(),
+                        }));
                     }
                     self.client.notice(&format!(
                         "download of s3://{}/{} interrupted at byte {pos} ({why}); resuming",
@@ -330,9 +331,7 @@ impl Client {
         let written = shared.written.load(Ordering::SeqCst);
         let length = file.metadata().map_err(|e| S3Error::io("read", Some(tmp_path.clone()), e))?.len();
         if written != total || length != total {
-            return Err(S3Error::Integrity(format!(
-                "wrote {written} bytes (the file has {length}), the object has {total}"
-            )));
+            return Err(S3Error::Integrity(IntegrityError::Written { written, file: length, object: total }));
         }
         // The MD5 is checked only when the bytes arrived in one stream (hashed as they were
         // written); ranges are not read back for it: the size check above and the `If-Match`
@@ -341,10 +340,11 @@ impl Client {
         if let (Some(want), Some(h)) = (want_md5, hasher) {
             let got = to_hex(&h.finalize());
             if got != want {
-                return Err(S3Error::Integrity(format!(
-                    "the downloaded bytes have MD5 {got}, the ETag says {want}; nothing was written to {}",
-                    dest.display()
-                )));
+                return Err(S3Error::Integrity(IntegrityError::Md5 {
+                    got,
+                    want: want.to_string(),
+                    dest: dest.to_path_buf(),
+                }));
             }
             md5_checked = true;
         }

@@ -60,8 +60,94 @@ pub enum S3Error {
     InvalidInput(String),
     /// The server's answer is not what S3 sends.
     InvalidResponse(String),
-    /// Downloaded or uploaded data does not match what the server declared.
-    Integrity(String),
+    /// Downloaded or uploaded data does not match what the server declared: trying again may
+    /// help.
+    Integrity(IntegrityError),
+    /// The object is larger than the caller's limit ([`GetObject::read_to_vec`](super::GetObject::read_to_vec),
+    /// [`Client::get_object_bytes`](super::Client::get_object_bytes)): stream it instead.
+    TooLarge {
+        /// The object's length.
+        length: u64,
+        /// The limit.
+        limit: u64,
+    },
+}
+
+/// How downloaded or uploaded data failed to match what was declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IntegrityError {
+    /// The object was replaced during a download (its ETag changed between ranges).
+    Changed {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// The ETag the download started with, if known.
+        etag: Option<String>,
+    },
+    /// Fewer (or more) body bytes arrived than the server announced.
+    Length {
+        /// Bytes received.
+        received: u64,
+        /// Bytes announced (`Content-Length`).
+        announced: u64,
+    },
+    /// A download kept failing at the same byte.
+    Stalled {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// The byte it kept failing at.
+        position: u64,
+        /// The last failure, one line.
+        why: String,
+    },
+    /// The file written does not have the object's length.
+    Written {
+        /// Bytes written.
+        written: u64,
+        /// The file's length.
+        file: u64,
+        /// The object's length.
+        object: u64,
+    },
+    /// The downloaded bytes' MD5 differs from the ETag's; nothing was written.
+    Md5 {
+        /// The MD5 of the bytes received (hex).
+        got: String,
+        /// The MD5 the ETag gives (hex).
+        want: String,
+        /// The destination left untouched.
+        dest: PathBuf,
+    },
+}
+
+impl fmt::Display for IntegrityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IntegrityError::Changed { bucket, key, etag } => write!(
+                f,
+                "s3://{bucket}/{key} changed while it was being downloaded (its ETag is no longer {}); try again",
+                etag.as_deref().unwrap_or("?")
+            ),
+            IntegrityError::Length { received, announced } => {
+                write!(f, "received {received} bytes, the server announced {announced}")
+            }
+            IntegrityError::Stalled { bucket, key, position, why } => {
+                write!(f, "download of s3://{bucket}/{key} kept failing at byte {position}: {why}")
+            }
+            IntegrityError::Written { written, file, object } => {
+                write!(f, "wrote {written} bytes (the file has {file}), the object has {object}")
+            }
+            IntegrityError::Md5 { got, want, dest } => write!(
+                f,
+                "the downloaded bytes have MD5 {got}, the ETag says {want}; nothing was written to {}",
+                dest.display()
+            ),
+        }
+    }
 }
 
 impl S3Error {
@@ -94,6 +180,19 @@ impl S3Error {
     }
 }
 
+/// The hint of a wrong-region answer (`PermanentRedirect`, `AuthorizationHeaderMalformed`,
+/// `IllegalLocationConstraintException`), in the configuration's words; a command line adds
+/// its own flag.
+pub const REGION_HINT: &str = "the bucket is in another region: set the region (AWS_REGION or the profile's region)";
+
+impl ServiceError {
+    /// The advice [`Display`](fmt::Display) ends with, if any (`""` for none), e.g.
+    /// [`REGION_HINT`].
+    pub fn hint(&self) -> &'static str {
+        hint(&self.code, self.status)
+    }
+}
+
 fn hint(code: &str, status: u16) -> &'static str {
     match code {
         "SignatureDoesNotMatch" => "check the secret access key and the machine's clock",
@@ -107,9 +206,7 @@ fn hint(code: &str, status: u16) -> &'static str {
         "NoSuchKey" => "the object does not exist: check the key (keys are case-sensitive)",
         "NoSuchUpload" => "the multipart upload was aborted or completed already",
         "RequestTimeTooSkewed" => "the machine's clock is off by more than 15 minutes: fix the clock (NTP)",
-        "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" => {
-            "the bucket is in another region: set the region (AWS_REGION / --region)"
-        }
+        "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" => REGION_HINT,
         "BucketAlreadyExists" => "bucket names are global: pick another name",
         "BucketAlreadyOwnedByYou" => "you own this bucket already",
         "BucketNotEmpty" => "delete the objects first",
@@ -176,6 +273,9 @@ impl fmt::Display for S3Error {
             S3Error::InvalidInput(m) => f.write_str(m),
             S3Error::InvalidResponse(m) => write!(f, "unexpected answer from the server: {m}"),
             S3Error::Integrity(m) => write!(f, "data integrity check failed: {m}"),
+            S3Error::TooLarge { length, limit } => {
+                write!(f, "the object body is {length} bytes, more than the limit of {limit}")
+            }
         }
     }
 }

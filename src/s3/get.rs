@@ -4,7 +4,7 @@ use std::io::{self, Read};
 use std::time::SystemTime;
 
 use super::client::Client;
-use super::error::S3Error;
+use super::error::{IntegrityError, S3Error};
 use super::request::{check_key, Request};
 use super::skew::parse_http_date;
 use crate::http::Response;
@@ -163,10 +163,7 @@ impl GetObject {
     /// Reads the whole body (at most `limit` bytes; more is an error).
     pub fn read_to_vec(mut self, limit: u64) -> Result<Vec<u8>, S3Error> {
         if self.meta.content_length > limit {
-            return Err(S3Error::InvalidInput(format!(
-                "the object body is {} bytes, more than the limit of {limit}",
-                self.meta.content_length
-            )));
+            return Err(S3Error::TooLarge { length: self.meta.content_length, limit });
         }
         let mut out = Vec::with_capacity(self.meta.content_length as usize);
         self.reader
@@ -175,11 +172,10 @@ impl GetObject {
             .read_to_end(&mut out)
             .map_err(|e| S3Error::io("read the object body", None, e))?;
         if out.len() as u64 != self.meta.content_length {
-            return Err(S3Error::Integrity(format!(
-                "received {} bytes, the server announced {}",
-                out.len(),
-                self.meta.content_length
-            )));
+            return Err(S3Error::Integrity(IntegrityError::Length {
+                received: out.len() as u64,
+                announced: self.meta.content_length,
+            }));
         }
         Ok(out)
     }

@@ -18,11 +18,10 @@
 //! backoff and full jitter on transient failures, re-signed once with the server's time on
 //! `RequestTimeTooSkewed`, and retried once in the right region on a wrong-region answer.
 //!
-//! [`settings`] resolves a bucket's settings (flags, pixi `s3-options`, the AWS configuration,
-//! the rattler authentication storage or the AWS credential chain), each with its source, into
-//! a [`ClientConfig`].
+//! The `settings` layer above this one resolves a bucket's settings (the caller's overrides, pixi
+//! `s3-options`, the AWS configuration, the rattler authentication storage or the AWS credential
+//! chain), each with its source, into a [`ClientConfig`]; this layer reads no configuration.
 
-mod aws_chain;
 mod bucket;
 mod client;
 mod client_config;
@@ -43,7 +42,6 @@ mod progress;
 mod put;
 mod request;
 mod retry;
-pub mod settings;
 mod skew;
 pub mod xml;
 
@@ -53,7 +51,7 @@ pub use copy::copy_source;
 pub use credentials::{Auth, CredentialsProvider, ProviderError, StaticCredentials};
 pub use delete::DELETE_BATCH;
 pub use download::DownloadResult;
-pub use error::{S3Error, ServiceError};
+pub use error::{IntegrityError, S3Error, ServiceError, REGION_HINT};
 pub use get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 pub use list::{ListEntry, ListObjects, ListOptions};
 pub use multipart::{read_full, MultipartUploadInfo};

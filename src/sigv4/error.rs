@@ -40,7 +40,7 @@ impl fmt::Display for SignError {
                 "the request has no `host` header to sign: add the endpoint's host (with its port if not 80/443)",
             ),
             SignError::EmptyRegion => {
-                f.write_str("the signing region is empty: set a region (--region, AWS_REGION or the profile's region)")
+                f.write_str("the signing region is empty: set a region (AWS_REGION or the profile's region)")
             }
             SignError::EmptyService => f.write_str("the signing service is empty: use \"s3\" for S3"),
             SignError::EmptyAccessKey => f.write_str("the access key id is empty: check the configured credentials"),

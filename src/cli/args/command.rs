@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use minis3::s3::settings::Flags;
+use minis3::settings::Overrides;
 
 use crate::cli::filter::Filters;
 
@@ -13,7 +13,7 @@ use crate::cli::filter::Filters;
 pub struct Global {
     /// The flags bucket settings are resolved from (`--endpoint-url`, `--region`,
     /// `--force-path-style`, `--profile`, `--no-sign-request`, `--manifest-path`).
-    pub flags: Flags,
+    pub flags: Overrides,
     /// `--debug`.
     pub debug: bool,
 }

@@ -234,7 +234,7 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
             FlagId::Region => global.flags.region = Some(v),
             FlagId::ForcePathStyle => global.flags.force_path_style = true,
             FlagId::Profile => global.flags.profile = Some(v),
-            FlagId::NoSignRequest => global.flags.no_sign_request = true,
+            FlagId::NoSignRequest => global.flags.unsigned = true,
             FlagId::Debug => global.debug = true,
             FlagId::ManifestPath => global.flags.manifest_path = Some(PathBuf::from(v)),
             FlagId::ContentType => opts.content_type = Some(v),

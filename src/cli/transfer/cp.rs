@@ -146,9 +146,9 @@ fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &TransferOptions
     let mut buf = vec![0u8; part_size];
     let n = read_full(&mut input, &mut buf).map_err(read_err)?;
     if n < part_size {
-        client
-            .put_object(bucket, key, &buf[..n], &put)
-            .map_err(|e| CliError::Failed(format!("upload failed: - to s3://{bucket}/{key}: {e}")))?;
+        client.put_object(bucket, key, &buf[..n], &put).map_err(|e| {
+            CliError::Failed(format!("upload failed: - to s3://{bucket}/{key}: {}", super::super::advice::s3_error(&e)))
+        })?;
         return Ok(());
     }
     let upload_id = client.create_multipart_upload(bucket, key, &put)?;

@@ -16,6 +16,7 @@ pub use sync::sync;
 
 use std::path::Path;
 
+use super::advice;
 use minis3::s3::{Client, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
 
 use super::args::TransferOptions;
@@ -114,7 +115,7 @@ fn upload(
     }
     client
         .put_object_from_file(bucket, key, path, &put_options(opts, &name))
-        .map_err(|e| format!("upload failed: {} to s3://{bucket}/{key}: {e}", path.display()))?;
+        .map_err(|e| format!("upload failed: {} to s3://{bucket}/{key}: {}", path.display(), advice::s3_error(&e)))?;
     print_item(ctx, opts, &line)
 }
 
@@ -135,7 +136,7 @@ fn download(
         mkdirs(parent).map_err(fail)?;
     }
     let result = client.download_to_file(bucket, key, dest).map_err(|e| {
-        let t = e.to_string();
+        let t = advice::s3_error(&e);
         let hint = if matches!(e, S3Error::Io { .. }) { local_hint(&t) } else { "" };
         fail(format!("{t}{hint}"))
     })?;
@@ -156,7 +157,7 @@ fn copy(
     }
     client
         .copy_object(sb, sk, db, dk, copy_replace(opts).as_ref())
-        .map_err(|e| format!("copy failed: s3://{sb}/{sk} to s3://{db}/{dk}: {e}"))?;
+        .map_err(|e| format!("copy failed: s3://{sb}/{sk} to s3://{db}/{dk}: {}", advice::s3_error(&e)))?;
     print_item(ctx, opts, &line)
 }
 

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use super::s3_options::{parse_config_file, ParsedS3Options, PixiConfigError, S3Options, TomlDoc};
 use crate::config::env::Environment;
+pub use crate::config::source::{Source, Sourced};
 
 /// Which global (system and user) configuration files are read.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -117,22 +118,13 @@ pub struct S3OptionsEntry {
     pub layer: LayerKind,
 }
 
-/// A value and the file it was read from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sourced<T> {
-    /// The value.
-    pub value: T,
-    /// The file it came from.
-    pub file: PathBuf,
-}
-
 /// pixi's configuration as far as S3 is concerned, after layering.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PixiConfig {
     /// Per-bucket entries, by bucket name; each the whole entry of the last layer that had it.
     pub s3_options: BTreeMap<String, S3OptionsEntry>,
     /// `authentication-override-file` from the last configuration file that set it, resolved
-    /// against the current directory when relative.
+    /// against the current directory when relative (its source is [`Source::Pixi`], no line).
     pub authentication_override_file: Option<Sourced<PathBuf>>,
     /// Every file that was read, in layer order (missing files are not listed).
     pub files_read: Vec<(PathBuf, LayerKind)>,
@@ -287,7 +279,9 @@ impl<'e> PixiConfigLoader<'e> {
             let contents = parse_config_file(&text, &path)?;
             merge(&mut config, contents.s3_options, &path, layer);
             if let Some(p) = contents.authentication_override_file {
-                config.authentication_override_file = Some(Sourced { value: self.absolute(&p), file: path.clone() });
+                let source =
+                    Source::Pixi { file: path.clone(), line: None, key: "authentication-override-file".into() };
+                config.authentication_override_file = Some(Sourced::new(self.absolute(&p), source));
             }
             config.files_read.push((path, layer));
         }
