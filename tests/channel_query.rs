@@ -303,9 +303,9 @@ fn a_public_channel_over_plain_http_and_a_stale_cache_revalidated() {
     let mut body = refreshed.files().subdir("linux-64").unwrap();
     assert_eq!(body.body().unwrap().origin, Origin::Downloaded);
 
-    // Anonymous s3:// with no_sign_request reads the same bucket.
+    // Anonymous s3:// with `unsigned` reads the same bucket.
     let mut anon = ctx.clone();
-    anon.flags.no_sign_request = true;
+    anon.flags.unsigned = true;
     anon.flags.endpoint_url = Some(ep.clone());
     anon.flags.force_path_style = true;
     anon.flags.region = Some("us-east-1".into());

@@ -29,7 +29,7 @@ use super::url::ChannelUrl;
 use crate::clock::{Clock, SystemClock};
 use crate::config::env::Environment;
 use crate::http::Http;
-use crate::s3::settings::Flags;
+use crate::settings::Overrides;
 
 /// What opening a channel needs; every machine-specific input is a field.
 #[derive(Clone, Debug)]
@@ -38,9 +38,9 @@ pub struct ChannelContext {
     pub env: Environment,
     /// Where the pixi workspace (and its `s3-options`) is searched from.
     pub cwd: PathBuf,
-    /// The caller's settings overrides (`endpoint_url`, `region`, `no_sign_request`,
+    /// The caller's settings overrides (`endpoint_url`, `region`, `unsigned`,
     /// `manifest_path`...), as the settings layer takes them.
-    pub flags: Flags,
+    pub flags: Overrides,
     /// How the cache is used.
     pub cache_mode: CacheMode,
     /// The cache directory; `None`: the user cache (`$XDG_CACHE_HOME/minis3/channel`).
@@ -61,7 +61,7 @@ impl ChannelContext {
         ChannelContext {
             env,
             cwd: cwd.into(),
-            flags: Flags::default(),
+            flags: Overrides::default(),
             cache_mode: CacheMode::Normal,
             cache_dir: None,
             clock: Arc::new(SystemClock),
