@@ -51,6 +51,9 @@ pub struct ChannelContext {
     pub http: Option<Http>,
     /// The bearer-token source for `gcs://` channels (`None`: a public bucket).
     pub gcs_authorization: Option<Arc<dyn AuthorizationProvider>>,
+    /// The Cloud Storage endpoint `gcs://` channels are read from (`None`:
+    /// `https://storage.googleapis.com`; tests give a local server).
+    pub gcs_endpoint: Option<String>,
     /// Look for sharded repodata first (on, as in rattler).
     pub shards: bool,
 }
@@ -67,6 +70,7 @@ impl ChannelContext {
             clock: Arc::new(SystemClock),
             http: None,
             gcs_authorization: None,
+            gcs_endpoint: None,
             shards: true,
         }
     }
@@ -152,7 +156,23 @@ impl Channel {
             http: ctx.http.as_ref(),
             gcs_authorization: ctx.gcs_authorization.as_ref(),
         };
-        let transport = open_transport(&url, &inputs)?;
+        let transport = match (&ctx.gcs_endpoint, url.bucket()) {
+            (Some(endpoint), Some(bucket)) if url.scheme() == super::url::ChannelScheme::Gcs => {
+                let http = match &ctx.http {
+                    Some(h) => h.clone(),
+                    None => Http::new(&crate::http::HttpConfig::from_env(&ctx.env))
+                        .map_err(|source| FetchError::Http { url: url.to_string(), source })?,
+                };
+                let base = format!("{}/{bucket}/{}", endpoint.trim_end_matches('/'), url.path());
+                let t = super::http_transport::HttpTransport::new(http, base.trim_end_matches('/').to_owned());
+                let t = match &ctx.gcs_authorization {
+                    Some(p) => t.with_authorization(p.clone()),
+                    None => t,
+                };
+                Arc::new(t) as Arc<dyn Transport>
+            }
+            _ => open_transport(&url, &inputs)?,
+        };
         Ok(Self::with_transport(url, transport, ctx.cache()).with_shards(ctx.shards))
     }
 

@@ -12,6 +12,7 @@ pub mod download;
 pub mod error;
 pub mod fetch_error;
 pub mod fetch_order;
+pub mod gcs_auth;
 pub mod http_transport;
 pub mod match_spec;
 pub mod msgpack;

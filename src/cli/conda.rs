@@ -71,8 +71,19 @@ fn open_channels(ctx: &Ctx, conda: &CondaOptions) -> Result<Vec<Channel>, CliErr
     cc.flags = ctx.global.flags.clone();
     cc.clock = std::sync::Arc::new(SystemClock);
     cc.cache_mode = if conda.no_cache { CacheMode::Refresh } else { CacheMode::Normal };
-    channel_urls(ctx, conda)?
-        .iter()
+    let urls = channel_urls(ctx, conda)?;
+    if urls.iter().any(|u| u.trim().get(..6).is_some_and(|p| p.eq_ignore_ascii_case("gcs://"))) {
+        // gcs:// channels: a bearer token from Google's application default credentials.
+        let pc =
+            minis3::credentials::ProviderContext::new(ctx.env.clone(), &minis3::http::HttpConfig::from_env(&ctx.env))
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+        let auth = minis3::credentials::gcs::GcsAuth::from_adc(&pc, &minis3::credentials::gcs::GcsOptions::default())
+            .map_err(|e| {
+            CliError::Failed(format!("{e}; gcs:// channels need Google application default credentials"))
+        })?;
+        cc.gcs_authorization = Some(std::sync::Arc::new(minis3::channel::gcs_auth::GcsBearer::new(auth)));
+    }
+    urls.iter()
         .map(|url| {
             if ctx.global.debug {
                 ctx.out.debug(&format!("channel {url}"));
