@@ -77,7 +77,7 @@ pub fn newest_first(a: &PackageRecord, b: &PackageRecord) -> Ordering {
 impl Channel {
     /// The records matching `spec` in `platforms` (subdirs; an empty list means
     /// [`default_platforms`](super::channel::default_platforms)), sorted by name and newest
-    /// first. A spec that names a subdir (`linux-64::x`, `[subdir=...]`) searches only it.
+    /// first. A spec that names a subdir (`[subdir=linux-64]`) searches only that one.
     /// A missing platform subdir has no records; a missing `noarch` is an error.
     pub fn query<S: AsRef<str>>(&self, spec: &MatchSpec, platforms: &[S]) -> Result<Vec<ChannelRecord>, ChannelError> {
         let mut subdirs: Vec<String> = platforms.iter().map(|p| p.as_ref().to_owned()).collect();
@@ -85,7 +85,7 @@ impl Channel {
             subdirs = super::channel::default_platforms();
         }
         if let Some(only) = &spec.subdir {
-            subdirs.retain(|s| s == only);
+            subdirs = vec![only.clone()];
         }
         let mut out = Vec::new();
         for subdir in &subdirs {
