@@ -16,8 +16,8 @@ use md5::Md5;
 use sha2::{Digest, Sha256};
 
 use super::api_error::ChannelError;
-use super::channel::{ensure_dir, Channel, ChannelRecord};
 use super::fetch_error::FetchError;
+use super::open::{ensure_dir, Channel, ChannelRecord};
 use super::transport::{FetchOptions, Fetched};
 
 /// Told about the bytes of downloads as they arrive (a progress bar).

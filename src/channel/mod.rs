@@ -6,7 +6,6 @@
 
 pub mod api_error;
 pub mod cache;
-pub mod channel;
 pub mod connect;
 pub mod download;
 pub mod error;
@@ -16,6 +15,7 @@ pub mod gcs_auth;
 pub mod http_transport;
 pub mod match_spec;
 pub mod msgpack;
+pub mod open;
 pub mod package;
 pub mod query;
 pub mod record;
@@ -28,9 +28,9 @@ pub mod version;
 pub mod version_spec;
 
 pub use api_error::ChannelError;
-pub use channel::{default_platforms, machine_platform, Channel, ChannelContext, ChannelRecord};
 pub use download::{download_all, DownloadProgress};
 pub use match_spec::{compare_newest, newest, Candidate, MatchSpec, MatchSpecError};
+pub use open::{default_platforms, machine_platform, Channel, ChannelContext, ChannelRecord};
 pub use version::{Version, VersionError};
 pub use version_spec::{VersionSpec, VersionSpecError};
 

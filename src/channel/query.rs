@@ -19,9 +19,9 @@ use std::cmp::Ordering;
 use std::io::{self, Read, Write};
 
 use super::api_error::ChannelError;
-use super::channel::{Channel, ChannelRecord};
 use super::error::{FormatError, FormatErrorKind};
 use super::match_spec::{compare_newest, Candidate, MatchSpec, NameMatcher};
+use super::open::{Channel, ChannelRecord};
 use super::record::PackageRecord;
 use super::repodata::{stream_repodata, stream_repodata_zst, NameFilter, NamePredicate, RecordFilter};
 use super::repodata::{write_repodata, ChannelInfo, RepoData};
@@ -76,13 +76,13 @@ pub fn newest_first(a: &PackageRecord, b: &PackageRecord) -> Ordering {
 
 impl Channel {
     /// The records matching `spec` in `platforms` (subdirs; an empty list means
-    /// [`default_platforms`](super::channel::default_platforms)), sorted by name and newest
+    /// [`default_platforms`](super::open::default_platforms)), sorted by name and newest
     /// first. A spec that names a subdir (`[subdir=linux-64]`) searches only that one.
     /// A missing platform subdir has no records; a missing `noarch` is an error.
     pub fn query<S: AsRef<str>>(&self, spec: &MatchSpec, platforms: &[S]) -> Result<Vec<ChannelRecord>, ChannelError> {
         let mut subdirs: Vec<String> = platforms.iter().map(|p| p.as_ref().to_owned()).collect();
         if subdirs.is_empty() {
-            subdirs = super::channel::default_platforms();
+            subdirs = super::open::default_platforms();
         }
         if let Some(only) = &spec.subdir {
             subdirs = vec![only.clone()];

@@ -3,7 +3,7 @@
 //! so that nothing here reads the process environment or the wall clock by itself.
 //!
 //! ```no_run
-//! use minis3::channel::channel::{Channel, ChannelContext};
+//! use minis3::channel::{Channel, ChannelContext};
 //! use minis3::channel::MatchSpec;
 //! let ctx = ChannelContext::from_process();
 //! let channel = Channel::open("s3://my-bucket/conda", &ctx).unwrap();
