@@ -231,7 +231,9 @@ pub fn download(ctx: &Ctx, conda: &CondaOptions, operands: &[String], dir: &Path
         ctx.out.progress(&format!("downloading {} package(s)", items.len()));
     }
     let progress = Progress(&ctx.out);
-    let results = download_all(&items, dir, PARALLEL_DOWNLOADS, Some(&progress));
+    // Progress only on a terminal (the output's progress line draws whatever stderr is).
+    let shown: Option<&dyn DownloadProgress> = if ctx.out.shows_progress() { Some(&progress) } else { None };
+    let results = download_all(&items, dir, PARALLEL_DOWNLOADS, shown);
     ctx.out.clear_progress();
     let mut failures = 0;
     for ((_, r), result) in items.iter().zip(results) {
