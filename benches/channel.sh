@@ -157,13 +157,13 @@ PY
 printf '%-8s %-8s %-5s %10s %12s %14s %8s\n' tool variant cache wall_s peak_rss_MiB bytes_fetched records
 measure() { # tool variant cache -- command...
   local tool=$1 variant=$2 cache=$3; shift 4
-  echo 0 >"$work/bytes"
+  local before; before=$(cat "$work/bytes" 2>/dev/null || echo 0)
   /usr/bin/time -v -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; }
   local wall rss bytes n
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {split($2,a,":"); print a[1]*60+a[2]}' "$work/time")
   rss=$(awk -F': ' '/Maximum resident/ {printf "%.1f", $2/1024}' "$work/time")
   sleep 0.3
-  bytes=$(cat "$work/bytes")
+  bytes=$(( $(cat "$work/bytes") - before ))  # the proxy's counter is cumulative
   if [ "$tool" = minis3 ]; then n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/out"); else n=$(grep -o '^[0-9]*' "$work/err" | tail -1); fi
   printf '%-8s %-8s %-5s %10s %12s %14s %8s\n' "$tool" "$variant" "$cache" "$wall" "$rss" "$bytes" "$n"
 }
