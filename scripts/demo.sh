@@ -87,10 +87,26 @@ p auth login s3://demo --s3-access-key-id "$key" --s3-secret-access-key "$secret
 echo "auth file ($(stat -c %a "$work/credentials.json")): $(sed "s/$secret/<secret>/" "$work/credentials.json")"
 p config show s3://demo
 p ls s3://demo/docs/
+
+step "a conda channel: real packages indexed by py-rattler, published with sync, searched and downloaded"
+pybin="$root/pyvenv/bin/python"
+[ -x "$pybin" ] || bash scripts/install-servers.sh py-rattler >/dev/null
+"$pybin" tests/support/conda_channel.py "$work/channel" --zst --shards >/dev/null
+m sync "$work/channel" s3://demo/channel
+m ls s3://demo/channel/linux-64/
+# The channel comes from pixi.toml (channels = ["s3://demo/channel"]), with its s3-options and the
+# keys stored by `auth login`.
+p search "numpy >=1.26,<2" --platform linux-64 --platform noarch
+p search "python 3.12.*" --platform linux-64 --platform noarch --json
+p download numpy "six" python-3.11.9-h0_0.conda --platform linux-64 --platform noarch -o "$work/pkgs"
+ls -l "$work/pkgs"
+cmp "$work/pkgs/numpy-2.0.0-py312_0.conda" "$work/channel/linux-64/numpy-2.0.0-py312_0.conda" && echo "package bytes match"
+p repodata -c s3://demo/channel --platform linux-64 -o "$work/linux-64.json"
+echo "repodata assembled from shards: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["packages"]) + len(d["packages.conda"]), "records")' "$work/linux-64.json")"
 p auth logout s3://demo
 
 step "clean up"
-m rm s3://demo --recursive
+m rm s3://demo --recursive --quiet
 m rb s3://demo
 echo
 echo "demo finished: every request above was signed by minis3 and verified by s3s-fs"

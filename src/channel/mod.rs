@@ -4,17 +4,22 @@
 //!
 //! The layer imports `settings`, `s3`, `http` and below, never the CLI.
 
+pub mod api_error;
 pub mod cache;
 mod cache_fill;
 pub mod connect;
+pub mod download;
 pub mod error;
 pub mod fetch_error;
 pub mod fetch_order;
+pub mod gcs_auth;
 pub mod http_transport;
 pub mod match_spec;
 pub mod msgpack;
+pub mod open;
 pub mod package;
 pub mod publish;
+pub mod query;
 pub mod record;
 pub mod repodata;
 pub mod s3_transport;
@@ -24,7 +29,10 @@ pub mod url;
 pub mod version;
 pub mod version_spec;
 
+pub use api_error::ChannelError;
+pub use download::{download_all, DownloadProgress};
 pub use match_spec::{compare_newest, newest, Candidate, MatchSpec, MatchSpecError};
+pub use open::{default_platforms, machine_platform, Channel, ChannelContext, ChannelRecord};
 pub use version::{Version, VersionError};
 pub use version_spec::{VersionSpec, VersionSpecError};
 

@@ -7,6 +7,7 @@
 pub mod advice;
 pub mod args;
 pub mod commands;
+pub mod conda;
 pub mod filter;
 pub mod glob;
 pub mod output;
@@ -221,5 +222,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::UploadS3 { channel, packages, force, index, max_parallel, s3 } => {
             publish::upload_s3(ctx, publish::UploadArgs { channel, packages, force, index, max_parallel, s3 })
         }
+        Command::Search { conda, spec, json } => conda::search(ctx, &conda, &spec, json),
+        Command::Download { conda, specs, output } => conda::download(ctx, &conda, &specs, &output),
+        Command::Repodata { conda, output } => conda::repodata(ctx, &conda, output.as_ref()),
     }
 }

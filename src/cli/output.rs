@@ -191,7 +191,8 @@ pub fn short_time(iso: &str) -> String {
     }
 }
 
-fn human_bytes(n: f64) -> String {
+/// `n` bytes in B, KiB, MiB, GiB or TiB.
+pub fn human_bytes(n: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n;
     let mut u = 0;

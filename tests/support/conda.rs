@@ -94,3 +94,39 @@ pub fn python_run(code: &str, args: &[&Path]) {
     let output = Command::new(python()).arg("-c").arg(code).args(args).output().expect("run python");
     assert!(output.status.success(), "python failed: {}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// Writes the small test channel of `tests/support/conda_channel.py` (numpy, numpy-base,
+/// python, tzdata, six; `.conda` and `.tar.bz2`) into `out`, indexed by py-rattler (with
+/// `repodata.json.zst` and shards when asked), and returns its package list.
+pub fn make_channel(out: &Path, zst: bool, shards: bool) -> Vec<serde_json::Value> {
+    let mut cmd = Command::new(python());
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/conda_channel.py")).arg(out);
+    if zst {
+        cmd.arg("--zst");
+    }
+    if shards {
+        cmd.arg("--shards");
+    }
+    let output = cmd.env("AWS_EC2_METADATA_DISABLED", "true").output().expect("run conda_channel.py");
+    assert!(output.status.success(), "conda_channel.py failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("conda_channel.py list")
+}
+
+/// Every file under `dir`, as (path relative to `dir` with `/`, absolute path), sorted.
+pub fn files_under(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                out.push((rel, p));
+            }
+        }
+    }
+    out.sort();
+    out
+}

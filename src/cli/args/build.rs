@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 
-use super::command::{Command, Operand};
+use super::command::{Command, CondaOptions, Operand};
 use super::flags::{Cmd, FlagId};
 use super::parse::{operand, parse_s3, CommandFlags, UsageError};
 use std::path::PathBuf;
@@ -60,6 +60,9 @@ pub(super) fn command(cmd: Cmd, o: &Operands<'_>, f: CommandFlags) -> Result<Com
         Cmd::ConfigShow => config_show(o, f),
         Cmd::IndexS3 => index_s3(o, f),
         Cmd::UploadS3 => upload_s3(o, f),
+        Cmd::Search => search(o, f),
+        Cmd::Download => download(o, f),
+        Cmd::Repodata => repodata(o, f),
     }
 }
 
@@ -177,15 +180,48 @@ fn index_s3(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
 
 fn upload_s3(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     o.count(1, usize::MAX, "at least one package file")?;
-    if let Some(c) = &f.channel {
+    if f.channels.len() > 1 {
+        return Err(o.err("`minis3 upload s3` takes one --channel".into()));
+    }
+    let channel = f.channels.first().cloned();
+    if let Some(c) = &channel {
         parse_s3(c).map_err(|m| o.err(format!("--channel: {m}")))?;
     }
     Ok(Command::UploadS3 {
-        channel: f.channel.clone(),
+        channel,
         packages: o.list.iter().map(PathBuf::from).collect(),
         force: f.on(FlagId::Force),
         index: f.on(FlagId::Index),
         max_parallel: f.max_parallel,
         s3: f.s3_tool(),
     })
+}
+
+fn conda(f: &CommandFlags) -> CondaOptions {
+    CondaOptions { channels: f.channels.clone(), platforms: f.platforms.clone(), no_cache: f.on(FlagId::NoCache) }
+}
+
+fn search(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, 1, "one match spec (quote a spec with spaces: 'numpy >=1.26')")?;
+    let spec = o.list[0].to_string_lossy().into_owned();
+    Ok(Command::Search { conda: conda(&f), spec, json: f.on(FlagId::Json) })
+}
+
+fn download(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(1, usize::MAX, "at least one match spec or package file name")?;
+    let output = f.output.clone().ok_or_else(|| o.err("`minis3 download` needs -o DIR".into()))?;
+    let specs = o.list.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+    Ok(Command::Download { conda: conda(&f), specs, output })
+}
+
+fn repodata(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
+    o.count(0, 0, "no operands")?;
+    let c = conda(&f);
+    if c.channels.len() != 1 {
+        return Err(o.err("`minis3 repodata` needs exactly one -c CHANNEL".into()));
+    }
+    if c.platforms.len() != 1 {
+        return Err(o.err("`minis3 repodata` needs exactly one --platform SUBDIR".into()));
+    }
+    Ok(Command::Repodata { conda: c, output: f.output.clone() })
 }

@@ -202,6 +202,31 @@ pub enum Command {
         /// Keys and addressing style.
         s3: S3ToolFlags,
     },
+    /// `search`.
+    Search {
+        /// What to search and how.
+        conda: CondaOptions,
+        /// The match spec.
+        spec: String,
+        /// `--json`.
+        json: bool,
+    },
+    /// `download`.
+    Download {
+        /// What to search and how.
+        conda: CondaOptions,
+        /// Match specs or package file names.
+        specs: Vec<String>,
+        /// `--output`: the directory.
+        output: PathBuf,
+    },
+    /// `repodata`.
+    Repodata {
+        /// The channel (exactly one) and the subdir (exactly one).
+        conda: CondaOptions,
+        /// `--output`: the file (`None`: stdout).
+        output: Option<PathBuf>,
+    },
 }
 
 /// The S3 settings of `index s3` / `upload s3` given on the command line (the environment's
@@ -227,6 +252,17 @@ impl fmt::Debug for S3ToolFlags {
             .field("path_style", &self.path_style)
             .finish()
     }
+}
+
+/// The options of the conda commands (`search`, `download`, `repodata`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CondaOptions {
+    /// `-c/--channel`, in order (empty: the pixi workspace's).
+    pub channels: Vec<String>,
+    /// `--platform`, in order (empty: the machine's and noarch).
+    pub platforms: Vec<String>,
+    /// `--no-cache`.
+    pub no_cache: bool,
 }
 
 /// What the command line asks for.

@@ -30,6 +30,12 @@ pub enum Cmd {
     IndexS3,
     /// `upload s3`.
     UploadS3,
+    /// `search`.
+    Search,
+    /// `download`.
+    Download,
+    /// `repodata`.
+    Repodata,
 }
 
 /// Every command with its name, operands and one-line description, in help order.
@@ -66,6 +72,24 @@ pub const COMMANDS: &[(Cmd, &str, &str, &str)] = &[
         "upload s3",
         "--channel s3://BUCKET/CHANNEL PACKAGE...",
         "Upload conda packages into CHANNEL/SUBDIR/ with their checksums (as `rattler-build upload s3`).",
+    ),
+    (
+        Cmd::Search,
+        "search",
+        "[-c CHANNEL]... SPEC",
+        "Search conda channels for packages matching a match spec, newest first.",
+    ),
+    (
+        Cmd::Download,
+        "download",
+        "[-c CHANNEL]... SPEC|FILE... -o DIR",
+        "Download the newest package matching each spec (or the named file), verified by sha256 and size.",
+    ),
+    (
+        Cmd::Repodata,
+        "repodata",
+        "-c CHANNEL --platform SUBDIR",
+        "Print a channel subdir's repodata.json (assembled from shards).",
     ),
 ];
 
@@ -132,6 +156,12 @@ pub enum FlagId {
     Channel,
     /// `--index`.
     Index,
+    /// `--platform`.
+    Platform,
+    /// `--output`.
+    Output,
+    /// `--no-cache`.
+    NoCache,
 }
 
 /// One flag: its names, its value (if it takes one), where it applies, and its documentation.
@@ -157,6 +187,8 @@ const TRANSFER: &[Cmd] = &[Cmd::Cp, Cmd::Sync];
 const PUBLISH: &[Cmd] = &[Cmd::IndexS3, Cmd::UploadS3];
 const KEYS: &[Cmd] = &[Cmd::AuthLogin, Cmd::IndexS3, Cmd::UploadS3];
 const FILTERED: &[Cmd] = &[Cmd::Cp, Cmd::Sync, Cmd::Rm];
+const CONDA: &[Cmd] = &[Cmd::Search, Cmd::Download, Cmd::Repodata];
+const CHANNELS: &[Cmd] = &[Cmd::Search, Cmd::Download, Cmd::Repodata, Cmd::UploadS3];
 
 /// Every flag. The order is the order of `--help`.
 pub const FLAGS: &[FlagDef] = &[
@@ -261,7 +293,7 @@ pub const FLAGS: &[FlagDef] = &[
         aliases: &[],
         short: None,
         value: None,
-        commands: &[Cmd::Ls, Cmd::Head, Cmd::ConfigShow],
+        commands: &[Cmd::Ls, Cmd::Head, Cmd::ConfigShow, Cmd::Search],
         doc: "Print JSON instead of text.",
     },
     FlagDef {
@@ -426,15 +458,6 @@ pub const FLAGS: &[FlagDef] = &[
         doc: "At most N packages read (index) or uploaded (upload) at once. Default 8 (index), 4 (upload).",
     },
     FlagDef {
-        id: FlagId::Channel,
-        long: "channel",
-        aliases: &[],
-        short: Some('c'),
-        value: Some("s3://BUCKET/CHANNEL"),
-        commands: &[Cmd::UploadS3],
-        doc: "The channel to upload to (env S3_CHANNEL).",
-    },
-    FlagDef {
         id: FlagId::Index,
         long: "index",
         aliases: &[],
@@ -442,6 +465,47 @@ pub const FLAGS: &[FlagDef] = &[
         value: None,
         commands: &[Cmd::UploadS3],
         doc: "Index the subdirs the upload touched afterwards (and create noarch/repodata.json if missing).",
+    },
+    FlagDef {
+        id: FlagId::Channel,
+        long: "channel",
+        aliases: &[],
+        short: Some('c'),
+        value: Some("CHANNEL"),
+        commands: CHANNELS,
+        doc: "A conda channel: s3://BUCKET/PATH, gcs://BUCKET/PATH, https://HOST/PATH or http://HOST/PATH. \
+              Repeatable, searched in the order given. Default: the channels of the pixi workspace (found from \
+              the current directory or --manifest-path), in its priority order. upload s3: the one channel to \
+              upload to, s3://BUCKET/CHANNEL (env S3_CHANNEL).",
+    },
+    FlagDef {
+        id: FlagId::Platform,
+        long: "platform",
+        aliases: &["subdir"],
+        short: Some('p'),
+        value: Some("SUBDIR"),
+        commands: CONDA,
+        doc: "A channel subdir to search (linux-64, osx-arm64, noarch, ...). Repeatable. Default: this machine's \
+              platform and noarch.",
+    },
+    FlagDef {
+        id: FlagId::Output,
+        long: "output",
+        aliases: &["output-dir"],
+        short: Some('o'),
+        value: Some("PATH"),
+        commands: &[Cmd::Download, Cmd::Repodata],
+        doc: "download: the directory to put the packages in (created if missing). repodata: the file to write \
+              (default: stdout).",
+    },
+    FlagDef {
+        id: FlagId::NoCache,
+        long: "no-cache",
+        aliases: &[],
+        short: None,
+        value: None,
+        commands: CONDA,
+        doc: "Fetch the repodata again instead of using the cache (what is fetched is still stored).",
     },
 ];
 

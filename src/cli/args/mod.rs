@@ -15,7 +15,7 @@ pub mod flags;
 mod help;
 mod parse;
 
-pub use command::{Command, Global, Operand, Parsed, PresignMethod, S3ToolFlags, TransferOptions};
+pub use command::{Command, CondaOptions, Global, Operand, Parsed, PresignMethod, S3ToolFlags, TransferOptions};
 pub use help::help;
 pub use parse::{parse, parse_s3 as parse_s3_location, UsageError};
 

@@ -172,6 +172,9 @@ fn command_of(positionals: &[OsString]) -> Result<Named, UsageError> {
         "rb" => Named::Command(Cmd::Rb, 1),
         "presign" => Named::Command(Cmd::Presign, 1),
         "head" => Named::Command(Cmd::Head, 1),
+        "search" => Named::Command(Cmd::Search, 1),
+        "download" => Named::Command(Cmd::Download, 1),
+        "repodata" => Named::Command(Cmd::Repodata, 1),
         "auth" | "config" | "index" | "upload" => {
             let sub = positionals.get(1).map(|s| s.to_string_lossy().into_owned());
             match (first.as_str(), sub.as_deref()) {
@@ -224,8 +227,12 @@ pub(super) struct CommandFlags {
     pub path_style: Option<bool>,
     /// `--max-parallel`.
     pub max_parallel: Option<usize>,
-    /// `--channel`.
-    pub channel: Option<String>,
+    /// `-c/--channel`, in order.
+    pub channels: Vec<String>,
+    /// `--platform`, in order.
+    pub platforms: Vec<String>,
+    /// `-o/--output`.
+    pub output: Option<PathBuf>,
 }
 
 impl CommandFlags {
@@ -238,9 +245,7 @@ impl CommandFlags {
             path_style: self.path_style,
         }
     }
-}
 
-impl CommandFlags {
     /// Whether the switch `id` was given.
     pub fn on(&self, id: FlagId) -> bool {
         self.switches.contains(&id)
@@ -257,7 +262,8 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
     let mut expires_in: Option<u64> = None;
     let mut method = PresignMethod::Get;
     let (mut access, mut secret, mut token) = (None, None, None);
-    let (mut path_style, mut max_parallel, mut channel) = (None, None, None);
+    let (mut path_style, mut max_parallel) = (None, None);
+    let (mut channels, mut platforms, mut output) = (Vec::new(), Vec::new(), None);
     for (def, spelled, value) in flags {
         if !def.commands.is_empty() && !def.commands.contains(&cmd) {
             return Err(err(format!("{spelled} is not an option of `minis3 {name}`")));
@@ -284,7 +290,6 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
                     _ => return Err(err(format!("--max-parallel '{v}' is not a number of at least 1"))),
                 })
             }
-            FlagId::Channel => channel = Some(v),
             FlagId::Profile => global.flags.profile = Some(v),
             FlagId::NoSignRequest => global.flags.unsigned = true,
             FlagId::Debug => global.debug = true,
@@ -315,12 +320,33 @@ fn apply_flags(cmd: Cmd, flags: &[FlagUse]) -> Result<(Global, CommandFlags), Us
             FlagId::AccessKeyId => access = Some(v),
             FlagId::SecretAccessKey => secret = Some(v),
             FlagId::SessionToken => token = Some(v),
+            FlagId::Channel => channels.push(v),
+            FlagId::Platform => {
+                if v.is_empty() || v.contains(['/', '\\']) || v.chars().any(|c| c.is_whitespace()) {
+                    return Err(err(format!("{spelled} '{v}' is not a subdir name such as linux-64 or noarch")));
+                }
+                platforms.push(v)
+            }
+            FlagId::Output => output = Some(PathBuf::from(v)),
             id => switches.push(id),
         }
     }
     Ok((
         global,
-        CommandFlags { opts, switches, expires_in, method, access, secret, token, path_style, max_parallel, channel },
+        CommandFlags {
+            opts,
+            switches,
+            expires_in,
+            method,
+            access,
+            secret,
+            token,
+            path_style,
+            max_parallel,
+            channels,
+            platforms,
+            output,
+        },
     ))
 }
 

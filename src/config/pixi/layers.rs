@@ -130,6 +130,9 @@ pub struct PixiConfig {
     pub files_read: Vec<(PathBuf, LayerKind)>,
     /// The workspace manifest, if one was found.
     pub manifest: Option<Manifest>,
+    /// The manifest's `channels` as URLs, highest priority first (see
+    /// [`manifest_channels`](super::channels::manifest_channels)).
+    pub channels: Vec<String>,
 }
 
 impl PixiConfig {
@@ -287,6 +290,7 @@ impl<'e> PixiConfigLoader<'e> {
                 .ok_or_else(|| PixiConfigError::ManifestNotFound { path: m.path.clone(), reason: "does not exist" })?;
             let options = manifest_s3_options(&text, &m.path, m.kind)?;
             merge(&mut config, options, &m.path, LayerKind::Manifest);
+            config.channels = super::channels::manifest_channels(&text, &m.path, m.kind)?;
             config.files_read.push((m.path.clone(), LayerKind::Manifest));
         }
         config.manifest = manifest;

@@ -6,9 +6,11 @@
 //! described on [`layers`]; minis3 follows it, except that a file that fails to parse is an
 //! error here rather than a logged and skipped layer.
 
+pub mod channels;
 pub mod layers;
 pub mod s3_options;
 
+pub use channels::{channel_url, manifest_channels, DEFAULT_CHANNEL_ALIAS};
 pub use layers::{
     default_system_config_path, manifest_s3_options, pixi_home, GlobalConfigSource, LayerKind, Manifest, ManifestKind,
     PixiConfig, PixiConfigLoader, S3OptionsEntry, Sourced,
