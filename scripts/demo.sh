@@ -2,7 +2,8 @@
 # The main job, end to end on a fresh machine: build minis3, install and start a real S3 server
 # (s3s-fs, which verifies every signature and payload hash) on 127.0.0.1, and drive minis3 through
 # the whole flow that exists so far: buckets and objects with AWS-style configuration, then the
-# pixi way (`auth login` + `s3-options` in a pixi.toml).
+# pixi way (`auth login` + `s3-options` in a pixi.toml), then a conda channel: packages uploaded
+# and indexed (`upload s3 --index`), searched with constraints, downloaded and verified.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -88,11 +89,15 @@ echo "auth file ($(stat -c %a "$work/credentials.json")): $(sed "s/$secret/<secr
 p config show s3://demo
 p ls s3://demo/docs/
 
-step "a conda channel: real packages indexed by py-rattler, published with sync, searched and downloaded"
+step "a conda channel: real packages uploaded and indexed by minis3, searched and downloaded"
 pybin="$root/pyvenv/bin/python"
 [ -x "$pybin" ] || bash scripts/install-servers.sh py-rattler >/dev/null
+# Real .conda and .tar.bz2 packages (py-rattler also indexes the local copy; only the package
+# files are uploaded: minis3 writes the channel's repodata, .zst and CEP-16 shards itself).
 "$pybin" tests/support/conda_channel.py "$work/channel" --zst --shards >/dev/null
-m sync "$work/channel" s3://demo/channel
+p upload s3 -c s3://demo/channel --index "$work"/channel/*/*.conda "$work"/channel/*/*.tar.bz2
+p upload s3 -c s3://demo/channel "$work"/channel/noarch/six-1.16.0-pyh0_0.tar.bz2 \
+  || echo "(refused, as it should be: the package exists and --force was not given)"
 m ls s3://demo/channel/linux-64/
 # The channel comes from pixi.toml (channels = ["s3://demo/channel"]), with its s3-options and the
 # keys stored by `auth login`.
