@@ -46,6 +46,6 @@ pub mod settings;
 pub mod xml;
 
 /// The README's examples, compiled as doc tests.
-#[cfg(all(doctest, feature = "client"))]
+#[cfg(all(doctest, feature = "channel"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
