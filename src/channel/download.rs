@@ -6,6 +6,7 @@
 //!
 //! Packages are not cached: a package is fetched once into the directory the caller names.
 
+use crate::s3::TempFile;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,20 +25,6 @@ use super::transport::{FetchOptions, Fetched};
 pub trait DownloadProgress: Send + Sync {
     /// `bytes` more of `filename` were received.
     fn advance(&self, filename: &str, bytes: u64);
-}
-
-/// A temporary file removed on drop unless kept.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
 }
 
 fn temp_name(dir: &Path, filename: &str) -> PathBuf {

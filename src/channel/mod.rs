@@ -18,6 +18,7 @@ pub mod match_spec;
 pub mod msgpack;
 pub mod open;
 pub mod package;
+pub mod platform;
 pub mod publish;
 pub mod query;
 pub mod record;

@@ -51,10 +51,10 @@ pub struct DownloadResult {
     pub crc32c_checked: bool,
 }
 
-/// The temporary file; removed on drop unless persisted.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
+/// A temporary file, removed on drop unless kept (also the channel layer's package downloads).
+pub(crate) struct TempFile {
+    pub(crate) path: PathBuf,
+    pub(crate) keep: bool,
 }
 
 impl Drop for TempFile {

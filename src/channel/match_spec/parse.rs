@@ -10,42 +10,7 @@ use crate::channel::version_spec::VersionSpec;
 
 type Res<T> = Result<T, String>;
 
-/// Platforms rattler knows (a `channel/PLATFORM` suffix is a subdir only for these).
-const PLATFORMS: &[&str] = &[
-    "noarch",
-    "linux-32",
-    "linux-64",
-    "linux-aarch64",
-    "linux-armv6l",
-    "linux-armv7l",
-    "linux-loongarch64",
-    "linux-ppc64le",
-    "linux-ppc64",
-    "linux-ppc",
-    "linux-s390x",
-    "linux-riscv32",
-    "linux-riscv64",
-    "freebsd-32",
-    "freebsd-64",
-    "freebsd-arm64",
-    "osx-64",
-    "osx-arm64",
-    "ios-arm64",
-    "iossimulator-arm64",
-    "iossimulator-64",
-    "android-aarch64",
-    "android-armv7a",
-    "android-64",
-    "android-32",
-    "win-32",
-    "win-64",
-    "win-arm64",
-    "emscripten-wasm32",
-    "emscripten-wasm64",
-    "wasi-wasm32",
-    "zos-z",
-    "unknown",
-];
+use crate::channel::platform::PLATFORMS;
 
 pub(super) fn parse(input: &str) -> Res<MatchSpec> {
     let input = strip_comment(input);

@@ -37,31 +37,7 @@ pub const REPODATA_CACHE_CONTROL: &str = "public, max-age=300";
 /// `Cache-Control` of shards (content-addressed).
 pub const SHARD_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 
-/// The platform subdirs rattler knows (`rattler_conda_types::Platform`).
-pub const PLATFORMS: &[&str] = &[
-    "noarch",
-    "linux-32",
-    "linux-64",
-    "linux-aarch64",
-    "linux-armv6l",
-    "linux-armv7l",
-    "linux-loongarch64",
-    "linux-ppc64le",
-    "linux-ppc64",
-    "linux-ppc",
-    "linux-s390x",
-    "linux-riscv32",
-    "linux-riscv64",
-    "freebsd-64",
-    "osx-64",
-    "osx-arm64",
-    "win-32",
-    "win-64",
-    "win-arm64",
-    "emscripten-wasm32",
-    "wasi-wasm32",
-    "zos-z",
-];
+pub use crate::channel::platform::PLATFORMS;
 
 /// How to index.
 #[derive(Debug, Clone, PartialEq, Eq)]
