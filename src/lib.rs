@@ -41,6 +41,8 @@ pub mod retry;
 #[cfg(feature = "client")]
 pub mod s3;
 #[cfg(feature = "client")]
+pub mod safe_path;
+#[cfg(feature = "client")]
 pub mod settings;
 #[cfg(feature = "client")]
 pub mod xml;

@@ -312,3 +312,41 @@ fn a_public_channel_over_plain_http_and_a_stale_cache_revalidated() {
     let s3 = Channel::open(&format!("s3://{bucket}/ch"), &anon).unwrap();
     assert_eq!(found(&s3, "numpy >=1.26,<2", &["linux-64"]).len(), 3);
 }
+
+/// A symbolic link inside the download directory, under a package's name (to a file outside)
+/// or under its temporary name, is never written through: that package is refused with one
+/// error, the others download, the files outside are untouched (issue 16, section 2).
+#[cfg(unix)]
+#[test]
+fn links_in_the_download_directory_are_never_written_through() {
+    let server = S3sFs::start();
+    let ep = server.endpoint();
+    let tmp = tempdir();
+    let local = tmp.path().join("channel");
+    make_channel(&local, false, false);
+    let bucket = unique_bucket("links");
+    upload(&ep, &bucket, "ch", &local, |_| false);
+    let ctx = context(&ep, &tmp.path().join("cache"), tmp.path());
+    let channel = Channel::open(&format!("s3://{bucket}/ch"), &ctx).unwrap();
+    let recs = channel.query(&MatchSpec::parse("python").unwrap(), &["linux-64"]).unwrap();
+    assert!(recs.len() >= 2);
+    let out = tmp.path().join("out");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("victim"), b"victim").unwrap();
+    std::os::unix::fs::symlink(outside.join("victim"), out.join(&recs[0].filename)).unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("dirlink")).unwrap();
+    let items: Vec<_> = recs.iter().map(|r| (&channel, r)).collect();
+    let results = minis3::channel::download_all(&items, &out, 2, None);
+    let err = results[0].as_ref().unwrap_err();
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert!(!err.to_string().contains('\n'));
+    for (r, res) in recs.iter().zip(&results).skip(1) {
+        let path = res.as_ref().unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), std::fs::read(local.join("linux-64").join(&r.filename)).unwrap());
+    }
+    assert_eq!(std::fs::read(outside.join("victim")).unwrap(), b"victim");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1, "nothing new outside");
+    assert!(std::fs::symlink_metadata(out.join(&recs[0].filename)).unwrap().file_type().is_symlink());
+}

@@ -683,7 +683,7 @@ fn unsafe_keys_are_refused_in_recursive_downloads() {
     w.set("AWS_ENDPOINT_URL", &evil_server());
     let out = w.path("work/out");
     let o = w.run(&["--no-sign-request", "--force-path-style", "cp", "--recursive", "s3://evil/pre/", "out"]);
-    assert_eq!(o.code, 1, "{o:?}");
+    assert_eq!(o.code, 2, "skipped keys: exit 2, as the AWS CLI: {o:?}");
     let refused: Vec<&str> = o.stderr.lines().filter(|l| l.contains("download refused")).collect();
     assert_eq!(refused.len(), 3, "one line per refused key: {o:?}");
     assert!(o.stderr.contains("'..'") && o.stderr.contains("absolute"), "{o:?}");
@@ -695,7 +695,7 @@ fn unsafe_keys_are_refused_in_recursive_downloads() {
     assert!(!Path::new("/abs.txt").exists());
     // The same through sync.
     let o = w.run(&["--no-sign-request", "--force-path-style", "sync", "s3://evil/pre", "synced"]);
-    assert_eq!(o.code, 1, "{o:?}");
+    assert_eq!(o.code, 2, "{o:?}");
     assert_eq!(o.stderr.lines().filter(|l| l.contains("download refused")).count(), 3, "{o:?}");
     assert_eq!(entries(&w.path("work/synced")), ["good.txt"]);
 }

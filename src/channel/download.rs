@@ -7,6 +7,7 @@
 //! Packages are not cached: a package is fetched once into the directory the caller names.
 
 use crate::s3::TempFile;
+use crate::safe_path::{self, UnsafePath};
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ pub trait DownloadProgress: Send + Sync {
 fn temp_name(dir: &Path, filename: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    dir.join(format!(".{filename}.{}.{n}.part", std::process::id()))
+    dir.join(format!(".{}.{}.{n}.part", crate::safe_path::temp_stem(filename), std::process::id()))
 }
 
 /// A file name that is one plain path segment (a record's key could say anything).
@@ -75,8 +76,18 @@ impl Channel {
             Fetched::NotFound => return Err(ChannelError::PackageNotFound { url }),
             Fetched::NotModified(_) => return Err(FetchError::Status { url, status: 304 }.into()),
         };
-        let temp = TempFile { path: temp_name(dir, &record.filename), keep: false };
-        let file = File::create(&temp.path).map_err(io_err("create", &temp.path))?;
+        // The target must not be a link or a directory (never written through), and the
+        // temporary file is created new (never through a link planted under its name).
+        let target = safe_path::prepare(dir, &record.filename, true).map_err(|why| match why {
+            UnsafePath::Io { path, source } => ChannelError::Io { action: "create the directory", path, source },
+            why => {
+                ChannelError::Fetch(FetchError::InvalidPath { path: record.filename.clone(), reason: why.to_string() })
+            }
+        })?;
+        let temp_path = temp_name(dir, &record.filename);
+        let file =
+            File::options().write(true).create_new(true).open(&temp_path).map_err(io_err("create", &temp_path))?;
+        let temp = TempFile { path: temp_path, keep: false };
         let mut out = BufWriter::with_capacity(256 * 1024, file);
         let mut sha = Sha256::new();
         let mut md = Md5::new();
@@ -134,7 +145,6 @@ impl Channel {
             }
             (None, None) => unreachable!("checked above"),
         }
-        let target = dir.join(&record.filename);
         std::fs::rename(&temp.path, &target).map_err(io_err("rename into place", &target))?;
         let mut temp = temp;
         temp.keep = true;

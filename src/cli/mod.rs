@@ -34,6 +34,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 /// Exit status for a usage error.
 pub const EXIT_USAGE: i32 = 2;
+/// Exit status when some files were skipped and the others transferred (the AWS CLI's 2 for
+/// s3 commands, shared with the usage error).
+pub const EXIT_SKIPPED: i32 = 2;
 
 /// Why a command did not succeed.
 #[derive(Debug)]
@@ -46,6 +49,12 @@ pub enum CliError {
     Partial {
         /// How many.
         failures: usize,
+    },
+    /// Some items were skipped (keys that cannot be written locally), each reported already,
+    /// and everything else succeeded (exit 2, as the AWS CLI's s3 commands do).
+    Skipped {
+        /// How many.
+        skipped: usize,
     },
     /// Nothing to report, but the status is 1 (`ls` of a prefix with nothing under it, as
     /// the AWS CLI does).
@@ -60,6 +69,7 @@ impl fmt::Display for CliError {
             CliError::Usage(e) => e.fmt(f),
             CliError::Failed(m) => f.write_str(m),
             CliError::Partial { failures } => write!(f, "{failures} item(s) failed (see above)"),
+            CliError::Skipped { skipped } => write!(f, "{skipped} item(s) skipped (see above)"),
             CliError::Silent | CliError::BrokenPipe => Ok(()),
         }
     }
@@ -188,6 +198,12 @@ pub fn run(args: Vec<OsString>, env: Environment) -> i32 {
         Err(CliError::Partial { failures }) => {
             out.error(&format!("{failures} of the operations failed (each is reported above): fix them and run again"));
             EXIT_FAILED
+        }
+        Err(CliError::Skipped { skipped }) => {
+            out.error(&format!(
+                "{skipped} object(s) skipped (each is reported above); everything else was transferred"
+            ));
+            EXIT_SKIPPED
         }
         Err(e) => {
             out.error(&e.to_string());

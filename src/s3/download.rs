@@ -69,6 +69,7 @@ fn temp_path(dest: &Path) -> PathBuf {
     static N: AtomicU64 = AtomicU64::new(0);
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "download".into());
     let n = N.fetch_add(1, Ordering::Relaxed);
+    let name = crate::safe_path::temp_stem(&name);
     dest.with_file_name(format!(".{name}.minis3-{}-{n}.part", std::process::id()))
 }
 

@@ -5,11 +5,12 @@ use std::fs;
 use std::io::Read;
 
 use minis3::s3::{read_full, Client, ListedObject, PutOptions};
+use minis3::safe_path;
 
 use super::local::{is_dir_like, walk, LocalFile};
 use super::{copy, download, list_under, upload, Progress, Tally};
 use crate::cli::args::{Operand, TransferOptions};
-use crate::cli::paths::{dir_prefix, key_basename, safe_join, upload_key};
+use crate::cli::paths::{dir_prefix, key_basename, upload_key};
 use crate::cli::{CliError, Ctx};
 
 /// `cp`.
@@ -27,7 +28,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                 let files: Vec<LocalFile> =
                     walk(&path)?.into_iter().filter(|f| opts.filters.includes(&f.relative)).collect();
                 let prefix = dir_prefix(&key);
-                let mut tally = Tally { ctx, failures: 0 };
+                let mut tally = Tally::new(ctx);
                 let mut progress = Progress::new(ctx, files.len());
                 for f in &files {
                     let k = format!("{prefix}{}", f.relative);
@@ -77,21 +78,18 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
             if recursive {
                 let prefix = dir_prefix(&key);
                 let objects = list_under(&client, &bucket, &prefix)?;
-                let mut tally = Tally { ctx, failures: 0 };
+                let mut tally = Tally::new(ctx);
                 let selected: Vec<&(String, ListedObject)> =
                     objects.iter().filter(|(rel, _)| opts.filters.includes(rel)).collect();
                 let mut progress = Progress::new(ctx, selected.len());
                 for (rel, o) in selected {
-                    match safe_join(&path, rel) {
+                    match safe_path::prepare(&path, rel, !opts.dryrun) {
                         Ok(dest) => {
                             if let Err(m) = download(ctx, &client, &bucket, &o.key, &dest, opts) {
                                 tally.fail(&m);
                             }
                         }
-                        Err(why) => tally.fail(&format!(
-                            "download refused: s3://{bucket}/{}: {why}: skipped (rename the object to download it)",
-                            o.key
-                        )),
+                        Err(why) => tally.refuse(&bucket, &o.key, &why),
                     }
                     progress.step();
                 }
@@ -117,7 +115,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                 let prefix = dir_prefix(&key);
                 let dprefix = dir_prefix(&dk);
                 let objects = list_under(&client, &bucket, &prefix)?;
-                let mut tally = Tally { ctx, failures: 0 };
+                let mut tally = Tally::new(ctx);
                 for (rel, o) in objects.iter().filter(|(rel, _)| opts.filters.includes(rel)) {
                     let target = format!("{dprefix}{rel}");
                     if let Err(m) = copy(ctx, &client, (&bucket, &o.key), (&db, &target), opts) {

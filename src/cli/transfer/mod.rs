@@ -1,8 +1,10 @@
 //! `cp` and `sync`: uploads, downloads and server-side copies, one object or many.
 //!
 //! Downloads go through `Client::download_to_file` (a temporary file next to the target,
-//! renamed only when every byte arrived); a key that would land outside the target directory
-//! is refused, reported, and the others continue (exit status 1 at the end).
+//! renamed only when every byte arrived); a key that would land outside the target directory,
+//! cannot be a local file name, or meets a symbolic link or a file in the way
+//! ([`minis3::safe_path`]) is refused with one line and the others continue (exit status 2
+//! at the end, 1 if something also failed, as the AWS CLI does).
 //!
 //! `cp` is in `cp`, `sync` in `sync`, walking and writing local files in `local`; this file
 //! holds what both commands do per object (upload, download, copy) and their progress and tally.
@@ -18,6 +20,7 @@ use std::path::Path;
 
 use super::advice;
 use minis3::s3::{Client, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
+use minis3::safe_path::UnsafePath;
 
 use super::args::TransferOptions;
 use super::{CliError, Ctx};
@@ -79,23 +82,41 @@ impl<'a> Progress<'a> {
     }
 }
 
-/// Runs the per-item operations, reporting each failure and counting them.
+/// Runs the per-item operations, reporting each failure and each skipped key and counting
+/// them: exit 1 if anything failed, else 2 if something was skipped (as the AWS CLI does).
 struct Tally<'a> {
     ctx: &'a Ctx,
     failures: usize,
+    skipped: usize,
 }
 
-impl Tally<'_> {
+impl<'a> Tally<'a> {
+    fn new(ctx: &'a Ctx) -> Self {
+        Tally { ctx, failures: 0, skipped: 0 }
+    }
+
     fn fail(&mut self, message: &str) {
         self.failures += 1;
         self.ctx.out.error(message);
     }
 
-    fn result(&self) -> Result<(), CliError> {
-        if self.failures == 0 {
-            Ok(())
+    /// A key that cannot be written under the target directory (see [`minis3::safe_path`]):
+    /// skipped with one line, or a failure when the directory could not be created.
+    fn refuse(&mut self, bucket: &str, key: &str, why: &UnsafePath) {
+        if why.is_refusal() {
+            self.skipped += 1;
+            self.ctx.out.error(&format!("download refused: s3://{bucket}/{key}: {why}; skipped"));
         } else {
-            Err(CliError::Partial { failures: self.failures })
+            let t = why.to_string();
+            self.fail(&format!("download failed: s3://{bucket}/{key}: {t}{}", local_hint(&t)));
+        }
+    }
+
+    fn result(&self) -> Result<(), CliError> {
+        match (self.failures, self.skipped) {
+            (0, 0) => Ok(()),
+            (0, skipped) => Err(CliError::Skipped { skipped }),
+            (failures, skipped) => Err(CliError::Partial { failures: failures + skipped }),
         }
     }
 }

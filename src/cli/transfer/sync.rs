@@ -4,6 +4,7 @@
 use std::fs;
 
 use minis3::s3::{parse_iso8601, ListedObject};
+use minis3::safe_path;
 
 use super::local::{local_hint, secs, walk, LocalFile};
 use super::{copy, download, list_under, upload, Progress, Tally};
@@ -37,7 +38,7 @@ pub fn sync(
     compare: Compare,
     opts: &TransferOptions,
 ) -> Result<(), CliError> {
-    let mut tally = Tally { ctx, failures: 0 };
+    let mut tally = Tally::new(ctx);
     match (src, dst) {
         (Operand::Local(dir), Operand::S3 { bucket, key }) => {
             if !dir.is_dir() {
@@ -94,10 +95,7 @@ pub fn sync(
                 }
                 match safe_join(&dir, &rel) {
                     Ok(_) => safe.push((rel, o)),
-                    Err(why) => tally.fail(&format!(
-                        "download refused: s3://{bucket}/{}: {why}: skipped (rename the object to download it)",
-                        o.key
-                    )),
+                    Err(why) => tally.refuse(&bucket, &o.key, &why),
                 }
             }
             let files = if dir.is_dir() { walk(&dir)? } else { Vec::new() };
@@ -116,9 +114,13 @@ pub fn sync(
                 match a {
                     Action::Transfer { relative, .. } => {
                         let o = by_rel[relative.as_str()];
-                        let dest = match safe_join(&dir, relative) {
+                        let dest = match safe_path::prepare(&dir, relative, !opts.dryrun) {
                             Ok(d) => d,
-                            Err(_) => continue, // filtered above
+                            Err(why) => {
+                                tally.refuse(&bucket, &o.key, &why);
+                                progress.step();
+                                continue;
+                            }
                         };
                         if let Err(m) = download(ctx, &client, &bucket, &o.key, &dest, opts) {
                             tally.fail(&m);
