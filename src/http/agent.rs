@@ -86,6 +86,9 @@ impl Http {
                 .max_redirects_will_error(false)
                 .timeout_connect(config.connect_timeout)
                 .timeout_per_read(config.read_timeout)
+                // The response head as a whole, too: a server trickling it a byte at a time
+                // never lets one read wait long, and would otherwise hold the call forever.
+                .timeout_recv_response(config.read_timeout)
                 .timeout_per_write(config.read_timeout)
                 .timeout_global(config.global_timeout)
                 .max_idle_connections(config.max_idle_connections)

@@ -14,7 +14,9 @@ pub struct HttpConfig {
     /// handshake). Default 10 s.
     pub connect_timeout: Option<Duration>,
     /// Longest time a single socket read or write may wait for progress, like botocore's
-    /// `read_timeout` (a stalled upload is the same failure as a stalled download). Default 60 s.
+    /// `read_timeout` (a stalled upload is the same failure as a stalled download); also the
+    /// longest wait for a whole response head, so that a server trickling it byte by byte
+    /// fails the call. Default 60 s.
     pub read_timeout: Option<Duration>,
     /// Time allowed for a whole call, from connecting to the end of the response body. Default:
     /// none (large objects take as long as they take).

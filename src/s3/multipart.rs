@@ -188,23 +188,57 @@ impl Client {
         Ok(())
     }
 
-    /// ListMultipartUploads (first page, up to 1000): uploads started and neither completed
-    /// nor aborted.
+    /// ListMultipartUploads, every page: uploads started and neither completed nor aborted.
     pub fn list_multipart_uploads(&self, bucket: &str, prefix: &str) -> Result<Vec<MultipartUploadInfo>, S3Error> {
-        let mut req = Request::new("GET", bucket, "").query("uploads", "");
-        if !prefix.is_empty() {
-            req = req.query("prefix", prefix);
-        }
-        let resp = self.execute(&mut req)?;
-        let body = resp.read_to_vec(RESPONSE_LIMIT)?;
-        let root = xml::parse_document(&body).map_err(ResponseError::document("ListMultipartUploads"))?;
-        Ok(root
-            .children_named("Upload")
-            .map(|u| MultipartUploadInfo {
+        self.list_multipart_uploads_paged(bucket, prefix, 1000)
+    }
+
+    /// [`Client::list_multipart_uploads`] asking for `page_size` uploads per request
+    /// (`max-uploads`), following `NextKeyMarker` / `NextUploadIdMarker` (whichever the server
+    /// gives) while the answer says it is truncated and moves forward.
+    pub fn list_multipart_uploads_paged(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        page_size: u32,
+    ) -> Result<Vec<MultipartUploadInfo>, S3Error> {
+        let mut out = Vec::new();
+        let mut markers: Option<(String, String)> = None;
+        loop {
+            let mut req = Request::new("GET", bucket, "").query("uploads", "");
+            req = req.query("max-uploads", page_size.max(1).to_string());
+            if !prefix.is_empty() {
+                req = req.query("prefix", prefix);
+            }
+            if let Some((key, id)) = &markers {
+                // SeaweedFS pages by upload id alone (no NextKeyMarker): send what was given.
+                if !key.is_empty() {
+                    req = req.query("key-marker", key);
+                }
+                if !id.is_empty() {
+                    req = req.query("upload-id-marker", id);
+                }
+            }
+            let resp = self.execute(&mut req)?;
+            let body = resp.read_to_vec(RESPONSE_LIMIT)?;
+            let root = xml::parse_document(&body).map_err(ResponseError::document("ListMultipartUploads"))?;
+            let before = out.len();
+            out.extend(root.children_named("Upload").map(|u| MultipartUploadInfo {
                 key: u.child_text("Key").unwrap_or_default().to_owned(),
                 upload_id: u.child_text("UploadId").unwrap_or_default().to_owned(),
-            })
-            .collect())
+            }));
+            let truncated = root.child_text("IsTruncated") == Some("true");
+            let next = (
+                root.child_text("NextKeyMarker").unwrap_or_default().to_owned(),
+                root.child_text("NextUploadIdMarker").unwrap_or_default().to_owned(),
+            );
+            // A truncated page that moves nothing forward would loop: stop there.
+            let stuck = (next.0.is_empty() && next.1.is_empty()) || markers.as_ref() == Some(&next);
+            if !truncated || out.len() == before || stuck {
+                return Ok(out);
+            }
+            markers = Some(next);
+        }
     }
 
     /// Uploads `total` bytes from `source` in parts; aborts the upload on failure.
