@@ -238,3 +238,72 @@ pub fn busy_server() -> (String, Arc<AtomicUsize>) {
     });
     (format!("http://{addr}"), requests)
 }
+
+/// An s3s-fs this test starts itself on a port and data directory it chooses, so that it can
+/// be killed in the middle of a command and started again over the same data. Killed on drop.
+pub struct RestartableS3sFs {
+    child: Option<std::process::Child>,
+    /// Its port.
+    pub port: u16,
+    data: std::path::PathBuf,
+}
+
+impl RestartableS3sFs {
+    /// Starts s3s-fs on 127.0.0.1:`port` over `data` and waits until it accepts connections.
+    pub fn start(port: u16, data: &std::path::Path) -> Self {
+        let mut s = RestartableS3sFs { child: None, port, data: data.to_path_buf() };
+        s.restart();
+        s
+    }
+
+    /// Starts it again (after [`kill`](Self::kill)) on the same port and data.
+    pub fn restart(&mut self) {
+        let bin = crate::support::servers_root().join("bin/s3s-fs");
+        assert!(bin.is_file(), "{} is not installed: run scripts/install-servers.sh", bin.display());
+        std::fs::create_dir_all(&self.data).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let mut child = std::process::Command::new(&bin)
+                .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+                .args(["--access-key", crate::support::ACCESS_KEY, "--secret-key", crate::support::SECRET_KEY])
+                .arg(&self.data)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("cannot start s3s-fs");
+            loop {
+                if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                    self.child = Some(child);
+                    return;
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // the port is not free yet: try again
+                }
+                assert!(std::time::Instant::now() < deadline, "s3s-fs did not start on port {}", self.port);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            assert!(std::time::Instant::now() < deadline, "s3s-fs did not start on port {}", self.port);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Kills it (SIGKILL) and waits until it is gone.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for RestartableS3sFs {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

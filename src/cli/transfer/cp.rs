@@ -36,6 +36,9 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                         tally.fail(&m);
                     }
                     progress.step();
+                    if tally.stopped() {
+                        break;
+                    }
                 }
                 progress.finish();
                 return tally.result();
@@ -51,7 +54,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                 Ok(_) => {}
             }
             let k = upload_key(&key, &path);
-            upload(ctx, &client, &path, &bucket, &k, opts).map_err(CliError::Failed)
+            upload(ctx, &client, &path, &bucket, &k, opts).map_err(CliError::from)
         }
         (Operand::Stdio, Operand::S3 { bucket, key }) => {
             if key.is_empty() || key.ends_with('/') {
@@ -92,6 +95,9 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                         Err(why) => tally.refuse(&bucket, &o.key, &why),
                     }
                     progress.step();
+                    if tally.stopped() {
+                        break;
+                    }
                 }
                 progress.finish();
                 return tally.result();
@@ -107,7 +113,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
             } else {
                 path
             };
-            download(ctx, &client, &bucket, &key, &dest, opts).map_err(CliError::Failed)
+            download(ctx, &client, &bucket, &key, &dest, opts).map_err(CliError::from)
         }
         (Operand::S3 { bucket, key }, Operand::S3 { bucket: db, key: dk }) => {
             let client = ctx.client(Some((&bucket, &key)))?;
@@ -126,7 +132,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
             }
             let target =
                 if dk.is_empty() || dk.ends_with('/') { format!("{dk}{}", key_basename(&key)) } else { dk.clone() };
-            copy(ctx, &client, (&bucket, &key), (&db, &target), opts).map_err(CliError::Failed)
+            copy(ctx, &client, (&bucket, &key), (&db, &target), opts).map_err(CliError::from)
         }
         (s, d) => Err(CliError::Failed(format!("cannot copy {s} to {d}: one side must be an s3:// location"))),
     }

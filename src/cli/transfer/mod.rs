@@ -82,22 +82,83 @@ impl<'a> Progress<'a> {
     }
 }
 
+/// One item's failure: its line, and whether the endpoint stopped answering (connection
+/// refused or lost, a timeout, after the client's retries), when going on is pointless.
+struct Failure {
+    line: String,
+    unreachable: bool,
+}
+
+impl Failure {
+    fn new(line: String, e: &S3Error) -> Self {
+        use minis3::http::HttpError as H;
+        let unreachable = matches!(
+            e,
+            S3Error::Transport(
+                H::ConnectionRefused { .. }
+                    | H::ConnectFailed { .. }
+                    | H::ConnectionLost { .. }
+                    | H::HostNotFound { .. }
+                    | H::Timeout { .. }
+            )
+        );
+        Failure { line, unreachable }
+    }
+}
+
+impl From<&Failure> for Failure {
+    fn from(f: &Failure) -> Self {
+        Failure { line: f.line.clone(), unreachable: f.unreachable }
+    }
+}
+
+impl From<&String> for Failure {
+    fn from(line: &String) -> Self {
+        Failure { line: line.clone(), unreachable: false }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(line: String) -> Self {
+        Failure { line, unreachable: false }
+    }
+}
+
+impl From<Failure> for CliError {
+    fn from(f: Failure) -> Self {
+        CliError::Failed(f.line)
+    }
+}
+
 /// Runs the per-item operations, reporting each failure and each skipped key and counting
 /// them: exit 1 if anything failed, else 2 if something was skipped (as the AWS CLI does).
+/// When the endpoint stops answering, the command stops there with that one line (the
+/// transfers left would each fail the same way, after their retries).
 struct Tally<'a> {
     ctx: &'a Ctx,
     failures: usize,
     skipped: usize,
+    stopped: Option<String>,
 }
 
 impl<'a> Tally<'a> {
     fn new(ctx: &'a Ctx) -> Self {
-        Tally { ctx, failures: 0, skipped: 0 }
+        Tally { ctx, failures: 0, skipped: 0, stopped: None }
     }
 
-    fn fail(&mut self, message: &str) {
+    fn fail(&mut self, failure: impl Into<Failure>) {
+        let f = failure.into();
         self.failures += 1;
-        self.ctx.out.error(message);
+        if f.unreachable && self.stopped.is_none() {
+            self.stopped = Some(f.line);
+        } else {
+            self.ctx.out.error(&f.line);
+        }
+    }
+
+    /// Whether the endpoint stopped answering: the caller stops its loop.
+    fn stopped(&self) -> bool {
+        self.stopped.is_some()
     }
 
     /// A key that cannot be written under the target directory (see [`minis3::safe_path`]):
@@ -108,11 +169,16 @@ impl<'a> Tally<'a> {
             self.ctx.out.error(&format!("download refused: s3://{bucket}/{key}: {why}; skipped"));
         } else {
             let t = why.to_string();
-            self.fail(&format!("download failed: s3://{bucket}/{key}: {t}{}", local_hint(&t)));
+            self.fail(format!("download failed: s3://{bucket}/{key}: {t}{}", local_hint(&t)));
         }
     }
 
     fn result(&self) -> Result<(), CliError> {
+        if let Some(line) = &self.stopped {
+            return Err(CliError::Failed(format!(
+                "{line}; stopped there, as the endpoint does not answer: run the command again to finish"
+            )));
+        }
         match (self.failures, self.skipped) {
             (0, 0) => Ok(()),
             (0, skipped) => Err(CliError::Skipped { skipped }),
@@ -128,16 +194,16 @@ fn upload(
     bucket: &str,
     key: &str,
     opts: &TransferOptions,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let line = format!("upload: {} to s3://{bucket}/{key}", path.display());
     if opts.dryrun {
-        return print_item(ctx, opts, &format!("(dryrun) {line}"));
+        return Ok(print_item(ctx, opts, &format!("(dryrun) {line}"))?);
     }
-    client
-        .put_object_from_file(bucket, key, path, &put_options(opts, &name))
-        .map_err(|e| format!("upload failed: {} to s3://{bucket}/{key}: {}", path.display(), advice::s3_error(&e)))?;
-    print_item(ctx, opts, &line)
+    client.put_object_from_file(bucket, key, path, &put_options(opts, &name)).map_err(|e| {
+        Failure::new(format!("upload failed: {} to s3://{bucket}/{key}: {}", path.display(), advice::s3_error(&e)), &e)
+    })?;
+    Ok(print_item(ctx, opts, &line)?)
 }
 
 fn download(
@@ -147,10 +213,10 @@ fn download(
     key: &str,
     dest: &Path,
     opts: &TransferOptions,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let line = format!("download: s3://{bucket}/{key} to {}", dest.display());
     if opts.dryrun {
-        return print_item(ctx, opts, &format!("(dryrun) {line}"));
+        return Ok(print_item(ctx, opts, &format!("(dryrun) {line}"))?);
     }
     let fail = |e: String| format!("download failed: s3://{bucket}/{key} to {}: {e}", dest.display());
     if let Some(parent) = dest.parent() {
@@ -159,10 +225,10 @@ fn download(
     let result = client.download_to_file(bucket, key, dest).map_err(|e| {
         let t = advice::s3_error(&e);
         let hint = if matches!(e, S3Error::Io { .. }) { local_hint(&t) } else { "" };
-        fail(format!("{t}{hint}"))
+        Failure::new(fail(format!("{t}{hint}")), &e)
     })?;
     set_mtime(dest, result.meta.last_modified_time);
-    print_item(ctx, opts, &line)
+    Ok(print_item(ctx, opts, &line)?)
 }
 
 fn copy(
@@ -171,15 +237,15 @@ fn copy(
     (sb, sk): (&str, &str),
     (db, dk): (&str, &str),
     opts: &TransferOptions,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let line = format!("copy: s3://{sb}/{sk} to s3://{db}/{dk}");
     if opts.dryrun {
-        return print_item(ctx, opts, &format!("(dryrun) {line}"));
+        return Ok(print_item(ctx, opts, &format!("(dryrun) {line}"))?);
     }
-    client
-        .copy_object(sb, sk, db, dk, copy_replace(opts).as_ref())
-        .map_err(|e| format!("copy failed: s3://{sb}/{sk} to s3://{db}/{dk}: {}", advice::s3_error(&e)))?;
-    print_item(ctx, opts, &line)
+    client.copy_object(sb, sk, db, dk, copy_replace(opts).as_ref()).map_err(|e| {
+        Failure::new(format!("copy failed: s3://{sb}/{sk} to s3://{db}/{dk}: {}", advice::s3_error(&e)), &e)
+    })?;
+    Ok(print_item(ctx, opts, &line)?)
 }
 
 fn print_item(ctx: &Ctx, opts: &TransferOptions, line: &str) -> Result<(), String> {

@@ -74,12 +74,15 @@ pub fn sync(
                     Action::Delete { relative } => deletions.push(format!("{prefix}{relative}")),
                 }
                 progress.step();
+                if tally.stopped() {
+                    break;
+                }
             }
             progress.finish();
             if let Err(e) = delete_keys(ctx, &client, &bucket, &deletions, opts.dryrun, opts.quiet) {
                 match e {
                     CliError::Partial { failures } => tally.failures += failures,
-                    other => tally.fail(&other.to_string()),
+                    other => tally.fail(other.to_string()),
                 }
             }
         }
@@ -142,13 +145,16 @@ pub fn sync(
                                 }
                                 Err(e) => {
                                     let t = e.to_string();
-                                    tally.fail(&format!("delete failed: {}: {t}{}", path.display(), local_hint(&t)))
+                                    tally.fail(format!("delete failed: {}: {t}{}", path.display(), local_hint(&t)))
                                 }
                             }
                         }
                     }
                 }
                 progress.step();
+                if tally.stopped() {
+                    break;
+                }
             }
             progress.finish();
         }
@@ -182,7 +188,7 @@ pub fn sync(
             if let Err(e) = delete_keys(ctx, &client, &db, &deletions, opts.dryrun, opts.quiet) {
                 match e {
                     CliError::Partial { failures } => tally.failures += failures,
-                    other => tally.fail(&other.to_string()),
+                    other => tally.fail(other.to_string()),
                 }
             }
         }
