@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
-use faults::{busy_server, trickle_server, Cut, CutProxy};
+use faults::{busy_server, trickle_body_server, trickle_server, Cut, CutProxy};
 use minis3::s3::{Client, ClientConfig, PutOptions};
 use support::{test_bytes, test_config, unique_bucket, S3sFs, Seaweed, TestServer};
 
@@ -216,6 +216,21 @@ fn a_multipart_upload_retries_the_part_and_leaves_no_upload_behind() {
 #[test]
 fn a_trickling_server_hits_the_read_timeout() {
     let (endpoint, requests) = trickle_server();
+    let mut cfg = test_config(&endpoint);
+    cfg.http.read_timeout = Some(Duration::from_secs(2));
+    cfg.max_attempts = 2;
+    let started = Instant::now();
+    let err = bounded(Duration::from_secs(30), move || client(cfg).get_object_bytes("bkt", "k", 1 << 20).unwrap_err());
+    let took = started.elapsed();
+    assert!(err.to_string().to_ascii_lowercase().contains("timed out") || err.to_string().contains("timeout"), "{err}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert!(requests.load(Ordering::SeqCst) <= 2);
+}
+
+#[test]
+fn a_body_trickling_a_byte_a_second_fails_by_the_low_speed_rule() {
+    // Every read gets a byte within the read timeout: only the low-speed rule ends it.
+    let (endpoint, requests) = trickle_body_server();
     let mut cfg = test_config(&endpoint);
     cfg.http.read_timeout = Some(Duration::from_secs(2));
     cfg.max_attempts = 2;

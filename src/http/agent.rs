@@ -44,6 +44,8 @@ pub struct Http {
     via_http_proxy: Option<(Agents, String)>,
     via_https_proxy: Option<(Agents, String)>,
     no_proxy: NoProxy,
+    /// The read timeout, also the window of the body's low-speed rule ([`super::response`]).
+    read_timeout: Option<std::time::Duration>,
 }
 
 /// Two agents for one route, each with its own pool: ureq sets a connection's buffer sizes and
@@ -121,7 +123,13 @@ impl Http {
             (Some(h), Some((agent, u))) if h == u => Some((agent.clone(), u.clone())),
             _ => proxied(&config.proxy.http)?,
         };
-        Ok(Self { direct: build(None), via_http_proxy, via_https_proxy, no_proxy: config.proxy.no_proxy.clone() })
+        Ok(Self {
+            direct: build(None),
+            via_http_proxy,
+            via_https_proxy,
+            no_proxy: config.proxy.no_proxy.clone(),
+            read_timeout: config.read_timeout,
+        })
     }
 
     /// The agents a request to `url` goes through, and the proxy URL it uses (if any).
@@ -211,7 +219,13 @@ impl Http {
             .map_err(|e| HttpError::InvalidRequest { reason: e.to_string() })?
             .map_err(|e| HttpError::from_ureq(e, &target, proxy))?;
         let (parts, body) = response.into_parts();
-        Ok(Response { status: parts.status.as_u16(), headers: parts.headers, body, target })
+        Ok(Response {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+            target,
+            stall_window: self.read_timeout,
+        })
     }
 }
 

@@ -181,6 +181,15 @@ fn drain_request(s: &mut TcpStream) -> Option<String> {
 /// A server that answers every request with a 200 whose bytes (head included) come one a
 /// second, forever; returns its endpoint and a counter of requests received.
 pub fn trickle_server() -> (String, Arc<AtomicUsize>) {
+    trickle(false)
+}
+
+/// Like [`trickle_server`], but the response head arrives at once and only the body trickles.
+pub fn trickle_body_server() -> (String, Arc<AtomicUsize>) {
+    trickle(true)
+}
+
+fn trickle(head_at_once: bool) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let requests = Arc::new(AtomicUsize::new(0));
@@ -195,7 +204,11 @@ pub fn trickle_server() -> (String, Arc<AtomicUsize>) {
                 }
                 r.fetch_add(1, Ordering::SeqCst);
                 let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n";
-                for b in answer.iter().chain(std::iter::repeat(&b'x')) {
+                if head_at_once && conn.write_all(answer).is_err() {
+                    return;
+                }
+                let head = if head_at_once { &answer[..0] } else { &answer[..] };
+                for b in head.iter().chain(std::iter::repeat(&b'x')) {
                     if conn.write_all(&[*b]).is_err() {
                         return;
                     }
