@@ -25,7 +25,6 @@ struct Out {
 }
 
 struct Env {
-    home: PathBuf,
     work: PathBuf,
     vars: Vec<(String, String)>,
 }
@@ -45,7 +44,7 @@ impl Env {
             ("AWS_SHARED_CREDENTIALS_FILE".into(), root.join("no-aws-credentials").to_str().unwrap().into()),
         ];
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        Env { home, work, vars }
+        Env { work, vars }
     }
 
     fn run(&self, args: &[&str]) -> Out {
