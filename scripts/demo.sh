@@ -3,7 +3,9 @@
 # (s3s-fs, which verifies every signature and payload hash) on 127.0.0.1, and drive minis3 through
 # the whole flow that exists so far: buckets and objects with AWS-style configuration, then the
 # pixi way (`auth login` + `s3-options` in a pixi.toml), then a conda channel: packages uploaded
-# and indexed (`upload s3 --index`), searched with constraints, downloaded and verified.
+# and indexed (`upload s3 --index`), searched with constraints, downloaded and verified; then the
+# same channel copied down (`sync`) and served as a public http:// channel by a plain static file
+# server, searched and downloaded from with no credentials anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -26,7 +28,12 @@ mkdir -p "$work/data" "$work/home"
 "$root/bin/s3s-fs" --host 127.0.0.1 --port "$port" --access-key "$key" --secret-key "$secret" "$work/data" \
   >"$work/server.log" 2>&1 &
 server=$!
-cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
+httpd=
+cleanup() {
+  kill "$server" $httpd 2>/dev/null || true
+  wait "$server" $httpd 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 for _ in $(seq 100); do
   curl -s -o /dev/null "$endpoint" && break
@@ -110,8 +117,33 @@ p repodata -c s3://demo/channel --platform linux-64 -o "$work/linux-64.json"
 echo "repodata assembled from shards: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["packages"]) + len(d["packages.conda"]), "records")' "$work/linux-64.json")"
 p auth logout s3://demo
 
+step "the same channel as a public http:// channel: any static file server, no credentials anywhere"
+m sync s3://demo/channel "$work/public/channel"
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 "$hport" --directory "$work/public" >"$work/http.log" 2>&1 &
+httpd=$!
+for _ in $(seq 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$hport/" && break
+  sleep 0.05
+done
+public="http://127.0.0.1:$hport/channel"
+echo "python3 -m http.server serving $work/public at http://127.0.0.1:$hport"
+# No AWS_* variables, AWS config and credentials files that do not exist, no rattler auth file,
+# no pixi configuration, an empty HOME: nothing could sign a request.
+mkdir -p "$work/nobody"
+public_env=(env -i PATH="$PATH" HOME="$work/nobody" AWS_EC2_METADATA_DISABLED=true
+  AWS_CONFIG_FILE="$work/nobody/no-such-config" AWS_SHARED_CREDENTIALS_FILE="$work/nobody/no-such-credentials"
+  RATTLER_AUTH_FILE="$work/nobody/no-such-auth.json" PIXI_NO_CONFIG=1)
+o() { printf '$ minis3 %s\n' "$*"; (cd "$work/nobody" && "${public_env[@]}" "$minis3" "$@"); }
+o search -c "$public" "numpy >=1.26,<2" --platform linux-64 --platform noarch
+o download -c "$public" numpy six --platform linux-64 --platform noarch -o "$work/public-pkgs"
+cmp "$work/public-pkgs/numpy-2.0.0-py312_0.conda" "$work/channel/linux-64/numpy-2.0.0-py312_0.conda" \
+  && echo "package bytes match"
+o head "$public/noarch/repodata.json"
+o cp "$public/linux-64/repodata.json" "$work/public-linux-64.json"
+
 step "clean up"
 m rm s3://demo --recursive --quiet
 m rb s3://demo
 echo
-echo "demo finished: every request above was signed by minis3 and verified by s3s-fs"
+echo "demo finished: every s3:// request above was signed by minis3 and verified by s3s-fs; the http:// channel needed none"

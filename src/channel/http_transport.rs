@@ -91,7 +91,18 @@ impl HttpTransport {
     /// that is not a redirect or a retried failure) and the URL that gave it.
     fn send(&self, method: &str, path: &str, extra: &[(&str, String)]) -> Result<(Response, String), FetchError> {
         check_path(path)?;
-        let first = format!("{}/{path}", self.base);
+        self.send_to(method, format!("{}/{path}", self.base), extra)
+    }
+
+    /// `method` (`GET`, `HEAD`) of the absolute URL `url` as given (its query too: a presigned
+    /// URL, say), with this transport's retries, redirects and authorization (sent to the
+    /// URL's own origin only); the final answer whatever its status, and the URL that gave it.
+    /// For callers fetching single files by URL (the `minis3 cp https://...` command).
+    pub fn request_url(&self, method: &str, url: &str) -> Result<(Response, String), FetchError> {
+        self.send_to(method, url.to_owned(), &[])
+    }
+
+    fn send_to(&self, method: &str, first: String, extra: &[(&str, String)]) -> Result<(Response, String), FetchError> {
         let origin = origin_of(&first).to_owned();
         let mut url = first.clone();
         let mut attempt = 0u32;

@@ -156,8 +156,10 @@ impl Channel {
             http: ctx.http.as_ref(),
             gcs_authorization: ctx.gcs_authorization.as_ref(),
         };
+        let is_gcs = url.scheme() == super::url::ChannelScheme::Gcs;
+        let via_s3 = is_gcs && ctx.gcs_endpoint.is_some() && super::connect::gcs_via_s3(&url, &inputs)?;
         let transport = match (&ctx.gcs_endpoint, url.bucket()) {
-            (Some(endpoint), Some(bucket)) if url.scheme() == super::url::ChannelScheme::Gcs => {
+            (Some(endpoint), Some(bucket)) if is_gcs && !via_s3 => {
                 let http = match &ctx.http {
                     Some(h) => h.clone(),
                     None => Http::new(&crate::http::HttpConfig::from_env(&ctx.env))

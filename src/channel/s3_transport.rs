@@ -28,10 +28,11 @@ pub struct S3Transport {
 }
 
 impl S3Transport {
-    /// The transport of `channel` (which must be `s3://`) through `client`.
+    /// The transport of `channel` (`s3://`, or `gcs://` through Cloud Storage's S3 API) through
+    /// `client`.
     pub fn new(client: Arc<Client>, channel: &ChannelUrl) -> Result<Self, FetchError> {
         match (channel.scheme(), channel.bucket()) {
-            (ChannelScheme::S3, Some(bucket)) => {
+            (ChannelScheme::S3 | ChannelScheme::Gcs, Some(bucket)) => {
                 Ok(Self { bucket: bucket.to_owned(), client, channel: channel.clone() })
             }
             _ => Err(FetchError::Settings {
@@ -47,7 +48,7 @@ impl S3Transport {
     }
 }
 
-/// Builds the S3 client for an `s3://` channel's bucket from the settings layer (flags, pixi
+/// Builds the S3 client for an `s3://` (or S3-API `gcs://`) channel's bucket from the settings layer (flags, pixi
 /// `s3-options`, the AWS configuration and credential chain, the rattler auth file): the
 /// bucket's endpoint, region, addressing style and credentials, or none with
 /// `flags.unsigned`. `cwd` is where the pixi workspace is searched from.
@@ -59,7 +60,7 @@ pub fn client_for_channel(
     env: &Environment,
     cwd: &Path,
 ) -> Result<Client, FetchError> {
-    let Some(bucket) = channel.bucket().filter(|_| channel.scheme() == ChannelScheme::S3) else {
+    let Some(bucket) = channel.bucket() else {
         return Err(FetchError::Settings { url: channel.to_string(), reason: "not an s3:// channel".into() });
     };
     let settings_error = |reason: String| FetchError::Settings { url: channel.to_string(), reason };

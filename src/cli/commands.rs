@@ -35,12 +35,7 @@ pub fn ls(ctx: &Ctx, target: Option<(String, String)>, recursive: bool, json: bo
         delimiter: (!recursive).then(|| "/".to_string()),
         ..Default::default()
     };
-    // Names are shown relative to the prefix's last '/' (all of the key with --recursive),
-    // as `aws s3 ls` shows them.
-    let cut = if recursive { 0 } else { prefix.rfind('/').map(|i| i + 1).unwrap_or(0) };
-    let mut contents = Vec::new();
-    let mut prefixes = Vec::new();
-    let mut any = false;
+    let mut printer = ListPrinter::new(ctx, &prefix, recursive, json);
     // As `aws s3 ls`: per page, the prefixes first, then the objects.
     let mut page: Vec<ListEntry> = Vec::new();
     let mut listing = client.list_objects(&bucket, &opts);
@@ -48,52 +43,83 @@ pub fn ls(ctx: &Ctx, target: Option<(String, String)>, recursive: bool, json: bo
     loop {
         let next = listing.next().transpose()?;
         if next.is_none() || listing.pages() != page_no {
-            page.sort_by_key(|e| matches!(e, ListEntry::Object(_)));
-            for entry in page.drain(..) {
-                match entry {
-                    ListEntry::Prefix(p) => {
-                        if json {
-                            prefixes.push(json!({"Prefix": p}));
-                        } else {
-                            ctx.out.line(&format!("{:>30} {}", "PRE", p.get(cut..).unwrap_or(&p)))?;
-                        }
-                    }
-                    ListEntry::Object(o) => {
-                        if json {
-                            let mut m = Map::new();
-                            m.insert("Key".into(), json!(o.key));
-                            m.insert("LastModified".into(), json!(o.last_modified));
-                            m.insert("ETag".into(), json!(o.etag));
-                            m.insert("Size".into(), json!(o.size));
-                            if let Some(c) = &o.storage_class {
-                                m.insert("StorageClass".into(), json!(c));
-                            }
-                            contents.push(Value::Object(m));
-                        } else {
-                            let name = o.key.get(cut..).unwrap_or(&o.key);
-                            ctx.out.line(&format!("{} {:>10} {}", short_time(&o.last_modified), o.size, name))?;
-                        }
-                    }
-                }
-            }
+            printer.page(&mut page)?;
             page_no = listing.pages();
         }
         match next {
-            Some(e) => {
-                any = true;
-                page.push(e);
-            }
+            Some(e) => page.push(e),
             None => break,
         }
     }
-    if json {
-        ctx.out.line(&json!({"Contents": contents, "CommonPrefixes": prefixes}).to_string())?;
+    printer.finish()
+}
+
+/// Prints a listing page by page as `aws s3 ls` does (also for `gcs://` listings).
+pub struct ListPrinter<'a> {
+    ctx: &'a Ctx,
+    prefix: &'a str,
+    cut: usize,
+    json: bool,
+    any: bool,
+    contents: Vec<Value>,
+    prefixes: Vec<Value>,
+}
+
+impl<'a> ListPrinter<'a> {
+    /// A printer for the listing of `prefix`.
+    pub fn new(ctx: &'a Ctx, prefix: &'a str, recursive: bool, json: bool) -> Self {
+        // Names are shown relative to the prefix's last '/' (all of the key with --recursive),
+        // as `aws s3 ls` shows them.
+        let cut = if recursive { 0 } else { prefix.rfind('/').map(|i| i + 1).unwrap_or(0) };
+        ListPrinter { ctx, prefix, cut, json, any: false, contents: Vec::new(), prefixes: Vec::new() }
     }
-    if !any && !prefix.is_empty() {
-        // As `aws s3 ls`: nothing under a prefix is status 1.
-        return Err(CliError::Silent);
+
+    /// Prints (or, with `--json`, keeps) one page, its prefixes first; empties `page`.
+    pub fn page(&mut self, page: &mut Vec<ListEntry>) -> Result<(), CliError> {
+        let (ctx, cut) = (self.ctx, self.cut);
+        self.any |= !page.is_empty();
+        page.sort_by_key(|e| matches!(e, ListEntry::Object(_)));
+        for entry in page.drain(..) {
+            match entry {
+                ListEntry::Prefix(p) => {
+                    if self.json {
+                        self.prefixes.push(json!({"Prefix": p}));
+                    } else {
+                        ctx.out.line(&format!("{:>30} {}", "PRE", p.get(cut..).unwrap_or(&p)))?;
+                    }
+                }
+                ListEntry::Object(o) => {
+                    if self.json {
+                        let mut m = Map::new();
+                        m.insert("Key".into(), json!(o.key));
+                        m.insert("LastModified".into(), json!(o.last_modified));
+                        m.insert("ETag".into(), json!(o.etag));
+                        m.insert("Size".into(), json!(o.size));
+                        if let Some(c) = &o.storage_class {
+                            m.insert("StorageClass".into(), json!(c));
+                        }
+                        self.contents.push(Value::Object(m));
+                    } else {
+                        let name = o.key.get(cut..).unwrap_or(&o.key);
+                        ctx.out.line(&format!("{} {:>10} {}", short_time(&o.last_modified), o.size, name))?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// The `--json` document, and status 1 when nothing was under a prefix.
+    pub fn finish(self) -> Result<(), CliError> {
+        if self.json {
+            self.ctx.out.line(&json!({"Contents": self.contents, "CommonPrefixes": self.prefixes}).to_string())?;
+        }
+        if !self.any && !self.prefix.is_empty() {
+            // As `aws s3 ls`: nothing under a prefix is status 1.
+            return Err(CliError::Silent);
+        }
+        Ok(())
+    }
 }
 
 /// `rm`: one object, or every object under a prefix.
@@ -210,40 +236,69 @@ pub fn presign(ctx: &Ctx, bucket: &str, key: &str, expires_in: u64, method: Pres
 pub fn head(ctx: &Ctx, bucket: &str, key: &str, json: bool) -> Result<(), CliError> {
     let client = ctx.client(Some((bucket, key)))?;
     let meta = client.head_object(bucket, key)?;
+    let info = HeadInfo {
+        location: format!("s3://{bucket}/{key}"),
+        content_length: Some(meta.size.max(meta.content_length)),
+        content_type: meta.content_type.clone(),
+        etag: meta.etag.clone(),
+        last_modified: meta.last_modified.clone(),
+        version_id: meta.version_id.clone(),
+        metadata: meta.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    };
+    print_head(ctx, &info, json)
+}
+
+/// What `head` shows of an object (`s3://`, `gcs://` or a URL).
+#[derive(Debug, Default)]
+pub struct HeadInfo {
+    /// The location as the user gave it.
+    pub location: String,
+    /// `Content-Length` (the object's size).
+    pub content_length: Option<u64>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+    /// The version id.
+    pub version_id: Option<String>,
+    /// User metadata (`x-amz-meta-*`, `x-goog-meta-*`), without the prefix.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// Prints `info` as `head` does (lines, or one JSON object with `--json`).
+pub fn print_head(ctx: &Ctx, info: &HeadInfo, json: bool) -> Result<(), CliError> {
+    let fields = [
+        ("ContentType", &info.content_type),
+        ("ETag", &info.etag),
+        ("LastModified", &info.last_modified),
+        ("VersionId", &info.version_id),
+    ];
     if json {
         let mut m = Map::new();
-        m.insert("ContentLength".into(), json!(meta.size.max(meta.content_length)));
-        if let Some(v) = &meta.content_type {
-            m.insert("ContentType".into(), json!(v));
+        if let Some(n) = info.content_length {
+            m.insert("ContentLength".into(), json!(n));
         }
-        if let Some(v) = &meta.etag {
-            m.insert("ETag".into(), json!(v));
+        for (name, v) in fields {
+            if let Some(v) = v {
+                m.insert(name.into(), json!(v));
+            }
         }
-        if let Some(v) = &meta.last_modified {
-            m.insert("LastModified".into(), json!(v));
-        }
-        if let Some(v) = &meta.version_id {
-            m.insert("VersionId".into(), json!(v));
-        }
-        let md: Map<String, Value> = meta.metadata.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let md: Map<String, Value> = info.metadata.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         m.insert("Metadata".into(), Value::Object(md));
         return ctx.out.line(&Value::Object(m).to_string());
     }
-    ctx.out.line(&format!("Key: s3://{bucket}/{key}"))?;
-    ctx.out.line(&format!("ContentLength: {}", meta.size.max(meta.content_length)))?;
-    if let Some(v) = &meta.content_type {
-        ctx.out.line(&format!("ContentType: {v}"))?;
+    ctx.out.line(&format!("Key: {}", info.location))?;
+    if let Some(n) = info.content_length {
+        ctx.out.line(&format!("ContentLength: {n}"))?;
     }
-    if let Some(v) = &meta.etag {
-        ctx.out.line(&format!("ETag: {v}"))?;
+    for (name, v) in fields {
+        if let Some(v) = v {
+            ctx.out.line(&format!("{name}: {v}"))?;
+        }
     }
-    if let Some(v) = &meta.last_modified {
-        ctx.out.line(&format!("LastModified: {v}"))?;
-    }
-    if let Some(v) = &meta.version_id {
-        ctx.out.line(&format!("VersionId: {v}"))?;
-    }
-    for (k, v) in &meta.metadata {
+    for (k, v) in &info.metadata {
         ctx.out.line(&format!("Metadata: {k}={v}"))?;
     }
     Ok(())

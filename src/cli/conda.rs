@@ -73,15 +73,13 @@ fn open_channels(ctx: &Ctx, conda: &CondaOptions) -> Result<Vec<Channel>, CliErr
     cc.cache_mode = if conda.no_cache { CacheMode::Refresh } else { CacheMode::Normal };
     let urls = channel_urls(ctx, conda)?;
     if urls.iter().any(|u| u.trim().get(..6).is_some_and(|p| p.eq_ignore_ascii_case("gcs://"))) {
-        // gcs:// channels: a bearer token from Google's application default credentials.
-        let pc =
-            minis3::credentials::ProviderContext::new(ctx.env.clone(), &minis3::http::HttpConfig::from_env(&ctx.env))
-                .map_err(|e| CliError::Failed(e.to_string()))?;
-        let auth = minis3::credentials::gcs::GcsAuth::from_adc(&pc, &minis3::credentials::gcs::GcsOptions::default())
-            .map_err(|e| {
-            CliError::Failed(format!("{e}; gcs:// channels need Google application default credentials"))
-        })?;
+        // gcs:// channels: a bearer token from Google's application default credentials, and
+        // the emulator's address when STORAGE_EMULATOR_HOST is set.
+        let auth = super::remote::gcs_auth(ctx, false)?;
         cc.gcs_authorization = Some(std::sync::Arc::new(minis3::channel::gcs_auth::GcsBearer::new(auth)));
+        if ctx.env.var(super::remote::EMULATOR_VAR).is_some_and(|v| !v.trim().is_empty()) {
+            cc.gcs_endpoint = Some(super::remote::gcs_endpoint(ctx));
+        }
     }
     urls.iter()
         .map(|url| {

@@ -14,6 +14,7 @@ pub mod output;
 pub mod paths;
 pub mod plan;
 pub mod publish;
+pub mod remote;
 pub mod transfer;
 
 use std::ffi::OsString;
@@ -25,7 +26,7 @@ use minis3::config::env::Environment;
 use minis3::s3::{Client, S3Error};
 use minis3::settings::{self, Inputs, Settings, SettingsError};
 
-use args::{Command, Global, Parsed, UsageError};
+use args::{Command, Global, Operand, Parsed, UsageError};
 use output::Output;
 
 /// Exit status for success.
@@ -214,7 +215,11 @@ pub fn run(args: Vec<OsString>, env: Environment) -> i32 {
 
 fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
     match command {
-        Command::Ls { target, recursive, json } => commands::ls(ctx, target, recursive, json),
+        Command::Ls { target, recursive, json } => match target.map(|t| remote::route(ctx, t)).transpose()? {
+            None => commands::ls(ctx, None, recursive, json),
+            Some(Operand::S3 { bucket, key }) => commands::ls(ctx, Some((bucket, key)), recursive, json),
+            Some(other) => remote::ls(ctx, other, recursive, json),
+        },
         Command::Cp { src, dst, recursive, opts } => transfer::cp(ctx, src, dst, recursive, &opts),
         Command::Sync { src, dst, delete, exact_timestamps, size_only, opts } => {
             let compare = plan::Compare { size_only, exact_timestamps };
@@ -223,10 +228,14 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Rm { bucket, key, recursive, opts } => commands::rm(ctx, &bucket, &key, recursive, &opts),
         Command::Mb { bucket, quiet } => commands::mb(ctx, &bucket, quiet),
         Command::Rb { bucket, force, quiet } => commands::rb(ctx, &bucket, force, quiet),
-        Command::Presign { bucket, key, expires_in, method } => {
-            commands::presign(ctx, &bucket, &key, expires_in, method)
-        }
-        Command::Head { bucket, key, json } => commands::head(ctx, &bucket, &key, json),
+        Command::Presign { target, expires_in, method } => match remote::route(ctx, target)? {
+            Operand::S3 { bucket, key } => commands::presign(ctx, &bucket, &key, expires_in, method),
+            other => Err(remote::presign(&other)),
+        },
+        Command::Head { target, json } => match remote::route(ctx, target)? {
+            Operand::S3 { bucket, key } => commands::head(ctx, &bucket, &key, json),
+            other => remote::head(ctx, other, json),
+        },
         Command::AuthLogin { url, access_key_id, secret_access_key, session_token } => {
             commands::auth_login(ctx, &url, access_key_id, secret_access_key, session_token)
         }

@@ -34,6 +34,20 @@ pub enum GcsError {
         /// The error.
         source: HttpError,
     },
+    /// A listing that could not be read.
+    InvalidListing {
+        /// The listing URL.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A local file to upload could not be read.
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The error.
+        reason: String,
+    },
     /// `404`: no such object (or bucket).
     NotFound {
         /// The object URL.
@@ -76,6 +90,27 @@ impl GcsError {
         }
     }
 
+    /// The same error naming `url` (the object) instead of the URL the request went to.
+    pub(crate) fn with_url(self, object: &str) -> Self {
+        match self {
+            Self::Http { source, .. } => Self::Http { url: object.to_owned(), source },
+            Self::NotFound { .. } => Self::NotFound { url: object.to_owned() },
+            Self::Status { status, code, message, authenticated, .. } => {
+                Self::Status { url: object.to_owned(), status, code, message, authenticated }
+            }
+            other => other,
+        }
+    }
+
+    /// The HTTP status of an error answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::NotFound { .. } => Some(404),
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
     /// Whether the object is missing (a `404`).
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::NotFound { .. })
@@ -92,6 +127,8 @@ impl fmt::Display for GcsError {
             }
             Self::Http { url, source } => write!(f, "{url}: {source}"),
             Self::NotFound { url } => write!(f, "{url}: no such object (404)"),
+            Self::InvalidListing { url, reason } => write!(f, "{url}: unreadable listing: {reason}"),
+            Self::File { path, reason } => write!(f, "cannot read {}: {reason}: check the path", path.display()),
             Self::Status { url, status, code, message, authenticated } => {
                 write!(f, "{url}: HTTP {status}")?;
                 match (code, message) {

@@ -1,7 +1,8 @@
-//! Reading Cloud Storage objects the way rattler reads `gcs://BUCKET/PATH`: a plain `GET` (or
+//! Cloud Storage objects the way rattler reads `gcs://BUCKET/PATH`: a plain `GET` (or
 //! `HEAD`) of `https://storage.googleapis.com/BUCKET/PATH` (the XML API's path style, no JSON
 //! API) with `Authorization: Bearer TOKEN` from [`crate::credentials::gcs::GcsAuth`], and
-//! `Range`, `If-None-Match` and `If-Modified-Since` when asked for.
+//! `Range`, `If-None-Match` and `If-Modified-Since` when asked for; listings, uploads and
+//! deletes with the same token (in `list`).
 //!
 //! The base URL is [`DEFAULT_ENDPOINT`] unless the caller injects another
 //! ([`GcsClient::with_endpoint`]); nothing here reads the environment. A `401` drops the cached
@@ -23,6 +24,7 @@
 //! ```
 
 mod error;
+mod list;
 
 use std::time::Duration;
 
@@ -31,6 +33,7 @@ use crate::http::{Body, Http, Response, Traffic};
 use crate::sigv4::encode::encode_path;
 
 pub use error::GcsError;
+pub use list::{GcsListPage, GcsObject};
 
 /// Cloud Storage's XML API endpoint, where rattler sends `gcs://` requests.
 pub const DEFAULT_ENDPOINT: &str = "https://storage.googleapis.com";

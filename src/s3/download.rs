@@ -65,7 +65,7 @@ impl Drop for TempFile {
     }
 }
 
-fn temp_path(dest: &Path) -> PathBuf {
+pub(crate) fn temp_path(dest: &Path) -> PathBuf {
     static N: AtomicU64 = AtomicU64::new(0);
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "download".into());
     let n = N.fetch_add(1, Ordering::Relaxed);

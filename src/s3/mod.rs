@@ -44,6 +44,7 @@ mod progress;
 mod put;
 mod request;
 mod retry;
+mod save;
 mod skew;
 pub mod xml;
 
@@ -64,5 +65,6 @@ pub use notices::{CollectedNotices, NoNotices, Notices};
 pub use progress::Progress;
 pub use put::{PayloadSigning, PutOptions, PutResult, MAX_SINGLE_PUT};
 pub use retry::{is_retryable_status, Backoff, RecordingSleeper, Sleeper, ThreadSleeper};
+pub use save::save_stream;
 pub use skew::{parse_http_date, parse_iso8601, ClockSkew, SKEW_LIMIT_SECS};
 pub use xml::{BucketEntry, BucketList, CopyResult, DeleteResult, ListedObject};

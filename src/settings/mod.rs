@@ -77,6 +77,17 @@ pub fn load_pixi(inputs: &Inputs<'_>) -> Result<PixiConfig, SettingsError> {
     loader.load().map_err(SettingsError::Pixi)
 }
 
+/// Whether a `gcs://BUCKET` location (the bucket is the target of `inputs`) is reached
+/// through Cloud Storage's S3 API: when pixi has `s3-options` for the bucket (GCS HMAC keys),
+/// it is signed with SigV4 at the endpoint they give, like any S3 endpoint, with the settings
+/// [`resolve()`] gives for the bucket; without, it is `https://storage.googleapis.com` with a
+/// Google OAuth bearer token (see [`crate::gcs`]). (rattler itself always uses the token for
+/// `gcs://`, and `s3-options` only for `s3://`.)
+pub fn gcs_uses_s3_api(inputs: &Inputs<'_>) -> Result<bool, SettingsError> {
+    let Some((bucket, _)) = inputs.target else { return Ok(false) };
+    Ok(load_pixi(inputs)?.s3_options(bucket).is_some())
+}
+
 /// Resolves the settings for an `s3://BUCKET[/PATH]` location (a conda channel, say): the
 /// same as [`resolve()`] with the bucket and path as the target.
 pub fn resolve_url(overrides: &Overrides, env: &Environment, cwd: &Path, url: &str) -> Result<Settings, SettingsError> {

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 
 use super::command::{Command, CondaOptions, Operand};
 use super::flags::{Cmd, FlagId};
-use super::parse::{operand, parse_s3, CommandFlags, UsageError};
+use super::parse::{operand, parse_s3, remote, CommandFlags, UsageError};
 use std::path::PathBuf;
 
 /// A command's operands (what follows its name), with the name for messages.
@@ -42,6 +42,27 @@ impl Operands<'_> {
         }
         Ok((bucket, key))
     }
+
+    /// Operand `i` as a remote location (`s3://`, `gcs://`, `http(s)://`); with `need_key`, a
+    /// bucket's key must not be empty.
+    fn remote(&self, i: usize, need_key: bool) -> Result<Operand, UsageError> {
+        let text = self.list[i].to_string_lossy().into_owned();
+        let target = match remote(&text) {
+            Some(r) => r.map_err(|m| self.err(m))?,
+            None => {
+                return Err(self.err(format!(
+                    "'{text}' is not a location: give s3://BUCKET/KEY, gcs://BUCKET/KEY or an http(s):// URL"
+                )))
+            }
+        };
+        if let Operand::S3 { bucket, key } | Operand::Gcs { bucket, key } = &target {
+            if need_key && key.is_empty() {
+                let scheme = if matches!(target, Operand::S3 { .. }) { "s3" } else { "gcs" };
+                return Err(self.err(format!("'{text}' has no object key: give {scheme}://{bucket}/KEY")));
+            }
+        }
+        Ok(target)
+    }
 }
 
 /// Builds `cmd` from its operands and flags.
@@ -68,7 +89,7 @@ pub(super) fn command(cmd: Cmd, o: &Operands<'_>, f: CommandFlags) -> Result<Com
 
 fn ls(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     o.count(0, 1, "at most one location")?;
-    let target = if o.list.is_empty() { None } else { Some(o.s3(0, false)?) };
+    let target = if o.list.is_empty() { None } else { Some(o.remote(0, false)?) };
     Ok(Command::Ls { target, recursive: f.on(FlagId::Recursive), json: f.on(FlagId::Json) })
 }
 
@@ -78,7 +99,9 @@ fn sides(o: &Operands<'_>) -> Result<(Operand, Operand), UsageError> {
     let src = operand(&o.list[0]).map_err(|m| o.err(m))?;
     let dst = operand(&o.list[1]).map_err(|m| o.err(m))?;
     if matches!(src, Operand::Local(_) | Operand::Stdio) && matches!(dst, Operand::Local(_) | Operand::Stdio) {
-        return Err(o.err("one side must be an s3:// location (local to local is not supported)".into()));
+        return Err(
+            o.err("one side must be an s3://, gcs:// or http(s):// location (local to local is not supported)".into())
+        );
     }
     Ok((src, dst))
 }
@@ -89,9 +112,12 @@ fn cp(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     if recursive && (src == Operand::Stdio || dst == Operand::Stdio) {
         return Err(o.err("'-' (stdin/stdout) cannot be used with --recursive".into()));
     }
-    if let Operand::S3 { key, bucket } = &src {
+    if let Operand::S3 { key, bucket } | Operand::Gcs { key, bucket } = &src {
         if !recursive && key.is_empty() {
-            return Err(o.err(format!("'s3://{bucket}/' names no object: give s3://{bucket}/KEY, or add --recursive")));
+            let scheme = if matches!(src, Operand::S3 { .. }) { "s3" } else { "gcs" };
+            return Err(o.err(format!(
+                "'{scheme}://{bucket}/' names no object: give {scheme}://{bucket}/KEY, or add --recursive"
+            )));
         }
     }
     Ok(Command::Cp { src, dst, recursive, opts: f.opts })
@@ -139,14 +165,14 @@ fn rb(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
 
 fn presign(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     o.count(1, 1, "an object (s3://BUCKET/KEY)")?;
-    let (bucket, key) = o.s3(0, true)?;
-    Ok(Command::Presign { bucket, key, expires_in: f.expires_in.unwrap_or(3600), method: f.method })
+    let target = o.remote(0, true)?;
+    Ok(Command::Presign { target, expires_in: f.expires_in.unwrap_or(3600), method: f.method })
 }
 
 fn head(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
-    o.count(1, 1, "an object (s3://BUCKET/KEY)")?;
-    let (bucket, key) = o.s3(0, true)?;
-    Ok(Command::Head { bucket, key, json: f.on(FlagId::Json) })
+    o.count(1, 1, "an object (s3://BUCKET/KEY, gcs://BUCKET/KEY or a URL)")?;
+    let target = o.remote(0, true)?;
+    Ok(Command::Head { target, json: f.on(FlagId::Json) })
 }
 
 fn auth_login(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {

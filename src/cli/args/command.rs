@@ -30,6 +30,16 @@ pub enum Operand {
         /// The key or prefix, literal.
         key: String,
     },
+    /// `gcs://BUCKET/KEY` (the key may be empty): Cloud Storage, with a Google token, or
+    /// through its S3 API when pixi has `s3-options` for the bucket.
+    Gcs {
+        /// The bucket.
+        bucket: String,
+        /// The object name or prefix, literal.
+        key: String,
+    },
+    /// An `http://` or `https://` URL, as given (never signed).
+    Url(String),
     /// `-`: stdin or stdout.
     Stdio,
 }
@@ -39,6 +49,8 @@ impl fmt::Display for Operand {
         match self {
             Operand::Local(p) => write!(f, "{}", p.display()),
             Operand::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
+            Operand::Gcs { bucket, key } => write!(f, "gcs://{bucket}/{key}"),
+            Operand::Url(u) => f.write_str(u),
             Operand::Stdio => f.write_str("-"),
         }
     }
@@ -73,8 +85,8 @@ pub enum PresignMethod {
 pub enum Command {
     /// `ls`.
     Ls {
-        /// The bucket and prefix (`None`: list buckets).
-        target: Option<(String, String)>,
+        /// The bucket and prefix (`s3://`, `gcs://` or a URL; `None`: list buckets).
+        target: Option<Operand>,
         /// `--recursive`.
         recursive: bool,
         /// `--json`.
@@ -135,10 +147,8 @@ pub enum Command {
     },
     /// `presign`.
     Presign {
-        /// Bucket.
-        bucket: String,
-        /// Key.
-        key: String,
+        /// The object (`s3://`, `gcs://` or a URL).
+        target: Operand,
         /// `--expires-in`.
         expires_in: u64,
         /// `--method`.
@@ -146,10 +156,8 @@ pub enum Command {
     },
     /// `head`.
     Head {
-        /// Bucket.
-        bucket: String,
-        /// Key.
-        key: String,
+        /// The object (`s3://`, `gcs://` or a URL).
+        target: Operand,
         /// `--json`.
         json: bool,
     },

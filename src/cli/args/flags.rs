@@ -40,14 +40,19 @@ pub enum Cmd {
 
 /// Every command with its name, operands and one-line description, in help order.
 pub const COMMANDS: &[(Cmd, &str, &str, &str)] = &[
-    (Cmd::Ls, "ls", "[s3://BUCKET[/PREFIX]]", "List buckets, or the objects and prefixes under a prefix."),
-    (Cmd::Cp, "cp", "SRC DST", "Copy a file or object: local to S3, S3 to local, S3 to S3; '-' is stdin/stdout."),
+    (
+        Cmd::Ls,
+        "ls",
+        "[s3://BUCKET[/PREFIX]]",
+        "List buckets, or the objects and prefixes under a prefix (s3://, gcs://).",
+    ),
+    (Cmd::Cp, "cp", "SRC DST", "Copy files and objects (s3://, gcs://, a URL to local); '-' is stdin/stdout."),
     (Cmd::Sync, "sync", "SRC DST", "Copy what is missing or changed from a directory or prefix to another."),
     (Cmd::Rm, "rm", "s3://BUCKET/KEY", "Delete an object, or with --recursive every object under a prefix."),
     (Cmd::Mb, "mb", "s3://BUCKET", "Create a bucket."),
     (Cmd::Rb, "rb", "s3://BUCKET", "Delete an empty bucket (with --force: its objects first)."),
     (Cmd::Presign, "presign", "s3://BUCKET/KEY", "Print a presigned URL for downloading (or uploading) an object."),
-    (Cmd::Head, "head", "s3://BUCKET/KEY", "Show an object's size, type, ETag, modification time and metadata."),
+    (Cmd::Head, "head", "LOCATION", "Show an object's (s3://, gcs://, URL) size, type, ETag, time and metadata."),
     (
         Cmd::AuthLogin,
         "auth login",

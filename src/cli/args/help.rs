@@ -92,15 +92,25 @@ fn command_notes(cmd: Cmd) -> Option<&'static str> {
         Cmd::Cp => {
             "A directory (or a destination ending in '/') receives DIR/NAME, NAME being the last part of the key \
              or file name; missing parent directories are created. A download is written to a temporary file and \
-             renamed only when every byte arrived."
+             renamed only when every byte arrived. gcs://BUCKET/KEY uses Google application default credentials \
+             (STORAGE_EMULATOR_HOST points it at an emulator), or the S3 API when pixi has s3-options for the \
+             bucket; an http(s):// URL is fetched unsigned (one file; it has no listing)."
         }
         Cmd::Sync => {
             "Copies files missing at the destination, or whose size differs, or (local to S3 and S3 to S3) whose \
              source is newer; S3 to local, same-sized files are fetched only when the local file is newer, as the \
              AWS CLI does. Downloaded files get the object's modification time. Keys that would leave the target \
-             directory (absolute, '..') are refused one by one, and the exit status is 1."
+             directory (absolute, '..') are refused one by one, and the exit status is 1. A gcs:// prefix works as \
+             an s3:// one (directory to prefix or prefix to directory)."
         }
-        Cmd::Ls => "Without a location, lists the buckets. Times are UTC.",
+        Cmd::Ls => {
+            "Without a location, lists the buckets. Times are UTC. gcs://BUCKET/PREFIX is listed with Cloud \
+                    Storage's XML API and a Google token (or through the S3 API with pixi s3-options)."
+        }
+        Cmd::Presign => {
+            "gcs://BUCKET/KEY can be presigned only through the S3 API: pixi s3-options for the bucket \
+                         and GCS HMAC keys (a Google token cannot sign a URL)."
+        }
         Cmd::AuthLogin => {
             "Writes RATTLER_AUTH_FILE if set, else ~/.rattler/credentials.json (mode 0600), under the bucket's \
              name, as pixi does. The keys are used for buckets that have pixi s3-options."

@@ -377,21 +377,28 @@ pub fn parse_s3(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// A `cp`/`sync` operand: `-`, `s3://...`, or a local path.
+/// A remote location: `s3://BUCKET[/KEY]`, `gcs://BUCKET[/KEY]` or an `http(s)://` URL; `None`
+/// when `text` has no `scheme://`.
+pub(super) fn remote(text: &str) -> Option<Result<Operand, String>> {
+    let (scheme, _) = text.split_once("://")?;
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        return None;
+    }
+    Some(match Location::parse(text) {
+        Ok(Location::S3 { bucket, key }) => Ok(Operand::S3 { bucket, key }),
+        Ok(Location::Gcs { bucket, key }) => Ok(Operand::Gcs { bucket, key }),
+        Ok(Location::Https(_)) => Ok(Operand::Url(text.to_owned())),
+        Err(e) => Err(format!("'{text}': {e}; a location is s3://BUCKET/KEY, gcs://BUCKET/KEY or an http(s):// URL")),
+    })
+}
+
+/// A `cp`/`sync` operand: `-`, `s3://...`, `gcs://...`, `http(s)://...`, or a local path.
 pub(super) fn operand(text: &OsString) -> Result<Operand, String> {
     if text == "-" {
         return Ok(Operand::Stdio);
     }
-    if let Some(s) = text.to_str() {
-        if s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("s3://")) {
-            let (bucket, key) = parse_s3(s)?;
-            return Ok(Operand::S3 { bucket, key });
-        }
-        if let Some((scheme, _)) = s.split_once("://") {
-            if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
-                return Err(format!("'{s}': only s3:// locations and local paths are supported here"));
-            }
-        }
+    if let Some(r) = text.to_str().and_then(remote) {
+        return r;
     }
     Ok(Operand::Local(PathBuf::from(text)))
 }

@@ -23,7 +23,7 @@ fn global_flags_anywhere() {
     assert!(g.debug);
     match c {
         Command::Ls { target, recursive, json } => {
-            assert_eq!(target, Some(("bucket".into(), "pre".into())));
+            assert_eq!(target, Some(Operand::S3 { bucket: "bucket".into(), key: "pre".into() }));
             assert!(!recursive && !json);
         }
         other => panic!("{other:?}"),
@@ -34,7 +34,9 @@ fn global_flags_anywhere() {
 fn keys_are_literal() {
     let (_, c) = run(&["head", "s3://b-1/a%20b/../c"]);
     match c {
-        Command::Head { key, .. } => assert_eq!(key, "a%20b/../c"),
+        Command::Head { target, .. } => {
+            assert_eq!(target, Operand::S3 { bucket: "b-1".into(), key: "a%20b/../c".into() })
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -95,7 +97,26 @@ fn usage_errors_name_the_problem_and_the_help() {
     assert!(p(&["auth", "login", "s3://bkt"]).unwrap_err().message.contains("--s3-access-key-id"));
     assert!(p(&["auth"]).is_err());
     assert!(p(&["cp", "s3://bkt/", "x"]).is_err(), "a bucket root is not an object");
-    assert!(p(&["cp", "gcs://bkt/k", "x"]).is_err());
+    assert!(p(&["cp", "gcs://bkt/", "x"]).is_err(), "a bucket root is not an object");
+    assert!(p(&["cp", "ftp://h/k", "x"]).unwrap_err().message.contains("gcs://BUCKET/KEY or an http(s):// URL"));
+    assert!(p(&["head", "gcs://bkt"]).unwrap_err().message.contains("give gcs://bkt/KEY"));
+    assert!(p(&["ls", "bucket"]).unwrap_err().message.contains("is not a location"));
+}
+
+#[test]
+fn gcs_and_url_operands() {
+    let (_, c) = run(&["cp", "gcs://bkt/a b", "https://h/x?y=1"]);
+    match c {
+        Command::Cp { src, dst, .. } => {
+            assert_eq!(src, Operand::Gcs { bucket: "bkt".into(), key: "a b".into() });
+            assert_eq!(dst, Operand::Url("https://h/x?y=1".into()));
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, c) = run(&["head", "http://127.0.0.1:8/f"]);
+    assert!(matches!(c, Command::Head { target: Operand::Url(u), .. } if u == "http://127.0.0.1:8/f"));
+    let (_, c) = run(&["ls", "gcs://bkt/pre/"]);
+    assert!(matches!(c, Command::Ls { target: Some(Operand::Gcs { .. }), .. }));
 }
 
 #[test]

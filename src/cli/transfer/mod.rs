@@ -11,10 +11,8 @@
 
 mod cp;
 mod local;
+mod remote;
 mod sync;
-
-pub use cp::cp;
-pub use sync::sync;
 
 use std::path::Path;
 
@@ -22,9 +20,37 @@ use super::advice;
 use minis3::s3::{Client, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
 use minis3::safe_path::UnsafePath;
 
-use super::args::TransferOptions;
+use super::args::{Operand, TransferOptions};
+use super::plan::Compare;
 use super::{CliError, Ctx};
 use local::{guess_content_type, local_hint, mkdirs, set_mtime};
+
+/// `cp`: `s3://` and local operands in `cp`, any with `gcs://` (without `s3-options`) or a
+/// URL in `remote`.
+pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &TransferOptions) -> Result<(), CliError> {
+    let (src, dst) = (super::remote::route(ctx, src)?, super::remote::route(ctx, dst)?);
+    if remote::handles(&src, &dst) {
+        return remote::cp(ctx, src, dst, recursive, opts);
+    }
+    cp::cp(ctx, src, dst, recursive, opts)
+}
+
+/// `sync`: `s3://` and local operands in `sync`, any with `gcs://` (without `s3-options`) or
+/// a URL in `remote`.
+pub fn sync(
+    ctx: &Ctx,
+    src: Operand,
+    dst: Operand,
+    delete: bool,
+    compare: Compare,
+    opts: &TransferOptions,
+) -> Result<(), CliError> {
+    let (src, dst) = (super::remote::route(ctx, src)?, super::remote::route(ctx, dst)?);
+    if remote::handles(&src, &dst) {
+        return remote::sync(ctx, src, dst, delete, compare, opts);
+    }
+    sync::sync(ctx, src, dst, delete, compare, opts)
+}
 
 /// Every object under `prefix` (treated as a directory), with its path relative to it;
 /// directory markers (keys ending in `/`) are left out.
