@@ -92,7 +92,8 @@ pub(crate) fn checksum(data: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
-/// An extent's running checksum: the checksum of each frame folded in.
+/// Folds checksums: an extent's is each frame's folded in, a frame's is that of its head and
+/// file name folded with that of its record JSON.
 fn fold(h: u64, frame_sum: u64) -> u64 {
     (h ^ frame_sum).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(27)
 }
@@ -170,12 +171,11 @@ impl IndexWriter {
         self.frame.extend_from_slice(&flen.to_le_bytes());
         self.frame.extend_from_slice(&rlen.to_le_bytes());
         self.frame.extend_from_slice(filename.as_bytes());
-        self.frame.extend_from_slice(raw);
-        if self.out.write_all(&self.frame).is_err() {
+        if self.out.write_all(&self.frame).and_then(|_| self.out.write_all(raw)).is_err() {
             self.failed = true;
             return;
         }
-        let sum = checksum(&self.frame);
+        let sum = fold(checksum(&self.frame), checksum(raw));
         match &mut self.current {
             Some((n, _, h)) if n == name => *h = fold(*h, sum),
             _ => {
@@ -183,7 +183,7 @@ impl IndexWriter {
                 self.current = Some((name.to_owned(), self.offset, fold(0, sum)));
             }
         }
-        self.offset += self.frame.len() as u64;
+        self.offset += (self.frame.len() + raw.len()) as u64;
         self.entries += 1;
     }
 
@@ -393,8 +393,9 @@ impl NameIndex {
                 let rlen = u32::from_le_bytes([head[5], head[6], head[7], head[8]]) as usize;
                 let start = at - FRAME;
                 let filename = take_bytes(&block, &mut at, flen).map_err(|_| IndexError::Invalid("frame"))?;
+                let named = &block[start..at];
                 let raw = take_bytes(&block, &mut at, rlen).map_err(|_| IndexError::Invalid("frame"))?;
-                h = fold(h, checksum(&block[start..at]));
+                h = fold(h, fold(checksum(named), checksum(raw)));
                 let filename = std::str::from_utf8(filename).map_err(|_| IndexError::Invalid("filename"))?;
                 frames.push((section, filename, raw));
             }
@@ -414,6 +415,71 @@ impl NameIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type Read3 = Vec<(Section, String, Vec<u8>)>;
+
+    fn all_records(ix: &NameIndex) -> Result<Vec<(String, Read3)>, IndexError> {
+        let names: Vec<String> = ix.names().map(str::to_owned).collect();
+        let mut out = Vec::new();
+        for n in names {
+            let mut got = Vec::new();
+            ix.records(&n, |s, f, r| {
+                got.push((s, f.to_owned(), r.to_vec()));
+                Ok(())
+            })?
+            .unwrap();
+            out.push((n, got));
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn every_damaged_byte_is_detected_and_interleaved_names_are_kept_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("k.index");
+        let tmp = dir.path().join("k.tmp");
+        let sha = [3u8; 32];
+        let mut w = IndexWriter::new(File::create(&tmp).unwrap(), tmp.clone(), target.clone(), sha, 1234);
+        let entries = [
+            ("a", Section::TarBz2, "a-1-0.tar.bz2", &br#"{"name":"a","version":"1"}"#[..]),
+            ("a", Section::TarBz2, "a-2-0.tar.bz2", br#"{"name":"a","version":"2"}"#),
+            ("b", Section::TarBz2, "b-1-0.tar.bz2", br#"{"name":"b"}"#),
+            ("a", Section::Conda, "a-3-0.conda", br#"{"name":"a","version":"3"}"#),
+        ];
+        for (n, s, f, r) in entries {
+            w.add(n, s, f, r);
+        }
+        let summary = RepodataSummary { repodata_version: Some(1), ..RepodataSummary::default() };
+        w.finish(&summary).unwrap();
+        assert!(!tmp.exists());
+        let ix = NameIndex::open(&target, &sha, 1234).unwrap();
+        assert_eq!(ix.summary().repodata_version, Some(1));
+        assert_eq!(ix.summary().entries_seen, 4);
+        let want = all_records(&ix).unwrap();
+        assert_eq!(want.len(), 2);
+        let a: Vec<&str> = want[0].1.iter().map(|r| r.1.as_str()).collect();
+        assert_eq!(a, ["a-1-0.tar.bz2", "a-2-0.tar.bz2", "a-3-0.conda"]);
+        assert_eq!(want[0].1[2].0, Section::Conda);
+        assert!(ix.records("zz", |_, _, _| panic!("no such name")).unwrap().is_ok());
+        assert!(NameIndex::open(&target, &[4u8; 32], 1234).is_err(), "another body");
+        assert!(NameIndex::open(&target, &sha, 1235).is_err(), "another size");
+        // Every single flipped byte and every truncation: refused on opening or reading.
+        let good = std::fs::read(&target).unwrap();
+        let check = |bytes: &[u8], what: String| {
+            std::fs::write(&target, bytes).unwrap();
+            if let Ok(ix) = NameIndex::open(&target, &sha, 1234) {
+                assert!(all_records(&ix).is_err(), "{what} went unnoticed");
+            }
+        };
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x01;
+            check(&bad, format!("a flip at byte {i}"));
+        }
+        for n in 0..good.len() {
+            check(&good[..n], format!("a cut at byte {n}"));
+        }
+    }
 
     #[test]
     fn checksum_sees_every_byte_and_the_length() {
