@@ -9,7 +9,8 @@
 # the table gives each cell's median wall and CPU time and its largest peak RSS.
 #
 #   bash benches/channel.sh            # needs scripts/install-servers.sh seaweedfs py-rattler
-#   ROUNDS=5 GEN=/tmp/gen bash benches/channel.sh   # GEN: keep (or reuse) the generated channels
+#   ROUNDS=5 GEN=/tmp/gen KINDS="zst shards" bash benches/channel.sh
+#     GEN: keep (or reuse) the generated channels; KINDS: which of json, zst, shards to run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -85,7 +86,8 @@ done
 
 gen=${GEN:-$work/gen}
 rounds=${ROUNDS:-3}
-if [ ! -s "$gen/zst/linux-64/repodata.json.zst" ] || [ ! -s "$gen/shards/linux-64/repodata_shards.msgpack.zst" ]; then
+kinds=${KINDS:-json zst shards}
+if [ ! -s "$gen/zst/linux-64/repodata.json.zst" ] || { [[ $kinds == *shards* ]] && [ ! -s "$gen/shards/linux-64/repodata_shards.msgpack.zst" ]; }; then
 echo "generating the channels (200,000 records, 20,000 names) ..." >&2
 "$py" - "$gen" <<'PY'
 import hashlib, io, json, os, random, sys
@@ -142,7 +144,7 @@ print(len(doc), file=sys.stderr)
 PY
 fi
 ls -l "$gen/zst/linux-64/" >&2
-for kind in json zst shards; do
+for kind in $kinds; do
   "${env_s3[@]}" "$minis3" --endpoint-url "$endpoint" mb "s3://bench-$kind" >/dev/null
   "${env_s3[@]}" "$minis3" --endpoint-url "$endpoint" sync "$gen/$kind" "s3://bench-$kind/chan" --quiet
 done
@@ -189,7 +191,7 @@ run_rattler() { # variant cache
 : >"$work/runs"
 for round in $(seq "$rounds"); do
   echo "round $round of $rounds" >&2
-  for kind in json zst shards; do
+  for kind in $kinds; do
     rm -rf "$work/mcache-$kind" "$work/rcache-$kind"
     run_minis3 "$kind" cold
     run_rattler "$kind" cold
