@@ -4,9 +4,13 @@
 # SeaweedFS bucket on 127.0.0.1 (it answers 304 to conditional GETs). One query for one name,
 # cold (empty cache) and warm (cache kept; the server answers 304), minis3 against py-rattler's
 # Gateway (S3 middleware with an S3Config for the bucket). Each run is a new process under
-# /usr/bin/time -v (wall, peak RSS); bytes from the server are counted by a small TCP proxy.
+# /usr/bin/time -v (wall, user+sys CPU, peak RSS); bytes from the server are counted by a small
+# TCP proxy. Cells run alternating (minis3, py-rattler, minis3, ...) ROUNDS times (default 3);
+# the table gives each cell's median wall and CPU time and its largest peak RSS.
 #
 #   bash benches/channel.sh            # needs scripts/install-servers.sh seaweedfs py-rattler
+#   ROUNDS=5 GEN=/tmp/gen KINDS="zst shards" bash benches/channel.sh
+#     GEN: keep (or reuse) the generated channels; KINDS: which of json, zst, shards to run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -80,8 +84,12 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 
+gen=${GEN:-$work/gen}
+rounds=${ROUNDS:-3}
+kinds=${KINDS:-json zst shards}
+if [ ! -s "$gen/zst/linux-64/repodata.json.zst" ] || { [[ $kinds == *shards* ]] && [ ! -s "$gen/shards/linux-64/repodata_shards.msgpack.zst" ]; }; then
 echo "generating the channels (200,000 records, 20,000 names) ..." >&2
-"$py" - "$work/gen" <<'PY'
+"$py" - "$gen" <<'PY'
 import hashlib, io, json, os, random, sys
 import msgpack, zstandard
 out = sys.argv[1]
@@ -134,10 +142,11 @@ for sub in ("noarch",):
     open(os.path.join(d, sub, "repodata_shards.msgpack.zst"), "wb").write(cz.compress(msgpack.packb(e, use_bin_type=True)))
 print(len(doc), file=sys.stderr)
 PY
-ls -l "$work/gen/zst/linux-64/" >&2
-for kind in json zst shards; do
+fi
+ls -l "$gen/zst/linux-64/" >&2
+for kind in $kinds; do
   "${env_s3[@]}" "$minis3" --endpoint-url "$endpoint" mb "s3://bench-$kind" >/dev/null
-  "${env_s3[@]}" "$minis3" --endpoint-url "$endpoint" sync "$work/gen/$kind" "s3://bench-$kind/chan" --quiet
+  "${env_s3[@]}" "$minis3" --endpoint-url "$endpoint" sync "$gen/$kind" "s3://bench-$kind/chan" --quiet
 done
 
 name=synth00042
@@ -154,30 +163,52 @@ recs = asyncio.run(gw.query([Channel(f"s3://{bucket}/chan")], ["linux-64", "noar
 print(f"{sum(len(r) for r in recs)} records in {time.perf_counter() - t:.3f} s", file=sys.stderr)
 sys.stdout.flush(); sys.stderr.flush(); os._exit(0)
 PY
-printf '%-8s %-8s %-5s %10s %12s %14s %8s\n' tool variant cache wall_s peak_rss_MiB bytes_fetched records
-measure() { # tool variant cache -- command...
+measure() { # tool variant cache -- command...   (appends one line to $work/runs)
   local tool=$1 variant=$2 cache=$3; shift 4
   local before; before=$(cat "$work/bytes" 2>/dev/null || echo 0)
   /usr/bin/time -v -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; }
-  local wall rss bytes n
+  local wall cpu rss bytes n
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {split($2,a,":"); print a[1]*60+a[2]}' "$work/time")
+  cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u+s}' "$work/time")
   rss=$(awk -F': ' '/Maximum resident/ {printf "%.1f", $2/1024}' "$work/time")
   sleep 0.3
   bytes=$(( $(cat "$work/bytes") - before ))  # the proxy's counter is cumulative
   if [ "$tool" = minis3 ]; then n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/out"); else n=$(grep -o '^[0-9]*' "$work/err" | tail -1); fi
-  printf '%-8s %-8s %-5s %10s %12s %14s %8s\n' "$tool" "$variant" "$cache" "$wall" "$rss" "$bytes" "$n"
+  echo "$tool $variant $cache $wall $cpu $rss $bytes $n" >>"$work/runs"
+  echo "  $tool $variant $cache: ${wall} s wall, ${cpu} s CPU, ${rss} MiB, $bytes bytes, $n records" >&2
 }
-for kind in json zst shards; do
-  rm -rf "$work/mcache" "$work/rcache"
-  for cache in cold warm; do
-    measure minis3 "$kind" "$cache" -- env -i PATH="$PATH" HOME="$work/home" XDG_CACHE_HOME="$work/mcache" \
-      AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" AWS_REGION=us-east-1 \
-      "$minis3" --endpoint-url "$via" --force-path-style search -c "s3://bench-$kind/chan" \
-      -p linux-64 -p noarch --json "$name"
-  done
-  for cache in cold warm; do
-    measure rattler "$kind" "$cache" -- env -i PATH="$PATH" HOME="$work/home" AWS_EC2_METADATA_DISABLED=true \
-      AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" AWS_REGION=us-east-1 \
-      "$py" "$work/rattler_query.py" "bench-$kind" "$via" "$work/rcache" "$name"
+run_minis3() { # variant cache
+  measure minis3 "$1" "$2" -- env -i PATH="$PATH" HOME="$work/home" XDG_CACHE_HOME="$work/mcache-$1" \
+    AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" AWS_REGION=us-east-1 \
+    "$minis3" --endpoint-url "$via" --force-path-style search -c "s3://bench-$1/chan" \
+    -p linux-64 -p noarch --json "$name"
+}
+run_rattler() { # variant cache
+  measure rattler "$1" "$2" -- env -i PATH="$PATH" HOME="$work/home" AWS_EC2_METADATA_DISABLED=true \
+    AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" AWS_REGION=us-east-1 \
+    "$py" "$work/rattler_query.py" "bench-$1" "$via" "$work/rcache-$1" "$name"
+}
+: >"$work/runs"
+for round in $(seq "$rounds"); do
+  echo "round $round of $rounds" >&2
+  for kind in $kinds; do
+    rm -rf "$work/mcache-$kind" "$work/rcache-$kind"
+    run_minis3 "$kind" cold
+    run_rattler "$kind" cold
+    run_minis3 "$kind" warm
+    run_rattler "$kind" warm
   done
 done
+uptime >&2
+python3 - "$work/runs" "$rounds" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+print(f"{'tool':<8} {'variant':<8} {'cache':<5} {'wall_s':>7} {'cpu_s':>6} {'peak_MiB':>8} {'bytes':>10} {'records':>7}   (medians of {sys.argv[2]}; peak: largest)")
+seen = []
+for r in rows:
+    if tuple(r[:3]) not in seen: seen.append(tuple(r[:3]))
+for cell in seen:
+    rs = [r for r in rows if tuple(r[:3]) == cell]
+    med = lambda i: statistics.median(float(r[i]) for r in rs)
+    print(f"{cell[0]:<8} {cell[1]:<8} {cell[2]:<5} {med(3):>7.3f} {med(4):>6.2f} {max(float(r[5]) for r in rs):>8.1f} {int(med(6)):>10} {rs[0][7]:>7}")
+PY

@@ -9,7 +9,10 @@
 //! - `KEY.json`: the metadata (format version, URL, ETag, Last-Modified, Cache-Control, size,
 //!   SHA-256 of the body, the time it was stored or last revalidated, from the injected clock);
 //! - `KEY.SHA256.body`: the body, named by its own SHA-256, so a metadata file always names
-//!   the body it was written with.
+//!   the body it was written with;
+//! - `KEY.SHA256.index`: for repodata bodies, the per-name index of its records, written
+//!   while the body is first parsed ([`super::name_index`]), named by the body it was built
+//!   from and checked against it.
 //!
 //! # Writing
 //! A body is written to a temporary file in the same directory while it is received, then,
@@ -23,7 +26,11 @@
 //! # Reading
 //! An entry is used only if its metadata parses, names the same URL, and its body file has
 //! the recorded size and SHA-256 (the whole file is hashed each time it is used: about 6 ms
-//! for 10 MB). Anything else is dropped (both files removed) and the file fetched again.
+//! for 10 MB). Anything else is dropped (all its files removed) and the file fetched again.
+//! A query that reads through the index ([`Cache::get_indexed`]) does not hash the body: it
+//! checks the body's size, the index's header and table checksums, and the checksum of each
+//! block of records it reads; the body it is handed then checks its SHA-256 while it is read
+//! and fails at its end if it differs.
 //!
 //! # Freshness (what rattler does, and what we chose)
 //! rattler keeps an `http-cache-semantics` policy per file: a response is fresh for its
@@ -49,8 +56,9 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::cache_fill::{write_meta, Filling, Sink};
+use super::cache_fill::{temp_file, write_meta, Filling, Sink};
 use super::fetch_error::FetchError;
+use super::name_index::{IndexWriter, NameIndex};
 use super::transport::{BodyMeta, CacheControl, FetchOptions, Fetched, Transport, Validators};
 use crate::clock::Clock;
 use crate::config::env::Environment;
@@ -112,6 +120,59 @@ pub struct CachedBody {
     /// `Content-Length`).
     pub size: Option<u64>,
     reader: Box<dyn Read + Send>,
+    /// The committed cache file the bytes are read from, if any (for building its index).
+    pub(crate) stored: Option<StoredBody>,
+    /// The body's per-name index, when asked for ([`Cache::get_indexed`]) and valid.
+    pub(crate) index: Option<NameIndex>,
+}
+
+/// A body committed to the cache: where it is and what it hashes to.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredBody {
+    pub(crate) dir: PathBuf,
+    pub(crate) key: String,
+    pub(crate) sha256: [u8; 32],
+    pub(crate) size: u64,
+}
+
+impl StoredBody {
+    /// `KEY.SHA256.index`.
+    pub(crate) fn index_path(&self) -> PathBuf {
+        self.dir.join(format!("{}.{}.index", self.key, crate::channel::hex(self.sha256)))
+    }
+
+    /// A writer for this body's index (`None` when no temporary file can be made).
+    pub(crate) fn index_writer(&self) -> Option<IndexWriter> {
+        let (file, tmp) = temp_file(&self.dir, &self.key).ok()?;
+        Some(IndexWriter::new(file, tmp, self.index_path(), self.sha256, self.size))
+    }
+}
+
+/// A cached body read without hashing it first: its SHA-256 and length are checked while it
+/// is read, and a mismatch is an error from the last `read`.
+struct Verifying {
+    file: File,
+    hasher: Sha256,
+    got: u64,
+    want: ([u8; 32], u64),
+    done: bool,
+}
+
+impl Read for Verifying {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if n > 0 {
+            self.hasher.update(&buf[..n]);
+            self.got += n as u64;
+        } else if !self.done && !buf.is_empty() {
+            self.done = true;
+            let digest: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
+            if (digest, self.got) != self.want {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "the cached body is damaged"));
+            }
+        }
+        Ok(n)
+    }
 }
 
 impl std::fmt::Debug for CachedBody {
@@ -120,6 +181,7 @@ impl std::fmt::Debug for CachedBody {
             .field("url", &self.url)
             .field("origin", &self.origin)
             .field("size", &self.size)
+            .field("indexed", &self.index.is_some())
             .finish()
     }
 }
@@ -224,7 +286,14 @@ impl Cache {
         path: &str,
         not_implemented_is_missing: bool,
     ) -> Result<Option<CachedBody>, FetchError> {
-        self.get_inner(transport, path, not_implemented_is_missing, None)
+        self.get_inner(transport, path, not_implemented_is_missing, None, false)
+    }
+
+    /// [`Cache::get`] for a repodata file, with the per-name index of a cached body when it
+    /// has a valid one (in [`CachedBody`]'s `index`): the body is then not hashed before it
+    /// is returned, but checked while it is read (see the module documentation).
+    pub(crate) fn get_indexed(&self, transport: &dyn Transport, path: &str) -> Result<Option<CachedBody>, FetchError> {
+        self.get_inner(transport, path, false, None, true)
     }
 
     /// A content-addressed file (a shard) whose SHA-256 must be `sha256`: used from the cache
@@ -236,7 +305,7 @@ impl Cache {
         path: &str,
         sha256: &[u8; 32],
     ) -> Result<Option<CachedBody>, FetchError> {
-        self.get_inner(transport, path, false, Some(*sha256))
+        self.get_inner(transport, path, false, Some(*sha256), false)
     }
 
     fn get_inner(
@@ -245,26 +314,29 @@ impl Cache {
         path: &str,
         not_implemented_is_missing: bool,
         expected: Option<[u8; 32]>,
+        want_index: bool,
     ) -> Result<Option<CachedBody>, FetchError> {
         let url = transport.url(path);
         let key = Self::key(transport, &url);
         let cached = match (self.mode, &self.dir) {
-            (CacheMode::Normal, Some(dir)) => self.lookup(dir, &key, &url, expected)?,
+            (CacheMode::Normal, Some(dir)) => self.lookup(dir, &key, &url, expected, want_index)?,
             _ => None,
         };
-        let fresh = cached.as_ref().is_some_and(|(meta, _)| {
+        let fresh = cached.as_ref().is_some_and(|(meta, ..)| {
             expected.is_some() || {
                 let age = self.now_secs().saturating_sub(meta.stored_at);
                 age < CacheControl::parse(meta.cache_control.as_deref().unwrap_or("")).fresh_for()
             }
         });
-        if let (true, Some((meta, file))) = (fresh, &cached) {
-            let size = Some(meta.size);
-            let file = file.try_clone().map_err(|e| self.cache_err("open", &key, ".body", e))?;
-            return Ok(Some(CachedBody { url, origin: Origin::Fresh, size, reader: Box::new(file) }));
+        if fresh {
+            if let Some((meta, reader, index)) = cached {
+                let stored = self.stored(&key, &meta);
+                let size = Some(meta.size);
+                return Ok(Some(CachedBody { url, origin: Origin::Fresh, size, reader, stored, index }));
+            }
         }
         let validators = match &cached {
-            Some((m, _)) => Validators { etag: m.etag.clone(), last_modified: m.last_modified.clone() },
+            Some((m, ..)) => Validators { etag: m.etag.clone(), last_modified: m.last_modified.clone() },
             None => Validators::default(),
         };
         let opts = FetchOptions { validators, range: None, not_implemented_is_missing };
@@ -276,7 +348,7 @@ impl Cache {
                 Ok(None)
             }
             Fetched::NotModified(fresh) => {
-                let Some((mut meta, file)) = cached else {
+                let Some((mut meta, reader, index)) = cached else {
                     return Err(FetchError::Status { url, status: 304 });
                 };
                 meta.stored_at = self.now_secs();
@@ -287,21 +359,34 @@ impl Cache {
                     // A failure here only costs a revalidation next time.
                     let _ = write_meta(dir, &key, &meta);
                 }
-                Ok(Some(CachedBody { url, origin: Origin::Revalidated, size: Some(meta.size), reader: Box::new(file) }))
+                let stored = self.stored(&key, &meta);
+                let size = Some(meta.size);
+                Ok(Some(CachedBody { url, origin: Origin::Revalidated, size, reader, stored, index }))
             }
             Fetched::Body(body) => self.receive(&key, url, body.meta, body.reader, expected),
         }
     }
 
-    /// Finds a usable entry, dropping a damaged one. Returns its metadata and the body file,
-    /// positioned at its start.
+    /// The committed body `meta` names.
+    fn stored(&self, key: &str, meta: &EntryMeta) -> Option<StoredBody> {
+        let dir = self.dir()?.to_path_buf();
+        let mut sha256 = [0u8; 32];
+        crate::channel::hex_decode_to_slice(&meta.sha256, &mut sha256).ok()?;
+        Some(StoredBody { dir, key: key.to_owned(), sha256, size: meta.size })
+    }
+
+    /// Finds a usable entry, dropping a damaged one. Returns its metadata, a reader of the
+    /// body from its start, and (when `want_index`) its valid index: with one, the body is
+    /// not hashed now but while it is read.
+    #[allow(clippy::type_complexity)]
     fn lookup(
         &self,
         dir: &Path,
         key: &str,
         url: &str,
         expected: Option<[u8; 32]>,
-    ) -> Result<Option<(EntryMeta, File)>, FetchError> {
+        want_index: bool,
+    ) -> Result<Option<(EntryMeta, Box<dyn Read + Send>, Option<NameIndex>)>, FetchError> {
         let meta_path = dir.join(format!("{key}.json"));
         let text = match fs::read(&meta_path) {
             Ok(t) => t,
@@ -332,14 +417,35 @@ impl Cache {
                 return Ok(None);
             }
         };
-        let ok = file.metadata().is_ok_and(|m| m.len() == meta.size)
-            && hash_reader(&mut file).is_ok_and(|(d, n)| n == meta.size && crate::channel::hex(d) == meta.sha256)
+        if !file.metadata().is_ok_and(|m| m.len() == meta.size) {
+            drop_entry(dir, key);
+            return Ok(None);
+        }
+        let mut sha = [0u8; 32];
+        if crate::channel::hex_decode_to_slice(&meta.sha256, &mut sha).is_err() {
+            drop_entry(dir, key);
+            return Ok(None);
+        }
+        if want_index {
+            let path = dir.join(format!("{key}.{}.index", meta.sha256));
+            match NameIndex::open(&path, &sha, meta.size) {
+                Ok(index) => {
+                    let reader = Verifying { file, hasher: Sha256::new(), got: 0, want: (sha, meta.size), done: false };
+                    return Ok(Some((meta, Box::new(reader), Some(index))));
+                }
+                Err(super::name_index::IndexError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(_) => {
+                    let _ = fs::remove_file(&path);
+                }
+            }
+        }
+        let ok = hash_reader(&mut file).is_ok_and(|(d, n)| n == meta.size && d == sha)
             && file.seek(SeekFrom::Start(0)).is_ok();
         if !ok {
             drop_entry(dir, key);
             return Ok(None);
         }
-        Ok(Some((meta, file)))
+        Ok(Some((meta, Box::new(file), None)))
     }
 
     /// A downloaded body: stored (unless off or `no-store`), delivered as configured.
@@ -378,7 +484,8 @@ impl Cache {
         };
         let tee = filling.sink.is_some() && self.delivery == Delivery::Tee;
         if tee || filling.sink.is_none() && expected.is_none() {
-            return Ok(Some(CachedBody { url, origin: Origin::Downloaded, size, reader: Box::new(filling) }));
+            let reader = Box::new(filling);
+            return Ok(Some(CachedBody { url, origin: Origin::Downloaded, size, reader, stored: None, index: None }));
         }
         // File first (or a digest to check before anyone sees the bytes).
         let mut filling = filling;
@@ -396,8 +503,13 @@ impl Cache {
             }
         }
         let size = Some(filling.got);
+        let mut stored = None;
         let reader: Box<dyn Read + Send> = match (filling.done.take(), kept) {
-            (Some(file), _) => Box::new(file),
+            (Some((file, sha256)), _) => {
+                stored =
+                    dir.map(|d| StoredBody { dir: d.to_path_buf(), key: key.to_owned(), sha256, size: filling.got });
+                Box::new(file)
+            }
             (None, Some(bytes)) => Box::new(io::Cursor::new(bytes)),
             // The cache write failed on the way: nothing to read back.
             (None, None) => {
@@ -408,7 +520,7 @@ impl Cache {
                 })
             }
         };
-        Ok(Some(CachedBody { url, origin: Origin::Downloaded, size, reader }))
+        Ok(Some(CachedBody { url, origin: Origin::Downloaded, size, reader, stored, index: None }))
     }
 
     fn cache_err(&self, action: &'static str, key: &str, suffix: &str, e: io::Error) -> FetchError {
@@ -470,19 +582,21 @@ fn drop_entry(dir: &Path, key: &str) {
     match named {
         Some(sha) if sha.bytes().all(|b| b.is_ascii_hexdigit()) => {
             let _ = fs::remove_file(dir.join(format!("{key}.{sha}.body")));
+            let _ = fs::remove_file(dir.join(format!("{key}.{sha}.index")));
         }
         _ => remove_bodies(dir, key, None),
     }
 }
 
-/// Removes the bodies of `key` other than `keep` (lists the directory).
+/// Removes the bodies (and indexes) of `key` other than `keep` (lists the directory).
 fn remove_bodies(dir: &Path, key: &str, keep: Option<&str>) {
     let prefix = format!("{key}.");
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if name.starts_with(&prefix) && name.ends_with(".body") && Some(name) != keep {
+        let file = name.starts_with(&prefix) && (name.ends_with(".body") || name.ends_with(".index"));
+        if file && Some(name) != keep {
             let _ = fs::remove_file(entry.path());
         }
     }

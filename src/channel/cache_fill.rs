@@ -67,8 +67,8 @@ pub(super) struct Filling {
     pub(super) expected_sha: Option<[u8; 32]>,
     /// Where and what to commit: directory, key, headers, stored time.
     pub(super) commit: Option<(PathBuf, String, BodyMeta, u64)>,
-    /// After a commit: the body file, at its start.
-    pub(super) done: Option<File>,
+    /// After a commit: the body file, at its start, and its SHA-256.
+    pub(super) done: Option<(File, [u8; 32])>,
 }
 
 impl Filling {
@@ -102,7 +102,7 @@ impl Filling {
         };
         let sha = crate::channel::hex(digest);
         let body_name = format!("{key}.{sha}.body");
-        let committed = (|| -> io::Result<File> {
+        let committed = (|| -> io::Result<(File, [u8; 32])> {
             let Sink { writer, mut file, tmp } = sink;
             writer.into_inner().map_err(|e| e.into_error())?;
             if let Err(e) = fs::rename(&tmp, dir.join(&body_name)) {
@@ -124,9 +124,10 @@ impl Filling {
             write_meta(&dir, &key, &entry)?;
             if let Some(p) = previous.filter(|p| p.bytes().all(|b| b.is_ascii_hexdigit())) {
                 let _ = fs::remove_file(dir.join(format!("{key}.{p}.body")));
+                let _ = fs::remove_file(dir.join(format!("{key}.{p}.index")));
             }
             file.seek(SeekFrom::Start(0))?;
-            Ok(file)
+            Ok((file, digest))
         })();
         // A cache that cannot be written does not fail the fetch (the bytes were delivered).
         self.done = committed.ok();

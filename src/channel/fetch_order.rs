@@ -98,6 +98,12 @@ impl ChannelFiles {
 
     /// The repodata of `subdir` (`noarch`, `linux-64`, ...) in the first form the channel has.
     pub fn subdir(&self, subdir: &str) -> Result<SubdirRepodata, FetchError> {
+        self.subdir_with(subdir, false)
+    }
+
+    /// [`ChannelFiles::subdir`], with the per-name index of a cached `repodata.json(.zst)`
+    /// when `indexed` and it has a valid one (see [`Cache::get_indexed`]).
+    pub(crate) fn subdir_with(&self, subdir: &str, indexed: bool) -> Result<SubdirRepodata, FetchError> {
         if subdir.contains('/') {
             return Err(FetchError::InvalidPath {
                 path: subdir.to_owned(),
@@ -111,10 +117,12 @@ impl ChannelFiles {
                 return Ok(SubdirRepodata::Sharded(b));
             }
         }
-        if let Some(b) = self.cache.get(t, &format!("{subdir}/{REPODATA_ZST}"), false)? {
+        let get =
+            |path: String| if indexed { self.cache.get_indexed(t, &path) } else { self.cache.get(t, &path, false) };
+        if let Some(b) = get(format!("{subdir}/{REPODATA_ZST}"))? {
             return Ok(SubdirRepodata::JsonZst(b));
         }
-        if let Some(b) = self.cache.get(t, &format!("{subdir}/{REPODATA_JSON}"), false)? {
+        if let Some(b) = get(format!("{subdir}/{REPODATA_JSON}"))? {
             return Ok(SubdirRepodata::Json(b));
         }
         if subdir == "noarch" {

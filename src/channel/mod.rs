@@ -16,6 +16,7 @@ pub mod gcs_auth;
 pub mod http_transport;
 pub mod match_spec;
 pub mod msgpack;
+mod name_index;
 pub mod open;
 pub mod package;
 pub mod platform;

@@ -23,7 +23,9 @@ use super::error::{FormatError, FormatErrorKind};
 use super::match_spec::{compare_newest, Candidate, MatchSpec, NameMatcher};
 use super::open::{Channel, ChannelRecord};
 use super::record::PackageRecord;
-use super::repodata::{stream_repodata, stream_repodata_zst, NameFilter, NamePredicate, RecordFilter};
+use super::repodata::{
+    stream_raw_entries, stream_repodata, stream_repodata_zst, NameFilter, NamePredicate, RecordFilter,
+};
 use super::repodata::{write_repodata, ChannelInfo, RepoData};
 use super::shards::{decode_shard, decode_shard_index, repodata_from_shards, ShardIndex};
 use super::version::Version;
@@ -104,7 +106,7 @@ impl Channel {
     }
 
     fn query_subdir(&self, spec: &MatchSpec, subdir: &str, out: &mut Vec<ChannelRecord>) -> Result<(), ChannelError> {
-        let mut found = self.files.subdir(subdir)?;
+        let mut found = self.files.subdir_with(subdir, true)?;
         let name = found.file_name().unwrap_or("");
         let Some(body) = found.body() else { return Ok(()) };
         let url = body.url.clone();
@@ -129,6 +131,32 @@ impl Channel {
             }
             _ => {
                 let zst = name == super::fetch_order::REPODATA_ZST;
+                let exact = match &spec.name {
+                    NameMatcher::Exact(n) => Some(n.to_ascii_lowercase()),
+                    NameMatcher::Glob(_) => None,
+                };
+                let wanted = |n: &str| exact.as_deref().map_or_else(|| spec.matches_name(n), |e| n == e);
+                if let Some(index) = body.index.take() {
+                    let mut kept = Vec::new();
+                    match indexed_records(&index, &url, spec, &wanted, &mut kept) {
+                        Ok(r) => {
+                            r?;
+                            let base = index.summary().info.as_ref().and_then(|i| i.base_url.clone());
+                            for (f, r) in kept {
+                                out.push(self.record_at(subdir, base.as_deref(), f, r)?);
+                            }
+                            return Ok(());
+                        }
+                        Err(_) => {
+                            // A damaged block: drop the index and read the (verified) body.
+                            let _ = std::fs::remove_file(index.path());
+                            return self.query_subdir_unindexed(spec, subdir, out);
+                        }
+                    }
+                }
+                if let Some(stored) = body.stored.clone() {
+                    return self.scan_and_index(body, &url, zst, &stored, spec, &wanted, subdir, out);
+                }
                 let mut kept: Vec<(String, PackageRecord)> = Vec::new();
                 let visit = |e: super::repodata::Entry<'_>| {
                     if record_matches(spec, &e.record) {
@@ -148,6 +176,80 @@ impl Channel {
                     out.push(self.record_at(subdir, base.as_deref(), f, r)?);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// The query of a subdir read from its body (hashed before use), not its index.
+    fn query_subdir_unindexed(
+        &self,
+        spec: &MatchSpec,
+        subdir: &str,
+        out: &mut Vec<ChannelRecord>,
+    ) -> Result<(), ChannelError> {
+        let mut found = self.files.subdir(subdir)?;
+        let zst = found.file_name() == Some(super::fetch_order::REPODATA_ZST);
+        let Some(body) = found.body() else { return Ok(()) };
+        let url = body.url.clone();
+        let exact = match &spec.name {
+            NameMatcher::Exact(n) => Some(n.to_ascii_lowercase()),
+            NameMatcher::Glob(_) => None,
+        };
+        let wanted = |n: &str| exact.as_deref().map_or_else(|| spec.matches_name(n), |e| n == e);
+        match body.stored.clone() {
+            Some(stored) => self.scan_and_index(body, &url, zst, &stored, spec, &wanted, subdir, out),
+            None => {
+                let mut kept = Vec::new();
+                let summary = stream(body, &url, zst, &mut NamePredicate(|n: &str| wanted(n)), |e| {
+                    if record_matches(spec, &e.record) {
+                        kept.push((e.filename.to_owned(), e.record));
+                    }
+                })?;
+                let base = summary.info.as_ref().and_then(|i| i.base_url.clone());
+                for (f, r) in kept {
+                    out.push(self.record_at(subdir, base.as_deref(), f, r)?);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Scans a cached body whole, keeping the records `spec` matches and writing the body's
+    /// per-name index on the way (committed only when the whole document parsed).
+    #[allow(clippy::too_many_arguments)]
+    fn scan_and_index(
+        &self,
+        body: &mut super::cache::CachedBody,
+        url: &str,
+        zst: bool,
+        stored: &super::cache::StoredBody,
+        spec: &MatchSpec,
+        wanted: &dyn Fn(&str) -> bool,
+        subdir: &str,
+        out: &mut Vec<ChannelRecord>,
+    ) -> Result<(), ChannelError> {
+        let mut writer = stored.index_writer();
+        let mut kept = Vec::new();
+        let summary = stream_raw_entries(body, url, zst, &mut |section, filename, raw| {
+            let name = entry_name(filename, raw, url)?;
+            if let Some(w) = &mut writer {
+                w.add(&name, section, filename, raw);
+            }
+            if wanted(&name) {
+                let record = build_record(filename, raw, url)?;
+                if record_matches(spec, &record) {
+                    kept.push((filename.to_owned(), record));
+                }
+            }
+            Ok(())
+        })?;
+        if let Some(w) = writer {
+            // An index that cannot be written only costs a scan next time.
+            let _ = w.finish(&summary);
+        }
+        let base = summary.info.as_ref().and_then(|i| i.base_url.clone());
+        for (f, r) in kept {
+            out.push(self.record_at(subdir, base.as_deref(), f, r)?);
         }
         Ok(())
     }
@@ -212,6 +314,54 @@ impl Channel {
             }
         }
     }
+}
+
+/// The package name of a repodata entry: from its file name (`NAME-VERSION-BUILD.EXT`), else
+/// from the record's `name` field (as the streaming filters decide).
+fn entry_name<'a>(filename: &'a str, raw: &[u8], url: &str) -> Result<std::borrow::Cow<'a, str>, FormatError> {
+    if let Some(n) = super::record::name_from_filename(filename) {
+        return Ok(n.into());
+    }
+    #[derive(serde::Deserialize)]
+    struct NameOnly<'a> {
+        #[serde(borrow)]
+        name: std::borrow::Cow<'a, str>,
+    }
+    let n: NameOnly<'_> = serde_json::from_slice(raw).map_err(|e| bad_record(url, filename, e))?;
+    Ok(n.name.into_owned().into())
+}
+
+fn bad_record(url: &str, filename: &str, e: serde_json::Error) -> FormatError {
+    FormatError::new(url, FormatErrorKind::Record { filename: filename.to_owned(), message: e.to_string() })
+}
+
+fn build_record(filename: &str, raw: &[u8], url: &str) -> Result<PackageRecord, FormatError> {
+    serde_json::from_slice(raw).map_err(|e| bad_record(url, filename, e))
+}
+
+/// The records of the names `wanted` accepts that match `spec`, read from a body's index.
+/// The outer error: the index is damaged (the caller reads the body instead).
+fn indexed_records(
+    index: &super::name_index::NameIndex,
+    url: &str,
+    spec: &MatchSpec,
+    wanted: &dyn Fn(&str) -> bool,
+    kept: &mut Vec<(String, PackageRecord)>,
+) -> Result<Result<(), FormatError>, super::name_index::IndexError> {
+    let names: Vec<&str> = index.names().filter(|n| wanted(n)).collect();
+    for name in names {
+        let r = index.records(name, |_, filename, raw| {
+            let record = build_record(filename, raw, url)?;
+            if record_matches(spec, &record) {
+                kept.push((filename.to_owned(), record));
+            }
+            Ok(())
+        })?;
+        if r.is_err() {
+            return Ok(r);
+        }
+    }
+    Ok(Ok(()))
 }
 
 /// Skips every record: the reader then only checks the document's structure.

@@ -14,8 +14,8 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 pub use reader::{
-    read_repodata, read_repodata_zst, stream_repodata, stream_repodata_zst, AllRecords, Decision, Entry, NameFilter,
-    NamePredicate, RecordFilter, RepodataSummary, Section,
+    read_repodata, read_repodata_zst, stream_raw_entries, stream_repodata, stream_repodata_zst, AllRecords, Decision,
+    Entry, NameFilter, NamePredicate, RawVisitor, RecordFilter, RepodataSummary, Section,
 };
 
 use crate::channel::error::{FormatError, FormatErrorKind};

@@ -156,10 +156,15 @@ fn convert(source: &str, e: ScanError) -> FormatError {
     FormatError::new(source, kind)
 }
 
-struct Parse<'f, F, V> {
+/// What [`stream_raw_entries`] hands over for each entry: section, file name, record JSON.
+pub type RawVisitor<'r> = dyn FnMut(Section, &str, &[u8]) -> Result<(), FormatError> + 'r;
+
+struct Parse<'f, 'r, F, V> {
     filter: &'f mut F,
     visit: V,
     extra: Option<BTreeMap<String, serde_json::Value>>,
+    /// When set, every entry goes here as raw JSON (the filter and `visit` are not used).
+    raw: Option<&'r mut RawVisitor<'r>>,
 }
 
 fn parse_value<T: serde::de::DeserializeOwned, R: Read>(sc: &mut Scanner<R>, what: &str) -> Result<T, ScanError> {
@@ -169,7 +174,7 @@ fn parse_value<T: serde::de::DeserializeOwned, R: Read>(sc: &mut Scanner<R>, wha
     serde_json::from_slice(sc.end_capture()).map_err(|e| ScanError::Syntax { offset, message: format!("{what}: {e}") })
 }
 
-impl<F: RecordFilter, V: FnMut(Entry<'_>)> Parse<'_, F, V> {
+impl<F: RecordFilter, V: FnMut(Entry<'_>)> Parse<'_, '_, F, V> {
     fn document<R: Read>(&mut self, sc: &mut Scanner<R>, source: &str) -> Result<RepodataSummary, FormatError> {
         let mut summary = RepodataSummary::default();
         self.top(sc, source, &mut summary).map_err(|e| match e {
@@ -244,6 +249,15 @@ impl<F: RecordFilter, V: FnMut(Entry<'_>)> Parse<'_, F, V> {
             if sc.peek_nonspace()? != Some(b'{') {
                 return Err(sc.error::<()>("expected a package record object").unwrap_err().into());
             }
+            if let Some(raw) = &mut self.raw {
+                sc.begin_capture()?;
+                sc.skip_value()?;
+                raw(section, &filename, sc.end_capture()).map_err(Outcome::Format)?;
+                if !sc.comma_or(b'}')? {
+                    return Ok(());
+                }
+                continue;
+            }
             let decision = self.filter.filename(section, &filename);
             if decision == Decision::Skip {
                 sc.skip_value()?;
@@ -303,7 +317,28 @@ pub fn stream_repodata<R: Read, F: RecordFilter>(
     visit: impl FnMut(Entry<'_>),
 ) -> Result<RepodataSummary, FormatError> {
     let mut sc = Scanner::new(reader);
-    Parse { filter, visit, extra: None }.document(&mut sc, source_name)
+    Parse { filter, visit, extra: None, raw: None }.document(&mut sc, source_name)
+}
+
+/// Streams a repodata.json document (zstd-compressed when `zst`, decompressed on a second
+/// thread), handing every entry of `packages` and `packages.conda` to `visit` as its raw
+/// JSON text, unparsed (for the cache's per-name index, which keeps every record).
+pub fn stream_raw_entries<R: Read + Send>(
+    reader: R,
+    source_name: &str,
+    zst: bool,
+    visit: &mut RawVisitor<'_>,
+) -> Result<RepodataSummary, FormatError> {
+    fn run<R: Read>(reader: R, source_name: &str, visit: &mut RawVisitor<'_>) -> Result<RepodataSummary, FormatError> {
+        let mut sc = Scanner::new(reader);
+        Parse { filter: &mut AllRecords, visit: |_: Entry<'_>| {}, extra: None, raw: Some(visit) }
+            .document(&mut sc, source_name)
+    }
+    if zst {
+        with_decompressed(reader, |chunks| run(chunks, source_name, visit))
+    } else {
+        run(reader, source_name, visit)
+    }
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -379,13 +414,17 @@ pub fn stream_repodata_zst<R: Read + Send, F: RecordFilter>(
     filter: &mut F,
     visit: impl FnMut(Entry<'_>),
 ) -> Result<RepodataSummary, FormatError> {
+    with_decompressed(reader, |chunks| stream_repodata(chunks, source_name, filter, visit))
+}
+
+/// Runs `f` over the decompressed bytes of `reader`, decompressed on a second thread.
+fn with_decompressed<R: Read + Send, T>(reader: R, f: impl FnOnce(ChunkReader) -> T) -> T {
     let (tx, rx) = mpsc::sync_channel(4);
     let (back_tx, back_rx) = mpsc::sync_channel(6);
     std::thread::scope(|s| {
         s.spawn(move || decompress_into(reader, tx, back_rx));
-        let chunks = ChunkReader { rx, back: back_tx, cur: Vec::new(), at: 0 };
         // Dropping the reader (on return or error) stops the decompressing thread.
-        stream_repodata(chunks, source_name, filter, visit)
+        f(ChunkReader { rx, back: back_tx, cur: Vec::new(), at: 0 })
     })
 }
 
@@ -402,6 +441,7 @@ fn read_all<R: Read>(reader: R, source_name: &str) -> Result<RepoData, FormatErr
             map.insert(e.filename.to_owned(), e.record);
         },
         extra: Some(BTreeMap::new()),
+        raw: None,
     };
     let summary = parse.document(&mut sc, source_name)?;
     let extra = parse.extra.take().unwrap_or_default();

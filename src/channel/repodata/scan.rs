@@ -10,6 +10,17 @@ use std::io::{self, Read};
 
 const BUF_SIZE: usize = 256 * 1024;
 
+/// The bytes [`Scanner::skip_nested`] stops at: quotes and brackets.
+static STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
+
 /// Why scanning stopped.
 #[derive(Debug)]
 pub(crate) enum ScanError {
@@ -231,9 +242,13 @@ impl<R: Read> Scanner<R> {
         Ok(())
     }
 
-    /// Ends the capture; the bytes of the value(s) read since `begin_capture`.
+    /// Ends the capture; the bytes of the value(s) read since `begin_capture` (straight from
+    /// the buffer when no refill happened in between, the usual case).
     pub(crate) fn end_capture(&mut self) -> &[u8] {
         if let Some(from) = self.capture_from.take() {
+            if self.captured.is_empty() {
+                return &self.buf[from..self.pos];
+            }
             self.captured.extend_from_slice(&self.buf[from..self.pos]);
         }
         &self.captured
@@ -276,21 +291,25 @@ impl<R: Read> Scanner<R> {
     /// After the opening quote: to just past the closing quote.
     fn skip_string_body(&mut self) -> Scan<()> {
         loop {
-            while self.pos < self.end {
-                let b = self.buf[self.pos];
-                self.pos += 1;
-                if b == b'"' {
-                    return Ok(());
-                }
-                if b == b'\\' {
+            match memchr::memchr2(b'"', b'\\', &self.buf[self.pos..self.end]) {
+                Some(i) => {
+                    let b = self.buf[self.pos + i];
+                    self.pos += i + 1;
+                    if b == b'"' {
+                        return Ok(());
+                    }
+                    // A backslash: the next byte is escaped, whatever it is.
                     if self.pos == self.end && !self.refill()? {
                         return self.error("unexpected end of data inside a string");
                     }
                     self.pos += 1;
                 }
-            }
-            if !self.refill()? {
-                return self.error("unexpected end of data inside a string");
+                None => {
+                    self.pos = self.end;
+                    if !self.refill()? {
+                        return self.error("unexpected end of data inside a string");
+                    }
+                }
             }
         }
     }
@@ -301,11 +320,14 @@ impl<R: Read> Scanner<R> {
             while self.pos < self.end {
                 let b = self.buf[self.pos];
                 self.pos += 1;
+                if !STRUCTURAL[b as usize] {
+                    continue;
+                }
                 match b {
                     b'"' => self.skip_string_body()?,
                     b'{' => self.stack.push(b'}'),
                     b'[' => self.stack.push(b']'),
-                    b'}' | b']' => {
+                    _ => {
                         if self.stack.pop() != Some(b) {
                             self.pos -= 1;
                             return self.error("mismatched bracket");
@@ -314,7 +336,6 @@ impl<R: Read> Scanner<R> {
                             return Ok(());
                         }
                     }
-                    _ => {}
                 }
             }
             if !self.refill()? {
