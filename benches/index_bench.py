@@ -70,7 +70,6 @@ def relay_requests(src, dst, counters, pending):
             data = src.recv(1 << 20)
             if not data:
                 break
-            dst.sendall(data)
             with counters.lock:
                 counters.up += len(data)
             buf += data
@@ -96,6 +95,8 @@ def relay_requests(src, dst, counters, pending):
                 pending.append((method, kind_of(path)))
                 with counters.lock:
                     counters.requests += 1
+            # Forwarded after its heads were noted, so that no answer comes before them.
+            dst.sendall(data)
     except OSError:
         pass
     finally:
@@ -137,12 +138,16 @@ def relay_responses(src, dst, counters, pending):
                     if end < 0:
                         break
                     head, data, buf = buf[:end].decode("latin-1"), buf[end + 4:], b""
-                    method, kind = pending.pop(0) if pending else ("GET", "other")
-                    with counters.lock:
-                        counters.by_kind.setdefault(kind, [0, 0])[0] += 1
-                    add(end + 4)
                     lines = head.split("\r\n")
                     status = int(lines[0].split(" ")[1])
+                    if status < 200:
+                        # An interim answer (100 Continue): the request's answer is still to come.
+                        method, kind = pending[0] if pending else ("GET", "other")
+                    else:
+                        method, kind = pending.pop(0) if pending else ("GET", "other")
+                        with counters.lock:
+                            counters.by_kind.setdefault(kind, [0, 0])[0] += 1
+                    add(end + 4)
                     length, chunked = None, False
                     for line in lines[1:]:
                         k, _, v = line.partition(":")

@@ -452,3 +452,67 @@ fn progress_on_a_terminal_only() {
     assert!(out.starts_with("indexed ") && out.contains(" bytes received") && out.trim_end().ends_with(" s"), "{out}");
     assert!(err.is_empty(), "{err:?}");
 }
+
+/// Another indexer (and an upload) writing the subdir while an index run reads it: the run's
+/// `If-Match` write of the repodata is refused, the subdir is listed and indexed again, and
+/// the result holds every package, the one uploaded meanwhile included.
+fn racing_writer(server: &impl TestServer) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let work = tempfile::tempdir().unwrap();
+    let client = Client::new(server.client_config()).unwrap();
+    let bucket = unique_bucket("pubrace");
+    client.create_bucket(&bucket).unwrap();
+    let pkgs = work.path().join("pkgs");
+    conda::make_packages(&pkgs, &["--count", "4", "--size", "20000"]);
+    let files = all_files(&pkgs);
+    let up = |f: &[PathBuf]| {
+        for r in upload_packages(&client, &bucket, "chan", f, &UploadOptions::default()).unwrap() {
+            r.unwrap();
+        }
+    };
+    up(&files[..2]);
+    index_channel(&client, &bucket, "chan", &IndexOptions::new(1)).unwrap();
+    up(&files[2..3]);
+    let raced = AtomicBool::new(false);
+    let race = |_: minis3::channel::publish::IndexProgress<'_>| {
+        if !raced.swap(true, Ordering::SeqCst) {
+            up(&files[3..4]);
+            let s = index_channel(&client, &bucket, "chan", &IndexOptions::new(2)).unwrap();
+            assert_eq!(s.packages_read, 2, "{}", s.line());
+        }
+    };
+    let mut opts = IndexOptions::new(3);
+    opts.max_parallel = 1;
+    let s = minis3::channel::publish::index_channel_with(&client, &bucket, "chan", &opts, &race).unwrap();
+    assert!(raced.load(Ordering::SeqCst));
+    assert!(s.retries >= 1, "{}: the stale write was not refused: {}", server.name(), s.line());
+    let doc = repodata_json(&client, &bucket, "chan/linux-64/repodata.json");
+    let mut names: Vec<String> = doc["packages"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .chain(doc["packages.conda"].as_object().unwrap().keys())
+        .cloned()
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> =
+        files.iter().map(|f| f.file_name().unwrap().to_str().unwrap().to_string()).collect();
+    expected.sort();
+    assert_eq!(names, expected, "{}", server.name());
+    if server.name() == "SeaweedFS" {
+        for f in ["repodata.json", "repodata.json.zst", "repodata_shards.msgpack.zst"] {
+            let head = client.head_object(&bucket, &format!("chan/linux-64/{f}")).unwrap();
+            assert_eq!(head.cache_control.as_deref(), Some("public, max-age=300"), "{f}");
+        }
+    }
+}
+
+#[test]
+fn racing_writer_on_s3s_fs() {
+    racing_writer(&S3sFs::start());
+}
+
+#[test]
+fn racing_writer_on_seaweedfs() {
+    racing_writer(Seaweed::shared());
+}
