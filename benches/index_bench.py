@@ -273,19 +273,37 @@ def run(cmd, env, counters):
     return snap
 
 
-def prefix_bytes(path):
-    """Compressed bytes a .tar.bz2 must be read to before its info/ is decoded (bzip2 yields
-    nothing before its first block is complete), to within 16 KiB."""
-    d = bz2.BZ2Decompressor()
-    fed = 0
-    with open(path, "rb") as f:
+def find_bits(data, magic, start_bit):
+    """The first bit offset >= start_bit where the 48-bit `magic` starts in `data`, or None."""
+    best = None
+    for shift in range(8):
+        # magic starting `shift` bits into a byte: its bytes 1..5 are whole when shift > 0.
+        window = (magic << (8 - shift)) if shift else magic << 8
+        pattern = window.to_bytes(7, "big")[1:6]
+        lead = 1 if shift else 0
+        pos = max(0, start_bit // 8 - 1)
         while True:
-            piece = f.read(16384)
-            if not piece:
-                return fed
-            fed += len(piece)
-            if d.decompress(piece, 1):
-                return fed
+            i = data.find(pattern, pos)
+            if i < 0 or (best is not None and (i - lead) * 8 + shift >= best):
+                break
+            bit = (i - lead) * 8 + shift
+            if bit >= start_bit:
+                chunk = int.from_bytes(data[bit // 8: bit // 8 + 8].ljust(8, b"\0"), "big")
+                if (chunk >> (64 - 48 - bit % 8)) & ((1 << 48) - 1) == magic:
+                    best = bit
+                    break
+            pos = i + 1
+    return best
+
+
+def prefix_bytes(path):
+    """Compressed bytes a .tar.bz2 must be read to before its info/ is decoded: bzip2 yields
+    nothing before a block is complete, and info/ is in the first block, which ends where the
+    next block's (or the stream end's) magic starts."""
+    with open(path, "rb") as f:
+        data = f.read(1_100_000)
+    ends = [b for b in (find_bits(data, 0x314159265359, 32 + 48), find_bits(data, 0x177245385090, 32 + 48)) if b]
+    return (min(ends) + 7) // 8 if ends else os.path.getsize(path)
 
 
 def main():

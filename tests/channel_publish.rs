@@ -216,6 +216,34 @@ fn publish_round_trip(server: &impl TestServer) {
         }
     }
 
+    // minis3's own reader finds and downloads (verifying size and sha256) every package.
+    let dl = home.join("dl");
+    let mut get: Vec<String> = ["--endpoint-url", &server.endpoint(), "--force-path-style", "-c", &channel, "download"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    get.extend(["-p", "linux-64", "-p", "noarch", "-o", dl.to_str().unwrap()].iter().map(|s| s.to_string()));
+    get.extend(files.iter().map(|f| f.file_name().unwrap().to_str().unwrap().to_string()));
+    let out = Command::new(env!("CARGO_BIN_EXE_minis3"))
+        .env_clear()
+        .env("HOME", home)
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("AWS_REGION", REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("PIXI_NO_CONFIG", "true")
+        .env("AWS_CONFIG_FILE", home.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
+        .args(&get)
+        .current_dir(home)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "minis3 download: {}", String::from_utf8_lossy(&out.stderr));
+    for f in &files {
+        let got = std::fs::read(dl.join(f.file_name().unwrap())).unwrap();
+        assert_eq!(got, std::fs::read(f).unwrap(), "{}", f.display());
+    }
+
     // Incremental: nothing changed -> nothing read or written.
     let now = 1_700_000_000_000;
     let s = index_channel(&client, &bucket, "chan", &IndexOptions::new(now)).unwrap();
