@@ -9,7 +9,7 @@
 #                                    or NAME:COUNT:MIN:MAX; default: a b
 #   env: WORK (default /work/bench-publish: about 1.2 GB for a, 5.3 GB for b, kept for reruns;
 #        delete it afterwards), RUNS (3), RATTLER_RUNS (1: rattler's full index takes minutes),
-#        NOSUM_RUNS (1: the full index without stored checksums reads every byte),
+#        FULL_RUNS (RUNS), NOSUM_RUNS (1: the full index without stored checksums reads every byte),
 #        MINIS3_BIN (default target/release/minis3), MINIS3_SERVERS.
 #
 # The channels are real packages (benches/index_gen.py: info/ first in .tar.bz2, incompressible
@@ -35,5 +35,6 @@ for spec in "$@"; do
     touch "$WORK/$name/generated"
   fi
   "$PY" "$ROOT/benches/index_bench.py" --bin "$BIN" --servers "$SERVERS" --work "$WORK" --set "$name" \
-    --runs "${RUNS:-3}" --rattler-runs "${RATTLER_RUNS:-1}" --nosum-runs "${NOSUM_RUNS:-1}"
+    --runs "${RUNS:-3}" --rattler-runs "${RATTLER_RUNS:-1}" --nosum-runs "${NOSUM_RUNS:-1}" \
+    --full-runs "${FULL_RUNS:-${RUNS:-3}}"
 done

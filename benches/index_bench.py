@@ -280,7 +280,7 @@ def find_bits(data, magic, start_bit):
         # magic starting `shift` bits into a byte: its bytes 1..5 are whole when shift > 0.
         window = (magic << (8 - shift)) if shift else magic << 8
         pattern = window.to_bytes(7, "big")[1:6]
-        lead = 1 if shift else 0
+        lead = 1
         pos = max(0, start_bit // 8 - 1)
         while True:
             i = data.find(pattern, pos)
@@ -314,6 +314,7 @@ def main():
     ap.add_argument("--set", required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--rattler-runs", type=int, default=1)
+    ap.add_argument("--full-runs", type=int, default=None, help="full index runs (default: --runs)")
     ap.add_argument("--nosum-runs", type=int, default=1, help="full index without stored checksums (reads everything)")
     ap.add_argument("--skip-rattler", action="store_true")
     a = ap.parse_args()
@@ -370,7 +371,7 @@ def main():
             results.append(r)
             print(json.dumps(r), flush=True)
 
-        for i in range(a.runs):
+        for i in range(a.runs if a.full_runs is None else a.full_runs):
             with_rattler = not a.skip_rattler and i < a.rattler_runs
             for b in ("with",) + (("nosum",) if i < a.nosum_runs else ()) + (("ratt",) if with_rattler else ()):
                 clear_index(data, b)
