@@ -1,41 +1,40 @@
 #!/usr/bin/env bash
-# One run, side by side on one local s3s-fs: `minis3 index s3` against py-rattler's
-# `rattler.index.index_s3` (addressing_style="path"), a full index and an incremental one after
-# adding one package, on the same generated channel (real packages, info/ first in .tar.bz2,
-# incompressible payload, half .conda). Packages are uploaded with `minis3 upload s3`, so they
-# carry x-amz-meta-package-sha256/-md5 (rattler does not read them; minis3 does).
+# The index benchmark of issue 15, side by side on one local s3s-fs behind a counting TCP proxy
+# (benches/index_bench.py): `minis3 index s3` against py-rattler's `rattler.index.index_s3`
+# (addressing_style="path"), a full index and an incremental index after adding one package,
+# with and without stored checksums (x-amz-meta-package-sha256/-md5), reporting wall and CPU
+# time, requests, bytes each way and the bytes spent on .conda and .tar.bz2 objects.
 #
-#   benches/index.sh [COUNT] [MIN_BYTES] [MAX_BYTES]     (default 200 100000 2000000)
+#   benches/index.sh [SET...]        SET: a (2,000 packages of 0.1-2 MiB), b (200 of 1-50 MiB),
+#                                    or NAME:COUNT:MIN:MAX; default: a b
+#   env: WORK (default /work/bench-publish: about 1.2 GB for a, 5.3 GB for b, kept for reruns;
+#        delete it afterwards), RUNS (3), RATTLER_RUNS (1: rattler's full index takes minutes),
+#        FULL_RUNS (RUNS), NOSUM_RUNS (1: the full index without stored checksums reads every byte),
+#        MINIS3_BIN (default target/release/minis3), MINIS3_SERVERS.
 #
-# Prints wall times; minis3's summary line gives its requests and bytes.
+# The channels are real packages (benches/index_gen.py: info/ first in .tar.bz2, incompressible
+# payload, half .conda in four zip layouts), uploaded once with `minis3 upload s3`.
 set -euo pipefail
-COUNT=${1:-200}; MIN=${2:-100000}; MAX=${3:-2000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SERVERS=${MINIS3_SERVERS:-$HOME/.cache/minis3/servers}
 PY=$SERVERS/pyvenv/bin/python
 BIN=${MINIS3_BIN:-$ROOT/target/release/minis3}
+WORK=${WORK:-/work/bench-publish}
 [ -x "$BIN" ] || (cd "$ROOT" && cargo build --release --all-features)
-WORK=$(mktemp -d); trap 'kill $SPID 2>/dev/null || true; rm -rf "$WORK"' EXIT
-PORT=$(( 20000 + RANDOM % 20000 ))
-mkdir -p "$WORK/data/mini" "$WORK/data/ratt"
-"$SERVERS/bin/s3s-fs" --host 127.0.0.1 --port $PORT --access-key bench --secret-key benchsecret0123456789 "$WORK/data" >"$WORK/s3s.log" 2>&1 &
-SPID=$!
-sleep 0.5
-export HOME=$WORK AWS_EC2_METADATA_DISABLED=true PIXI_NO_CONFIG=true
-S3="--endpoint-url http://127.0.0.1:$PORT --region us-east-1 --access-key-id bench --secret-access-key benchsecret0123456789 --addressing-style path"
-echo "generating $COUNT packages of $MIN..$MAX bytes"
-"$PY" "$ROOT/tests/support/conda_packages.py" make "$WORK/pkgs" --count "$COUNT" --min-size "$MIN" --max-size "$MAX" --layout mixed >/dev/null
-"$PY" "$ROOT/tests/support/conda_packages.py" make "$WORK/extra" --count 1 --min-size "$MAX" --max-size "$MAX" --seed 4242 --formats conda >/dev/null
-EXTRA=$(find "$WORK/extra" -type f | head -1); mv "$EXTRA" "$(dirname "$EXTRA")/zzextra-1.0-h0_0.conda"; EXTRA=$(find "$WORK/extra" -type f | head -1)
-echo "channel: $(du -sb "$WORK/pkgs" | cut -f1) bytes"
-for b in mini ratt; do "$BIN" upload s3 -c s3://$b/chan $S3 --max-parallel 4 $(find "$WORK/pkgs" -type f) >/dev/null; done
-t() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "  wall $(echo "$e - $s" | bc) s"; }
-RIDX="import asyncio,sys,os
-from rattler.index import index_s3, S3Credentials
-asyncio.run(index_s3(sys.argv[1], credentials=S3Credentials('http://127.0.0.1:$PORT','us-east-1','bench','benchsecret0123456789',addressing_style='path')))
-os._exit(0)"
-echo "minis3 full:";        t "$BIN" index s3 s3://mini/chan $S3
-echo "py-rattler full:";    t "$PY" -c "$RIDX" s3://ratt/chan
-for b in mini ratt; do "$BIN" upload s3 -c s3://$b/chan $S3 "$EXTRA" >/dev/null; done
-echo "minis3 incremental:";     t "$BIN" index s3 s3://mini/chan $S3
-echo "py-rattler incremental:"; t "$PY" -c "$RIDX" s3://ratt/chan
+[ $# -gt 0 ] || set -- a b
+for spec in "$@"; do
+  case $spec in
+    a) name=a count=2000 min=104858 max=2097152 ;;
+    b) name=b count=200 min=1048576 max=52428800 ;;
+    *) IFS=: read -r name count min max <<<"$spec" ;;
+  esac
+  if [ ! -f "$WORK/$name/generated" ]; then
+    echo "generating set $name: $count packages of $min..$max bytes" >&2
+    rm -rf "$WORK/$name" && mkdir -p "$WORK/$name"
+    "$PY" "$ROOT/benches/index_gen.py" "$WORK/$name/pkgs" --count "$count" --min-size "$min" --max-size "$max"
+    touch "$WORK/$name/generated"
+  fi
+  "$PY" "$ROOT/benches/index_bench.py" --bin "$BIN" --servers "$SERVERS" --work "$WORK" --set "$name" \
+    --runs "${RUNS:-3}" --rattler-runs "${RATTLER_RUNS:-1}" --nosum-runs "${NOSUM_RUNS:-1}" \
+    --full-runs "${FULL_RUNS:-${RUNS:-3}}"
+done

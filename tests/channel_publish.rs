@@ -13,12 +13,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use minis3::channel::publish::{index_channel, upload_packages, IndexOptions, UploadOptions};
+use minis3::channel::publish::{index_channel, upload_packages, IndexOptions, PublishError, UploadOptions};
 use minis3::channel::repodata::read_repodata;
 use minis3::channel::shards::{decode_shard, decode_shard_index};
 use minis3::s3::{Client, PutOptions};
 use serde_json::Value;
-use support::{unique_bucket, S3sFs, Seaweed, TestServer, ACCESS_KEY, REGION, SECRET_KEY};
+use support::{
+    test_config, unique_bucket, Fault, FaultProxy, S3sFs, Seaweed, TestServer, ACCESS_KEY, REGION, SECRET_KEY,
+};
 
 /// `minis3 ARGS` with a clean environment (HOME in `home`, no AWS or pixi configuration).
 fn minis3(home: &Path, args: &[&str]) -> (i32, String, String) {
@@ -214,6 +216,34 @@ fn publish_round_trip(server: &impl TestServer) {
         }
     }
 
+    // minis3's own reader finds and downloads (verifying size and sha256) every package.
+    let dl = home.join("dl");
+    let mut get: Vec<String> = ["--endpoint-url", &server.endpoint(), "--force-path-style", "-c", &channel, "download"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    get.extend(["-p", "linux-64", "-p", "noarch", "-o", dl.to_str().unwrap()].iter().map(|s| s.to_string()));
+    get.extend(files.iter().map(|f| f.file_name().unwrap().to_str().unwrap().to_string()));
+    let out = Command::new(env!("CARGO_BIN_EXE_minis3"))
+        .env_clear()
+        .env("HOME", home)
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("AWS_REGION", REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("PIXI_NO_CONFIG", "true")
+        .env("AWS_CONFIG_FILE", home.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
+        .args(&get)
+        .current_dir(home)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "minis3 download: {}", String::from_utf8_lossy(&out.stderr));
+    for f in &files {
+        let got = std::fs::read(dl.join(f.file_name().unwrap())).unwrap();
+        assert_eq!(got, std::fs::read(f).unwrap(), "{}", f.display());
+    }
+
     // Incremental: nothing changed -> nothing read or written.
     let now = 1_700_000_000_000;
     let s = index_channel(&client, &bucket, "chan", &IndexOptions::new(now)).unwrap();
@@ -308,4 +338,209 @@ fn partial_settings_are_refused() {
     let (code, _, err) = minis3(home.path(), &["upload", "s3", "x-1-0.conda"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("S3_CHANNEL"), "{err}");
+}
+
+/// Every multipart upload in `bucket` still open, over all pages of ListMultipartUploads
+/// (signed by curl, not by minis3; one upload per page so that paging is exercised).
+fn open_uploads(server: &impl TestServer, bucket: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let (mut key_marker, mut id_marker) = (String::new(), String::new());
+    for _ in 0..100 {
+        let mut q = format!("/{bucket}?");
+        if !key_marker.is_empty() {
+            q.push_str(&format!("key-marker={key_marker}&"));
+        }
+        q.push_str("max-uploads=1");
+        if !id_marker.is_empty() {
+            q.push_str(&format!("&upload-id-marker={id_marker}"));
+        }
+        q.push_str("&uploads=");
+        let (status, body) = server.curl("GET", &q, None, &[]);
+        let body = String::from_utf8_lossy(&body).into_owned();
+        assert_eq!(status, 200, "{body}");
+        let tag = |name: &str, from: &str| -> Vec<String> {
+            from.split(&format!("<{name}>"))
+                .skip(1)
+                .filter_map(|t| t.split(&format!("</{name}>")).next())
+                .map(str::to_string)
+                .collect()
+        };
+        for upload in tag("Upload", &body) {
+            keys.extend(tag("Key", &upload));
+        }
+        if tag("IsTruncated", &body).first().map(String::as_str) != Some("true") {
+            return keys;
+        }
+        key_marker = tag("NextKeyMarker", &body).pop().unwrap_or_default();
+        id_marker = tag("NextUploadIdMarker", &body).pop().unwrap_or_default();
+    }
+    panic!("ListMultipartUploads kept saying IsTruncated");
+}
+
+/// A package whose multipart upload fails half-way (one part refused with 403) leaves no
+/// multipart upload open, on any page of ListMultipartUploads, and no object.
+#[test]
+fn a_failed_multipart_upload_leaves_nothing_behind() {
+    let server = Seaweed::shared();
+    let work = tempfile::tempdir().unwrap();
+    let bucket = unique_bucket("pubmp");
+    Client::new(server.client_config()).unwrap().create_bucket(&bucket).unwrap();
+    // An upload left open by someone else (another key): it must be listed, and stay.
+    let direct = Client::new(server.client_config()).unwrap();
+    let other = direct.create_multipart_upload(&bucket, "elsewhere/partial.bin", &PutOptions::default()).unwrap();
+    assert_eq!(open_uploads(server, &bucket), vec!["elsewhere/partial.bin".to_string()]);
+
+    let pkgs = work.path().join("pkgs");
+    conda::make_packages(&pkgs, &["--count", "1", "--size", "12000000", "--formats", "conda"]);
+    let file = all_files(&pkgs).into_iter().next().unwrap();
+    let body = "<Error><Code>AccessDenied</Code><Message>injected</Message></Error>";
+    let denied = format!(
+        "HTTP/1.1 403 Forbidden\r\ncontent-type: application/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    // 0: HEAD (exists?), 1: CreateMultipartUpload, 2..: the parts; the second part is refused.
+    let proxy = FaultProxy::start(server.port(), vec![Fault::Pass, Fault::Pass, Fault::Pass, Fault::Respond(denied)]);
+    let mut cfg = test_config(&proxy.endpoint());
+    cfg.multipart_threshold = 5 << 20;
+    cfg.part_size = 5 << 20;
+    let client = Client::new(cfg).unwrap();
+    let results =
+        upload_packages(&client, &bucket, "chan", std::slice::from_ref(&file), &UploadOptions::default()).unwrap();
+    let err = results.into_iter().next().unwrap().unwrap_err();
+    assert!(matches!(err, PublishError::S3(_)), "{err}");
+    let heads = proxy.heads();
+    assert!(heads[1].starts_with("POST ") && heads[1].contains("uploads"), "{heads:?}");
+    assert!(heads[3].contains("partNumber="), "{heads:?}");
+    assert!(heads.iter().any(|h| h.starts_with("DELETE ") && h.contains("uploadId=")), "not aborted: {heads:?}");
+
+    assert_eq!(open_uploads(server, &bucket), vec!["elsewhere/partial.bin".to_string()], "an upload was left behind");
+    let key = format!("chan/linux-64/{}", file.file_name().unwrap().to_str().unwrap());
+    let e = direct.head_object(&bucket, &key).unwrap_err();
+    assert_eq!(e.status(), Some(404), "{e}");
+    direct.abort_multipart_upload(&bucket, "elsewhere/partial.bin", &other).unwrap();
+    assert!(open_uploads(server, &bucket).is_empty());
+}
+
+/// `minis3 ARGS` on a pseudo-terminal (`script`): what the terminal showed.
+fn minis3_on_tty(home: &Path, args: &[String]) -> String {
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_minis3").to_string())
+        .chain(args.iter().cloned())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let out = Command::new("script")
+        .args(["-qfec", &quoted.join(" "), "/dev/null"])
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", "/usr/bin:/bin")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("PIXI_NO_CONFIG", "true")
+        .env("AWS_CONFIG_FILE", home.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
+        .current_dir(home)
+        .output()
+        .expect("run script(1)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    text
+}
+
+/// Progress: drawn on a terminal for upload and index (packages done of total), never on a
+/// pipe; the index ends with its summary line either way.
+#[test]
+fn progress_on_a_terminal_only() {
+    let server = S3sFs::start();
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path();
+    let bucket = unique_bucket("pubtty");
+    Client::new(server.client_config()).unwrap().create_bucket(&bucket).unwrap();
+    let pkgs = home.join("pkgs");
+    conda::make_packages(&pkgs, &["--count", "3", "--size", "20000"]);
+    let files: Vec<String> = all_files(&pkgs).iter().map(|f| f.display().to_string()).collect();
+    let channel = format!("s3://{bucket}/chan");
+    let mut up: Vec<String> = vec!["upload".into(), "s3".into(), "-c".into(), channel.clone()];
+    up.extend(creds(&server));
+    let mut piped = up.clone();
+    piped.push(files[0].clone());
+    let (code, out, err) = minis3(home, &piped.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("package(s)") && !err.contains('\r'), "progress on a pipe: {err:?}");
+
+    up.extend(files[1..].iter().cloned());
+    let tty = minis3_on_tty(home, &up);
+    assert!(tty.contains("upload: 2 of 2 package(s)") && tty.contains("\r\x1b[2K"), "{tty:?}");
+
+    let mut idx: Vec<String> = vec!["index".into(), "s3".into(), channel.clone()];
+    idx.extend(creds(&server));
+    let tty = minis3_on_tty(home, &idx);
+    assert!(tty.contains("index linux-64: 3 of 3 package(s) read"), "{tty:?}");
+    assert!(tty.contains("3 package(s) read (3 with stored checksums)"), "{tty:?}");
+    // Nothing left to read: on a pipe, only the summary line.
+    let (code, out, err) = minis3(home, &idx.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("indexed ") && out.contains(" bytes received") && out.trim_end().ends_with(" s"), "{out}");
+    assert!(err.is_empty(), "{err:?}");
+}
+
+/// Another indexer (and an upload) writing the subdir while an index run reads it: the run's
+/// `If-Match` write of the repodata is refused, the subdir is listed and indexed again, and
+/// the result holds every package, the one uploaded meanwhile included.
+fn racing_writer(server: &impl TestServer) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let work = tempfile::tempdir().unwrap();
+    let client = Client::new(server.client_config()).unwrap();
+    let bucket = unique_bucket("pubrace");
+    client.create_bucket(&bucket).unwrap();
+    let pkgs = work.path().join("pkgs");
+    conda::make_packages(&pkgs, &["--count", "4", "--size", "20000"]);
+    let files = all_files(&pkgs);
+    let up = |f: &[PathBuf]| {
+        for r in upload_packages(&client, &bucket, "chan", f, &UploadOptions::default()).unwrap() {
+            r.unwrap();
+        }
+    };
+    up(&files[..2]);
+    index_channel(&client, &bucket, "chan", &IndexOptions::new(1)).unwrap();
+    up(&files[2..3]);
+    let raced = AtomicBool::new(false);
+    let race = |_: minis3::channel::publish::IndexProgress<'_>| {
+        if !raced.swap(true, Ordering::SeqCst) {
+            up(&files[3..4]);
+            let s = index_channel(&client, &bucket, "chan", &IndexOptions::new(2)).unwrap();
+            assert_eq!(s.packages_read, 2, "{}", s.line());
+        }
+    };
+    let mut opts = IndexOptions::new(3);
+    opts.max_parallel = 1;
+    let s = minis3::channel::publish::index_channel_with(&client, &bucket, "chan", &opts, &race).unwrap();
+    assert!(raced.load(Ordering::SeqCst));
+    assert!(s.retries >= 1, "{}: the stale write was not refused: {}", server.name(), s.line());
+    let doc = repodata_json(&client, &bucket, "chan/linux-64/repodata.json");
+    let mut names: Vec<String> = doc["packages"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .chain(doc["packages.conda"].as_object().unwrap().keys())
+        .cloned()
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> =
+        files.iter().map(|f| f.file_name().unwrap().to_str().unwrap().to_string()).collect();
+    expected.sort();
+    assert_eq!(names, expected, "{}", server.name());
+    if server.name() == "SeaweedFS" {
+        for f in ["repodata.json", "repodata.json.zst", "repodata_shards.msgpack.zst"] {
+            let head = client.head_object(&bucket, &format!("chan/linux-64/{f}")).unwrap();
+            assert_eq!(head.cache_control.as_deref(), Some("public, max-age=300"), "{f}");
+        }
+    }
+}
+
+#[test]
+fn racing_writer_on_s3s_fs() {
+    racing_writer(&S3sFs::start());
+}
+
+#[test]
+fn racing_writer_on_seaweedfs() {
+    racing_writer(Seaweed::shared());
 }

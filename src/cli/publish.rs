@@ -3,11 +3,13 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use minis3::address::AddressingStyle;
 use minis3::channel::publish::{
-    index_channel, publish_client, upload_packages, IndexOptions, PublishError, S3ToolOptions, UploadOptions,
+    index_channel_with, publish_config, upload_packages_with, IndexOptions, IndexProgress, PublishError, S3ToolOptions,
+    UploadOptions,
 };
 use minis3::s3::Client;
 
@@ -56,7 +58,8 @@ fn tool_options(ctx: &Ctx, s3: &S3ToolFlags) -> Result<S3ToolOptions, CliError> 
     })
 }
 
-fn client(ctx: &Ctx, bucket: &str, path: &str, s3: &S3ToolFlags) -> Result<Client, CliError> {
+/// The client; `bytes_progress`: the client reports upload bytes to the progress line.
+fn client(ctx: &Ctx, bucket: &str, path: &str, s3: &S3ToolFlags, bytes_progress: bool) -> Result<Client, CliError> {
     let opts = tool_options(ctx, s3)?;
     // Endpoint, region and style are the tool options' to give; the rest (profile, manifest
     // path) stays with the settings layer.
@@ -64,15 +67,20 @@ fn client(ctx: &Ctx, bucket: &str, path: &str, s3: &S3ToolFlags) -> Result<Clien
     base.endpoint_url = None;
     base.region = None;
     base.force_path_style = false;
-    let (client, origin) = publish_client(bucket, path, &opts, &base, &ctx.env, &ctx.cwd)?;
+    let (mut cfg, origin) = publish_config(bucket, path, &opts, &base, &ctx.env, &ctx.cwd)?;
     ctx.out.add_secrets(&origin.secrets);
     if let Some(s) = &opts.secret_access_key {
         ctx.out.add_secrets(std::slice::from_ref(s));
     }
+    if bytes_progress && ctx.out.shows_progress() {
+        cfg.progress = Some(Arc::new(ctx.out.clone()));
+    }
+    cfg.debug = ctx.global.debug;
     if ctx.global.debug {
         ctx.out.debug(&origin.description);
+        cfg.notices = Arc::new(super::output::StderrNotices::new(ctx.out.clone()));
     }
-    Ok(client)
+    Ok(Client::new(cfg).map_err(PublishError::from)?)
 }
 
 fn now_ms() -> i64 {
@@ -94,7 +102,22 @@ fn index(
     if let Some(n) = max_parallel {
         opts.max_parallel = n;
     }
-    let summary = index_channel(client, bucket, path, &opts)?;
+    // Progress on a terminal: packages read of those to read in the subdir, bytes received.
+    let shows = ctx.out.shows_progress();
+    let progress = |p: IndexProgress<'_>| {
+        if shows {
+            ctx.out.progress(&format!(
+                "index {}: {} of {} package(s) read, {} received",
+                p.subdir,
+                p.read,
+                p.to_read,
+                super::output::human_bytes(p.bytes as f64)
+            ));
+        }
+    };
+    let summary = index_channel_with(client, bucket, path, &opts, &progress);
+    ctx.out.clear_progress();
+    let summary = summary?;
     for s in &summary.skipped {
         ctx.out.error(&format!("skipped s3://{bucket}/{}/{}: {}", path.trim_matches('/'), s.path, s.reason));
     }
@@ -115,7 +138,7 @@ pub fn index_s3(
     s3: &S3ToolFlags,
 ) -> Result<(), CliError> {
     let (bucket, path) = channel;
-    let client = client(ctx, bucket, path, s3)?;
+    let client = client(ctx, bucket, path, s3, false)?;
     index(ctx, &client, bucket, path, force, max_parallel, None)
 }
 
@@ -149,12 +172,15 @@ pub fn upload_s3(ctx: &Ctx, args: UploadArgs) -> Result<(), CliError> {
         })?;
     let (bucket, path) =
         super::args::parse_s3_location(&channel).map_err(|m| CliError::Failed(format!("--channel: {m}")))?;
-    let client = client(ctx, &bucket, &path, &args.s3)?;
+    let client = client(ctx, &bucket, &path, &args.s3, true)?;
     let mut opts = UploadOptions { force: args.force, ..UploadOptions::default() };
     if let Some(n) = args.max_parallel {
         opts.parallel = n;
     }
-    let results = upload_packages(&client, &bucket, &path, &args.packages, &opts)?;
+    let progress = |done: usize, total: usize| ctx.out.progress(&format!("upload: {done} of {total} package(s)"));
+    let results = upload_packages_with(&client, &bucket, &path, &args.packages, &opts, &progress);
+    ctx.out.clear_progress();
+    let results = results?;
     let mut failures = 0;
     let mut touched = BTreeSet::new();
     for r in results {

@@ -122,6 +122,20 @@ pub fn publish_client(
     env: &Environment,
     cwd: &Path,
 ) -> Result<(Client, ClientOrigin), PublishError> {
+    let (cfg, origin) = publish_config(bucket, path, opts, base, env, cwd)?;
+    Ok((Client::new(cfg)?, origin))
+}
+
+/// The client configuration [`publish_client`] builds its client from, for a caller that
+/// adds to it (progress, notices) first.
+pub fn publish_config(
+    bucket: &str,
+    path: &str,
+    opts: &S3ToolOptions,
+    base: &Overrides,
+    env: &Environment,
+    cwd: &Path,
+) -> Result<(ClientConfig, ClientOrigin), PublishError> {
     opts.validate()?;
     let url = if path.is_empty() { format!("s3://{bucket}") } else { format!("s3://{bucket}/{path}") };
     let settings_err = |e: &dyn fmt::Display| PublishError::Settings(format!("{url}: {e}"));
@@ -146,8 +160,7 @@ pub fn publish_client(
             cfg.addressing_style.as_str(),
             s.credentials.source()
         );
-        let client = Client::new(cfg)?;
-        return Ok((client, ClientOrigin { description, secrets: s.secrets.clone() }));
+        return Ok((cfg, ClientOrigin { description, secrets: s.secrets.clone() }));
     };
     let (auth, source, secrets) = if let Some(keys) = opts.explicit_keys() {
         let mut secrets = vec![keys.secret_access_key().to_string()];
@@ -194,8 +207,7 @@ pub fn publish_client(
         "region {region}; endpoint {endpoint}; addressing {}; credentials: {source}",
         cfg.addressing_style.as_str()
     );
-    let client = Client::new(cfg)?;
-    Ok((client, ClientOrigin { description, secrets }))
+    Ok((cfg, ClientOrigin { description, secrets }))
 }
 
 #[cfg(test)]

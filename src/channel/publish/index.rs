@@ -17,12 +17,10 @@
 //! `noarch/repodata.json` is created (empty) when the channel has none.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use super::error::PublishError;
-use super::s3_source::{read_remote_package, RemotePackage};
+use super::s3_source::read_packages;
 use super::state::{IndexState, Seen, STATE_FILE};
 use crate::channel::package::PackageFormat;
 use crate::channel::record::PackageRecord;
@@ -147,12 +145,36 @@ pub fn list_subdirs(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<S
     Ok(out.into_iter().collect())
 }
 
+/// Where an index run is, for a progress line ([`index_channel_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexProgress<'a> {
+    /// The subdir being indexed.
+    pub subdir: &'a str,
+    /// Its packages read so far.
+    pub read: usize,
+    /// Its packages to read (new or changed).
+    pub to_read: usize,
+    /// Package bytes received so far in this subdir.
+    pub bytes: u64,
+}
+
 /// Indexes the channel at `bucket`/`path`.
 pub fn index_channel(
     client: &Client,
     bucket: &str,
     path: &str,
     opts: &IndexOptions,
+) -> Result<IndexSummary, PublishError> {
+    index_channel_with(client, bucket, path, opts, &|_| {})
+}
+
+/// [`index_channel`], calling `progress` (from the reading threads) after each package read.
+pub fn index_channel_with(
+    client: &Client,
+    bucket: &str,
+    path: &str,
+    opts: &IndexOptions,
+    progress: &(dyn Fn(IndexProgress<'_>) + Sync),
 ) -> Result<IndexSummary, PublishError> {
     let start = Instant::now();
     let prefix = channel_prefix(path);
@@ -170,7 +192,7 @@ pub fn index_channel(
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match index_subdir(client, bucket, &prefix, subdir, opts, &mut summary) {
+            match index_subdir(client, bucket, &prefix, subdir, opts, &mut summary, progress) {
                 Ok(()) => break,
                 Err(Attempt::Conflict) if attempt < opts.attempts.max(1) => summary.retries += 1,
                 Err(Attempt::Conflict) => {
@@ -251,6 +273,7 @@ fn index_subdir(
     subdir: &str,
     opts: &IndexOptions,
     summary: &mut IndexSummary,
+    progress: &(dyn Fn(IndexProgress<'_>) + Sync),
 ) -> Result<(), Attempt> {
     let dir = format!("{prefix}{subdir}/");
     let key = |name: &str| format!("{dir}{name}");
@@ -317,7 +340,9 @@ fn index_subdir(
         previous.packages.keys().chain(previous.conda_packages.keys()).filter(|n| !listed.contains_key(*n)).count();
 
     // Read the new and changed packages, max_parallel at a time.
-    let results = read_all(client, bucket, &dir, &to_read, opts.max_parallel);
+    let to_read_count = to_read.len();
+    let report = |read: usize, bytes: u64| progress(IndexProgress { subdir, read, to_read: to_read_count, bytes });
+    let results = read_packages(client, bucket, &dir, &to_read, opts.max_parallel, &report);
     let mut read = 0;
     let mut new_state = IndexState { version: 1, files: BTreeMap::new() };
     for (name, obj) in &listed {
@@ -433,36 +458,6 @@ fn insert(repodata: &mut RepoData, filename: &str, record: PackageRecord) {
     } else {
         repodata.packages.insert(filename.to_string(), record);
     }
-}
-
-/// Reads `packages` (name, listing) under `dir`, `parallel` at a time, results in order.
-fn read_all(
-    client: &Client,
-    bucket: &str,
-    dir: &str,
-    packages: &[(String, ListedObject)],
-    parallel: usize,
-) -> Vec<Result<RemotePackage, String>> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<RemotePackage, String>>>> = Mutex::new(vec![None; packages.len()]);
-    let workers = parallel.max(1).min(packages.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((name, listed)) = packages.get(i) else { break };
-                let key = format!("{dir}{name}");
-                let r = read_remote_package(client, bucket, &key, name, Some(listed.size)).map_err(|e| e.to_string());
-                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("not read".into())))
-        .collect()
 }
 
 /// `2026-12-01T21:54:39.123Z` for milliseconds since the epoch.

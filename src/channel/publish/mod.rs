@@ -6,17 +6,18 @@
 //! - [`connect`], the client from rattler-style S3 settings ([`S3ToolOptions`]);
 //! - [`index`], [`index_channel`];
 //! - [`upload`], [`upload_packages`];
-//! - [`s3_source`], package metadata by ranged GETs;
+//! - [`s3_source`], package metadata by ranged GETs ([`ranged`]: a `.tar.bz2` front to back);
 //! - [`state`], the index's sidecar (ETag and size per file).
 
 pub mod connect;
 pub mod error;
 pub mod index;
+pub mod ranged;
 pub mod s3_source;
 pub mod state;
 pub mod upload;
 
-pub use connect::{publish_client, ClientOrigin, S3ToolOptions};
+pub use connect::{publish_client, publish_config, ClientOrigin, S3ToolOptions};
 pub use error::PublishError;
-pub use index::{index_channel, IndexOptions, IndexSummary, Skipped};
-pub use upload::{upload_packages, UploadOptions, Uploaded};
+pub use index::{index_channel, index_channel_with, IndexOptions, IndexProgress, IndexSummary, Skipped};
+pub use upload::{upload_packages, upload_packages_with, UploadOptions, Uploaded};

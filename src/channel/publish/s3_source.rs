@@ -2,28 +2,44 @@
 //! ([`S3Object`]), and [`read_remote_package`], which reads one package's repodata record
 //! with as few bytes as possible.
 //!
-//! - `.conda`: one suffix GET (`Range: bytes=-65536`) gives the object's length, its stored
-//!   checksums (`x-amz-meta-package-sha256` / `-md5`, in the same answer's headers) and usually
-//!   the whole `info-*` member; otherwise one more ranged GET, with `If-Match` on the ETag of
-//!   the first answer so that both reads see one version of the object.
-//! - `.tar.bz2`: one GET, streamed through the hasher until `info/` has been read; the rest is
-//!   read only when the object has no stored checksums (then its hashes are computed from
-//!   the same stream), else the connection is dropped.
+//! - `.conda`: one ranged GET of the object's tail, sized from the listed size
+//!   ([`conda_tail`]), gives its stored checksums (`x-amz-meta-package-sha256` / `-md5`, in the
+//!   same answer's headers), the zip end records, the central directory and usually the whole
+//!   `info-*` member; otherwise one more ranged GET, with `If-Match` on the ETag of the first
+//!   answer so that both reads see one version of the object.
+//! - `.tar.bz2`: bounded ranged GETs ([`super::ranged`]) through the hasher until `info/` has
+//!   been decoded; the rest is read (in one GET) only when the object has no stored checksums,
+//!   and then its hashes are computed from the same bytes. Without a listed size, one GET
+//!   streamed and dropped once `info/` is read.
 //! - A `.conda` without stored checksums is streamed once more, whole, to hash it.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
+use super::ranged::RangedReader;
 use crate::channel::package::{
     hash_reader, read_conda, read_tar_bz2, repodata_record, CondaOptions, FileHashes, Limits, PackageError,
     PackageFormat, PackageHasher, RangeSource, SourceError, Suffix,
 };
 use crate::channel::record::PackageRecord;
-use crate::s3::{ByteRange, Client, GetOptions, ObjectMeta};
+use crate::s3::{ByteRange, Client, GetOptions, ListedObject, ObjectMeta};
 
 /// The stored checksums rattler-build and `minis3 upload s3` write: user metadata names.
 pub const META_SHA256: &str = "package-sha256";
 /// See [`META_SHA256`].
 pub const META_MD5: &str = "package-md5";
+
+/// The suffix read of a `.conda` of unknown size: 64 KiB, as rattler's sparse reader.
+pub const DEFAULT_TAIL: u64 = 64 * 1024;
+
+/// The suffix read of a `.conda` of `size` bytes: 1/80 of it (so that the metadata of a
+/// package costs about 1.25% of its bytes), at least 4 KiB (the end records, the central
+/// directory and a small `info-*` member) and at most 64 KiB. A larger `info-*` member costs
+/// one more ranged GET of exactly its bytes.
+pub fn conda_tail(size: u64) -> u64 {
+    (size / 80).clamp(4 * 1024, DEFAULT_TAIL)
+}
 
 /// An S3 object read by ranges: each call one GET. The first answer's metadata is kept
 /// ([`S3Object::meta`]) and its ETag sent as `If-Match` on later reads.
@@ -175,7 +191,8 @@ pub fn read_remote_package(
                 Some(n) => S3Object::with_len(client, bucket, key, n),
                 None => S3Object::new(client, bucket, key),
             };
-            let md = read_conda(&mut src, filename, &CondaOptions::default()).map_err(RemoteError::Package)?;
+            let opts = CondaOptions { tail_len: size.map_or(DEFAULT_TAIL, conda_tail), ..CondaOptions::default() };
+            let md = read_conda(&mut src, filename, &opts).map_err(RemoteError::Package)?;
             let (mut requests, mut bytes) = (src.requests, src.bytes);
             let (hashes, stored) = match src.stored_hashes() {
                 Some(h) => (h, true),
@@ -194,23 +211,45 @@ pub fn read_remote_package(
             };
             (md.info, hashes, stored, requests, bytes)
         }
-        PackageFormat::TarBz2 => {
-            let obj = client.get_object(bucket, key, &GetOptions::default()).map_err(|e| s3(&e))?;
-            let meta = obj.meta.clone();
-            let mut stream = Hashing { inner: obj, hasher: PackageHasher::new() };
-            let md = read_tar_bz2(&mut stream, filename, &Limits::default()).map_err(RemoteError::Package)?;
-            match stored_hashes(&meta, meta.content_length) {
-                Some(h) => (md.info, h, true, 1, md.stats.bytes),
-                None => {
-                    io::copy(&mut stream, &mut io::sink()).map_err(|e| s3(&e))?;
-                    let h = stream.hasher.finish();
-                    if h.size != meta.content_length {
-                        return Err(s3(&format!("read {} bytes of {}", h.size, meta.content_length)));
+        PackageFormat::TarBz2 => match size {
+            Some(n) => {
+                let mut src = RangedReader::new(client, bucket, key, n);
+                // The first range's answer carries the stored checksums: without them the
+                // whole object is hashed, so the rest comes in one stream.
+                let mut stream = Hashing { inner: &mut src, hasher: PackageHasher::new() };
+                let md = read_tar_bz2(&mut stream, filename, &Limits::default()).map_err(RemoteError::Package)?;
+                let stored = stream.inner.meta.as_ref().and_then(|m| stored_hashes(m, n));
+                match stored {
+                    Some(h) => (md.info, h, true, stream.inner.requests, stream.inner.bytes),
+                    None => {
+                        stream.inner.stream_rest();
+                        io::copy(&mut stream, &mut io::sink()).map_err(|e| s3(&e))?;
+                        let h = stream.hasher.finish();
+                        if h.size != n {
+                            return Err(s3(&format!("read {} bytes of {n}", h.size)));
+                        }
+                        (md.info, h, false, stream.inner.requests, stream.inner.bytes)
                     }
-                    (md.info, h, false, 1, h.size)
                 }
             }
-        }
+            None => {
+                let obj = client.get_object(bucket, key, &GetOptions::default()).map_err(|e| s3(&e))?;
+                let meta = obj.meta.clone();
+                let mut stream = Hashing { inner: obj, hasher: PackageHasher::new() };
+                let md = read_tar_bz2(&mut stream, filename, &Limits::default()).map_err(RemoteError::Package)?;
+                match stored_hashes(&meta, meta.content_length) {
+                    Some(h) => (md.info, h, true, 1, md.stats.bytes),
+                    None => {
+                        io::copy(&mut stream, &mut io::sink()).map_err(|e| s3(&e))?;
+                        let h = stream.hasher.finish();
+                        if h.size != meta.content_length {
+                            return Err(s3(&format!("read {} bytes of {}", h.size, meta.content_length)));
+                        }
+                        (md.info, h, false, 1, h.size)
+                    }
+                }
+            }
+        },
     };
     let index = info.index(filename).map_err(RemoteError::Package)?;
     // rattler's indexer carries run_exports for .conda packages only.
@@ -222,4 +261,57 @@ pub fn read_remote_package(
     let record: PackageRecord = serde_json::from_value(serde_json::Value::Object(map))
         .map_err(|e| RemoteError::S3(format!("{filename}: the record does not read back: {e}")))?;
     Ok(RemotePackage { record, stored_checksums: stored, requests, bytes })
+}
+
+/// Reads `packages` (name, listing) under `dir`, `parallel` at a time, results in order;
+/// `done(read so far, bytes so far)` after each.
+pub(crate) fn read_packages(
+    client: &Client,
+    bucket: &str,
+    dir: &str,
+    packages: &[(String, ListedObject)],
+    parallel: usize,
+    done: &(dyn Fn(usize, u64) + Sync),
+) -> Vec<Result<RemotePackage, String>> {
+    let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let bytes = AtomicU64::new(0);
+    let results: Mutex<Vec<Option<Result<RemotePackage, String>>>> = Mutex::new(vec![None; packages.len()]);
+    let workers = parallel.max(1).min(packages.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((name, listed)) = packages.get(i) else { break };
+                let key = format!("{dir}{name}");
+                let r = read_remote_package(client, bucket, &key, name, Some(listed.size)).map_err(|e| e.to_string());
+                let got = r.as_ref().map_or(0, |p| p.bytes);
+                let total = bytes.fetch_add(got, Ordering::Relaxed) + got;
+                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+                done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("not read".into())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_conda_tail_grows_with_the_package_within_bounds() {
+        assert_eq!(conda_tail(0), 4096);
+        assert_eq!(conda_tail(100_000), 4096);
+        assert_eq!(conda_tail(800_000), 10_000);
+        assert_eq!(conda_tail(2 << 20), (2 << 20) / 80);
+        assert_eq!(conda_tail(50 << 20), DEFAULT_TAIL);
+        // Under 2% from 205 KiB up.
+        assert!((205 * 1024..(60 << 20)).step_by(4096).all(|n| conda_tail(n) * 50 < n));
+    }
 }

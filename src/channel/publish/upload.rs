@@ -131,9 +131,23 @@ pub fn upload_packages(
     paths: &[PathBuf],
     opts: &UploadOptions,
 ) -> Result<Vec<Result<Uploaded, PublishError>>, PublishError> {
+    upload_packages_with(client, bucket, path, paths, opts, &|_, _| {})
+}
+
+/// [`upload_packages`], calling `done(finished, total)` (from the uploading threads) after
+/// each package, uploaded or not.
+pub fn upload_packages_with(
+    client: &Client,
+    bucket: &str,
+    path: &str,
+    paths: &[PathBuf],
+    opts: &UploadOptions,
+    done: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<Result<Uploaded, PublishError>>, PublishError> {
     let checked: Vec<Checked> = paths.iter().map(|p| check(p)).collect::<Result<_, _>>()?;
     let prefix = channel_prefix(path);
     let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Uploaded, PublishError>>>> =
         Mutex::new((0..checked.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
@@ -143,6 +157,7 @@ pub fn upload_packages(
                 let Some(c) = checked.get(i) else { break };
                 let r = upload_one(client, bucket, &prefix, c, opts.force);
                 results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+                done(finished.fetch_add(1, Ordering::Relaxed) + 1, checked.len());
             });
         }
     });
