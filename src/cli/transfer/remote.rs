@@ -59,7 +59,7 @@ pub(super) fn cp(
                 let objects = list_under(&client, bucket, key)?;
                 let selected: Vec<&(String, ListedObject)> =
                     objects.iter().filter(|(rel, _)| opts.filters.includes(rel)).collect();
-                let mut tally = Tally { ctx, failures: 0 };
+                let mut tally = Tally::new(ctx);
                 let mut progress = Progress::new(ctx, selected.len());
                 for (rel, o) in selected {
                     match safe_join(path, rel) {
@@ -114,7 +114,7 @@ pub(super) fn cp(
                 let files: Vec<LocalFile> =
                     walk(path)?.into_iter().filter(|f| opts.filters.includes(&f.relative)).collect();
                 let prefix = dir_prefix(key);
-                let mut tally = Tally { ctx, failures: 0 };
+                let mut tally = Tally::new(ctx);
                 let mut progress = Progress::new(ctx, files.len());
                 for f in &files {
                     if let Err(m) = upload_gcs(ctx, &client, &f.path, bucket, &format!("{prefix}{}", f.relative), opts)
@@ -299,7 +299,7 @@ pub(super) fn sync(
     compare: Compare,
     opts: &TransferOptions,
 ) -> Result<(), CliError> {
-    let mut tally = Tally { ctx, failures: 0 };
+    let mut tally = Tally::new(ctx);
     match (&src, &dst) {
         (Operand::Gcs { bucket, key }, Operand::Local(dir)) => {
             let client = gcs_client(ctx, false)?;
