@@ -235,3 +235,24 @@ echo 'not toml [' > "$T/work/pixi.toml"
 run "broken manifest" "${KEYS[@]}" -- config show s3://my-bucket
 run "auth login bad url" RATTLER_AUTH_FILE="$T/auth2.json" -- auth login http://x --s3-access-key-id a --s3-secret-access-key b
 run "auth logout nothing" RATTLER_AUTH_FILE="$T/auth2.json" -- auth logout s3://nothing
+
+# Endpoint URL forms (normalisation; what the strict ASCII parser refuses).
+reset
+for e in 'HTTPS://MinIO.Example.COM:443/' 'http://[::1]:9000/prefix/' 'http://[0:0::1]' 'https://minio.example.com/a/../b/' \
+  'https://minio.example.com:8443/s3/' 'https://bücher.example' 'https://minio.example.com/a b' 'http://127.1:9000' \
+  'https://u:p@minio.example.com' 'https://minio.example.com?x=1' 'https://minio.example.com:99999' 'https://a..b'; do
+  run "endpoint form $e" "${KEYS[@]}" -- --endpoint-url "$e" presign s3://my-bucket/k
+done
+pixi_endpoint() { # pixi_endpoint URL: a manifest whose one bucket has that endpoint-url.
+  printf '[workspace]\nname = "x"\nchannels = []\nplatforms = []\n\n[workspace.s3-options.pbk]\nendpoint-url = "%s"\nregion = "auto"\nforce-path-style = false\n' "$1" \
+    > "$T/work/pixi.toml"
+}
+for e in 'HTTPS://R2.Example.COM:443' 'http://[::1]:9000/p/' 'https://h.example/a/./b/' 'localhost:9000' \
+  'https://u:p@r2.example.com' 'https://bücher.example'; do
+  pixi_endpoint "$e"
+  run "pixi endpoint $e" "${KEYS[@]}" -- config show s3://pbk/k
+  run "pixi endpoint $e" "${KEYS[@]}" -- config show --json s3://pbk/k
+done
+run "auth login key with space" RATTLER_AUTH_FILE="$T/auth3.json" -- auth login 's3://bkt/a b/c' --s3-access-key-id a --s3-secret-access-key b
+run "auth logout upper scheme" RATTLER_AUTH_FILE="$T/auth3.json" -- auth logout 'S3://bkt'
+run "auth login non-ascii bucket" RATTLER_AUTH_FILE="$T/auth3.json" -- auth login 's3://bück/x' --s3-access-key-id a --s3-secret-access-key b

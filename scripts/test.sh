@@ -15,5 +15,7 @@ echo "== signer, addressing and AWS config parsing only (--no-default-features)"
 cargo test --no-default-features
 echo "== library with the client (--no-default-features --features client)"
 cargo test --no-default-features --features client
+echo "== the CLI without the channel layer (--no-default-features --features cli): its own tests"
+cargo test --no-default-features --features cli --bins --test cli_usage --test cli_s3
 echo "== everything (library, CLI)"
 cargo test --all-features

@@ -81,6 +81,13 @@ fn lookup_key_forms_in_rattler_order() {
     assert_eq!(lookup_keys("s3://bkt").unwrap(), vec!["bkt", "s3://bkt"]);
     assert!(matches!(lookup_keys("https://bkt/x"), Err(AuthFileError::NotS3Url { .. })));
     assert!(matches!(lookup_keys("s3:///x"), Err(AuthFileError::NotS3Url { .. })));
+    // Keys are literal: what the `url` crate percent-encodes is encoded as it does.
+    assert_eq!(lookup_keys("s3://bkt/a b/c").unwrap(), vec!["bkt", "s3://bkt/a%20b/c", "s3://bkt/a%20b", "s3://bkt"]);
+    assert_eq!(lookup_keys("S3://bkt/\u{fc}").unwrap(), vec!["bkt", "s3://bkt/%C3%BC", "s3://bkt"]);
+    // A bucket is ASCII: anything else is not an s3:// URL (and never a panic).
+    for bad in ["s3://b\u{fc}ck/x", "s3://b k/x", "s3://", "s3:", "bkt/x", "s3://u@/x"] {
+        assert!(matches!(lookup_keys(bad), Err(AuthFileError::NotS3Url { .. })), "{bad:?}");
+    }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `minis3 search`, `download` and `repodata` as a user runs them: the binary with a cleared
 //! environment (test keys and a temporary HOME only), against a channel of real packages
 //! indexed by py-rattler and uploaded to s3s-fs.
-#![cfg(feature = "cli")]
+#![cfg(all(feature = "cli", feature = "channel"))]
 
 #[path = "support/conda.rs"]
 mod conda;

@@ -1,10 +1,10 @@
-//! Parses arbitrary strings as locations and endpoints, builds URLs from whatever parses, and
-//! checks: no panic, the canonical form parses back to the same location, and the key
-//! survives location -> request path -> percent-decoding unaltered.
+//! Parses arbitrary strings as locations, endpoints and URLs, builds URLs from whatever parses,
+//! and checks: no panic, the canonical form parses back to the same location (and URL), and
+//! the key survives location -> request path -> percent-decoding unaltered.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use minis3::address::{AddressingStyle, Endpoint, Location};
+use minis3::address::{AddressingStyle, Endpoint, Location, Url};
 use minis3::sigv4::encode::percent_decode;
 
 const ENDPOINTS: &[&str] = &[
@@ -49,11 +49,35 @@ fn check_key(endpoint: &Endpoint, style: AddressingStyle, bucket: &str, key: &st
     assert!(full.ends_with(path));
 }
 
+/// A URL that parses prints as ASCII, parses back to itself, and joins without panicking;
+/// an error is one line.
+fn check_url(input: &str) {
+    let url = match Url::parse(input) {
+        Ok(u) => u,
+        Err(e) => {
+            assert!(!e.to_string().contains('\n'));
+            return;
+        }
+    };
+    assert!(url.as_str().is_ascii());
+    let again = Url::parse(url.as_str()).expect("a URL's text parses");
+    assert_eq!(again.as_str(), url.as_str());
+    assert!(url.as_str().starts_with(url.scheme()));
+    for reference in ["", "../x/", "./a", "/b?c", "//h.example/d", "#f", input] {
+        if let Ok(joined) = url.join(reference) {
+            assert_eq!(Url::parse(joined.as_str()).expect("a joined URL parses").as_str(), joined.as_str());
+        }
+    }
+    let with_slash = url.with_trailing_slash();
+    assert!(with_slash.path().ends_with('/'));
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
         return;
     };
     let _ = Endpoint::parse(input);
+    check_url(input);
     // Also try the input as what follows s3://, so the fuzzer need not find the prefix.
     for candidate in [input.to_owned(), format!("s3://{input}")] {
         let parsed = Location::parse(&candidate);

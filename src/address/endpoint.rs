@@ -3,7 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::error::{AddressError, EndpointProblem};
+use super::error::{AddressError, EndpointProblem, UrlError};
+use super::url::{Host, Url};
 
 /// `http` or `https`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,7 +60,8 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 /// Where requests go: scheme, host, optional non-default port and optional path prefix.
 ///
 /// Built from an endpoint URL with [`Endpoint::parse`], or for AWS from a region with
-/// [`Endpoint::aws`]. The host is lowercase (IDNA-encoded if needed; IPv6 in brackets).
+/// [`Endpoint::aws`]. The host is ASCII and lowercase (IPv6 in brackets; a non-ASCII name
+/// is refused: write it in punycode).
 ///
 /// ```
 /// use minis3::address::Endpoint;
@@ -242,8 +244,8 @@ pub(crate) fn parse_endpoint(input: &str) -> Result<Endpoint, EndpointProblem> {
     if authority.contains('\\') {
         return Err(EndpointProblem::Malformed("a backslash is not allowed in the host".to_owned()));
     }
-    let url = url::Url::parse(trimmed).map_err(|e| match e {
-        url::ParseError::EmptyHost => EndpointProblem::MissingHost,
+    let url = Url::parse(trimmed).map_err(|e| match e {
+        UrlError::MissingHost => EndpointProblem::MissingHost,
         other => EndpointProblem::Malformed(other.to_string()),
     })?;
     if url.query().is_some() {
@@ -252,12 +254,8 @@ pub(crate) fn parse_endpoint(input: &str) -> Result<Endpoint, EndpointProblem> {
     if url.fragment().is_some() {
         return Err(EndpointProblem::HasFragment);
     }
-    let (host, ip) = match url.host() {
-        Some(url::Host::Domain(d)) if !d.is_empty() => (d.to_owned(), false),
-        Some(url::Host::Ipv4(a)) => (a.to_string(), true),
-        Some(url::Host::Ipv6(a)) => (format!("[{a}]"), true),
-        _ => return Err(EndpointProblem::MissingHost),
-    };
+    let ip = !matches!(url.host(), Host::Domain(_));
+    let host = url.host_str().to_owned();
     let prefix = url.path().trim_end_matches('/').to_owned();
     Ok(Endpoint { scheme, host, port: url.port(), prefix, ip })
 }

@@ -190,3 +190,110 @@ impl fmt::Display for AddressError {
 }
 
 impl std::error::Error for AddressError {}
+
+/// The part of a URL an error is about (see [`UrlError`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UrlPart {
+    /// `user:password` before `@`.
+    UserInfo,
+    /// The host name or address.
+    Host,
+    /// The port after `:`.
+    Port,
+    /// The path.
+    Path,
+    /// The query after `?`.
+    Query,
+    /// The fragment after `#`.
+    Fragment,
+}
+
+impl fmt::Display for UrlPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UrlPart::UserInfo => "user info",
+            UrlPart::Host => "host",
+            UrlPart::Port => "port",
+            UrlPart::Path => "path",
+            UrlPart::Query => "query",
+            UrlPart::Fragment => "fragment",
+        })
+    }
+}
+
+/// Why text is not a [`Url`](super::Url). Its `Display` is one line naming the problem (and
+/// the part of the URL), without the input, which the caller adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// No `scheme://`.
+    MissingScheme,
+    /// Text before `://` that is not a scheme (a letter, then letters, digits, `+`, `-`, `.`).
+    InvalidScheme(String),
+    /// Nothing between `scheme://` and the path.
+    MissingHost,
+    /// A character outside ASCII.
+    NonAscii {
+        /// Where.
+        part: UrlPart,
+        /// The character.
+        ch: char,
+    },
+    /// A space.
+    Space {
+        /// Where.
+        part: UrlPart,
+    },
+    /// A control character (a line break, a tab, ...).
+    Control {
+        /// Where.
+        part: UrlPart,
+        /// The byte.
+        byte: u8,
+    },
+    /// A character that does not belong in that part (`\`, `%` in a host, `<`, ...).
+    InvalidChar {
+        /// Where.
+        part: UrlPart,
+        /// The character.
+        ch: char,
+    },
+    /// A port that is not a number from 0 to 65535.
+    InvalidPort(String),
+    /// A host with an empty label (`a..b`, `.a`).
+    EmptyLabel(String),
+    /// A host ending in a number that is not a dotted-decimal IPv4 address (`127.1`).
+    InvalidIpv4(String),
+    /// A bracketed host that is not an IPv6 address (zone identifiers are not supported).
+    InvalidIpv6(String),
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlError::MissingScheme => f.write_str("it has no scheme (like https://)"),
+            UrlError::InvalidScheme(s) => write!(f, "{s:?} is not a URL scheme"),
+            UrlError::MissingHost => f.write_str("it has no host"),
+            UrlError::NonAscii { part: UrlPart::Host, ch } => {
+                write!(f, "the host has the non-ASCII character {ch:?}; write the host in ASCII (punycode, xn--...)")
+            }
+            UrlError::NonAscii { part, ch } => {
+                write!(f, "the {part} has the non-ASCII character {ch:?}; percent-encode it (%XX)")
+            }
+            UrlError::Space { part } => write!(f, "the {part} has a space; percent-encode it (%20)"),
+            UrlError::Control { part, byte } => {
+                write!(f, "the {part} has the control character {:?}", char::from(*byte))
+            }
+            UrlError::InvalidChar { part, ch } => write!(f, "the {part} cannot hold {ch:?}"),
+            UrlError::InvalidPort(p) => write!(f, "invalid port {p:?}: a port is a number from 0 to 65535"),
+            UrlError::EmptyLabel(h) => write!(f, "the host {h:?} has an empty label"),
+            UrlError::InvalidIpv4(h) => {
+                write!(f, "the host {h:?} ends in a number but is not an IPv4 address like 127.0.0.1")
+            }
+            UrlError::InvalidIpv6(h) => write!(f, "the host {h:?} is not an IPv6 address like [::1]"),
+        }
+    }
+}
+
+impl std::error::Error for UrlError {}

@@ -7,7 +7,8 @@
 //! - [`Endpoint`]: where requests go, from an endpoint URL or an AWS region (`endpoint.rs`);
 //! - [`AddressingStyle`] and [`RequestUrl`]: bucket and key on an endpoint, with the path
 //!   exactly as it is sent and signed (`request.rs`);
-//! - [`AddressError`]: every error, one actionable line each (`error.rs`).
+//! - [`Url`]: a small strict ASCII URL parser for endpoints and configuration (`url.rs`);
+//! - [`AddressError`] and [`UrlError`]: every error, one actionable line each (`error.rs`).
 //!
 //! Without a configured endpoint the AWS endpoint of the region is used; when no region is
 //! configured at all, callers use [`DEFAULT_REGION`] (`us-east-1`). A `gcs://` location goes to
@@ -30,12 +31,14 @@ mod endpoint;
 mod error;
 mod location;
 mod request;
+mod url;
 
 pub use bucket::{is_dns_compatible, validate_bucket};
 pub use endpoint::{Endpoint, Scheme, DEFAULT_REGION, GCS_ENDPOINT, GCS_REGION};
-pub use error::{AddressError, BucketProblem, EndpointProblem};
+pub use error::{AddressError, BucketProblem, EndpointProblem, UrlError, UrlPart};
 pub use location::{HttpUrl, Location};
 pub use request::{AddressingStyle, RequestUrl};
+pub use url::{Host, Url};
 
 /// The addressing style for `gcs://` locations: path style, as rattler uses.
 pub const GCS_ADDRESSING_STYLE: AddressingStyle = AddressingStyle::Path;

@@ -8,6 +8,7 @@ use std::io::Read;
 
 use sha2::{Digest as _, Sha256};
 
+use crate::address::{Url, UrlError};
 use crate::channel::error::{FormatError, FormatErrorKind};
 use crate::channel::msgpack::{self, Encoder, Value};
 use crate::channel::record::{filename_order, name_from_filename, FieldRef, PackageRecord};
@@ -380,30 +381,19 @@ pub fn repodata_from_shards(info: &ShardIndexInfo, shards: impl IntoIterator<Ite
 }
 
 /// `CHANNEL/SUBDIR/`: the URL relative references in repodata and shard indexes start from.
-pub fn subdir_url(channel_url: &str, subdir: &str) -> Result<url::Url, url::ParseError> {
-    let channel = url::Url::parse(channel_url)?;
-    let mut base = channel.clone();
-    if !base.path().ends_with('/') {
-        let p = format!("{}/", base.path());
-        base.set_path(&p);
-    }
-    base.join(&format!("{subdir}/"))
+pub fn subdir_url(channel_url: &str, subdir: &str) -> Result<Url, UrlError> {
+    Url::parse(channel_url)?.with_trailing_slash().join(&format!("{subdir}/"))
 }
 
 /// Resolves `relative` (a `base_url` or `shards_base_url`, absolute or relative) against the
 /// subdir URL and ends it with `/`, as rattler's gateway does.
-pub fn resolve_base(subdir_url: &url::Url, relative: &str) -> Result<url::Url, url::ParseError> {
-    let mut url = subdir_url.join(relative)?;
-    if !url.path().ends_with('/') {
-        let p = format!("{}/", url.path());
-        url.set_path(&p);
-    }
-    Ok(url)
+pub fn resolve_base(subdir_url: &Url, relative: &str) -> Result<Url, UrlError> {
+    Ok(subdir_url.join(relative)?.with_trailing_slash())
 }
 
 impl ShardIndex {
     /// The URL of `name`'s shard, when the index lists it.
-    pub fn shard_url(&self, subdir_url: &url::Url, name: &str) -> Option<Result<url::Url, url::ParseError>> {
+    pub fn shard_url(&self, subdir_url: &Url, name: &str) -> Option<Result<Url, UrlError>> {
         let digest = self.shards.get(name)?;
         Some(
             resolve_base(subdir_url, &self.info.shards_base_url)
@@ -412,7 +402,7 @@ impl ShardIndex {
     }
 
     /// The URL packages are fetched from (`base_url` resolved, ending with `/`).
-    pub fn packages_base_url(&self, subdir_url: &url::Url) -> Result<url::Url, url::ParseError> {
+    pub fn packages_base_url(&self, subdir_url: &Url) -> Result<Url, UrlError> {
         resolve_base(subdir_url, &self.info.base_url)
     }
 }

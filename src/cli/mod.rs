@@ -7,12 +7,14 @@
 pub mod advice;
 pub mod args;
 pub mod commands;
+#[cfg(feature = "channel")]
 pub mod conda;
 pub mod filter;
 pub mod glob;
 pub mod output;
 pub mod paths;
 pub mod plan;
+#[cfg(feature = "channel")]
 pub mod publish;
 pub mod remote;
 pub mod transfer;
@@ -241,14 +243,19 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         }
         Command::AuthLogout { url } => commands::auth_logout(ctx, &url),
         Command::ConfigShow { target, json } => commands::config_show(ctx, target, json),
+        #[cfg(feature = "channel")]
         Command::IndexS3 { channel, force, max_parallel, s3 } => {
             publish::index_s3(ctx, &channel, force, max_parallel, &s3)
         }
+        #[cfg(feature = "channel")]
         Command::UploadS3 { channel, packages, force, index, max_parallel, s3 } => {
             publish::upload_s3(ctx, publish::UploadArgs { channel, packages, force, index, max_parallel, s3 })
         }
+        #[cfg(feature = "channel")]
         Command::Search { conda, spec, json } => conda::search(ctx, &conda, &spec, json),
+        #[cfg(feature = "channel")]
         Command::Download { conda, specs, output } => conda::download(ctx, &conda, &specs, &output),
+        #[cfg(feature = "channel")]
         Command::Repodata { conda, output } => conda::repodata(ctx, &conda, output.as_ref()),
     }
 }

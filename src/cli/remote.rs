@@ -14,6 +14,7 @@
 
 use std::sync::Arc;
 
+#[cfg(feature = "channel")]
 use minis3::channel::http_transport::HttpTransport;
 use minis3::credentials::gcs::{GcsAuth, GcsOptions, SCOPE_READ_ONLY, SCOPE_READ_WRITE};
 use minis3::credentials::ProviderContext;
@@ -84,11 +85,21 @@ pub fn gcs_client(ctx: &Ctx, write: bool) -> Result<GcsClient, CliError> {
 }
 
 /// A fetcher of plain URLs (no base, no authorization).
+#[cfg(feature = "channel")]
 pub fn url_fetcher(ctx: &Ctx) -> Result<HttpTransport, CliError> {
     Ok(HttpTransport::new(http(ctx)?, ""))
 }
 
+/// Without the channel layer there is no plain-URL fetcher (it is the channel's transport).
+#[cfg(not(feature = "channel"))]
+pub fn fetch_url(_ctx: &Ctx, _method: &str, url: &str) -> Result<Response, CliError> {
+    Err(CliError::Failed(format!(
+        "cannot fetch {url}: this minis3 was built without the `channel` feature, which reads http(s) URLs; use s3:// or gcs://"
+    )))
+}
+
 /// `GET`/`HEAD` of a URL: the answer when it is a success, else one line naming the status.
+#[cfg(feature = "channel")]
 pub fn fetch_url(ctx: &Ctx, method: &str, url: &str) -> Result<Response, CliError> {
     let (resp, last) = url_fetcher(ctx)?.request_url(method, url).map_err(|e| CliError::Failed(e.to_string()))?;
     match resp.status() {

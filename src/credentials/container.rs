@@ -11,6 +11,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::address::{Host, Url, UrlError};
 use crate::config::env::Environment;
 use crate::http::{Http, HttpConfig};
 use crate::retry::RetryPolicy;
@@ -29,13 +30,11 @@ fn invalid(problem: String) -> ProviderError {
     ProviderError::InvalidSetting { setting: "AWS_CONTAINER_CREDENTIALS_FULL_URI".into(), problem }
 }
 
-fn allowed_http_host(host: &url::Host<&str>) -> bool {
+fn allowed_http_host(host: &Host) -> bool {
     match host {
-        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => {
-            ip.is_loopback() || ip.octets() == [169, 254, 170, 2] || ip.octets() == [169, 254, 170, 23]
-        }
-        url::Host::Ipv6(ip) => ip.is_loopback() || *ip == "fd00:ec2::23".parse::<std::net::Ipv6Addr>().unwrap_or(*ip),
+        Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => ip.is_loopback() || ip.octets() == [169, 254, 170, 2] || ip.octets() == [169, 254, 170, 23],
+        Host::Ipv6(ip) => ip.is_loopback() || *ip == "fd00:ec2::23".parse::<std::net::Ipv6Addr>().unwrap_or(*ip),
     }
 }
 
@@ -51,14 +50,14 @@ pub fn container_url(env: &Environment, base_override: Option<&str>) -> Result<O
     let Some(full) = env.non_empty("AWS_CONTAINER_CREDENTIALS_FULL_URI") else {
         return Ok(None);
     };
-    let url = url::Url::parse(full)
-        .map_err(|e| invalid(format!("{full:?} is not an absolute URL ({e}): the URI did not specify a host")))?;
-    let Some(host) = url.host() else {
-        return Err(invalid(format!("{full:?}: the URI did not specify a host")));
-    };
+    let url = Url::parse(full).map_err(|e| match e {
+        UrlError::MissingHost => invalid(format!("{full:?}: the URI did not specify a host")),
+        e => invalid(format!("{full:?} is not an absolute URL ({e}): the URI did not specify a host")),
+    })?;
+    let host = url.host();
     match url.scheme() {
         "https" => {}
-        "http" if allowed_http_host(&host) => {}
+        "http" if allowed_http_host(host) => {}
         "http" => {
             return Err(invalid(format!(
                 "{full:?}: plain http is only allowed to loopback addresses and the ECS/EKS hosts; use https"
@@ -177,7 +176,7 @@ pub fn parse_credentials_json(
 /// Whether `ip` is an address the container provider may reach over plain http.
 pub fn is_allowed_http_ip(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => allowed_http_host(&url::Host::Ipv4(v4)),
-        IpAddr::V6(v6) => allowed_http_host(&url::Host::Ipv6(v6)),
+        IpAddr::V4(v4) => allowed_http_host(&Host::Ipv4(v4)),
+        IpAddr::V6(v6) => allowed_http_host(&Host::Ipv6(v6)),
     }
 }

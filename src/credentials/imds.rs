@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use crate::address::{Url, UrlError};
 use crate::config::env::Environment;
 use crate::config::profile::ProfileSet;
 use crate::http::{Body, Http, HttpConfig, HttpError};
@@ -55,10 +56,10 @@ pub fn imds_endpoint(
         },
     };
     if let Some((e, setting)) = endpoint {
-        let url = url::Url::parse(e).map_err(|err| invalid(setting, format!("{e:?} is not a URL ({err})")))?;
-        if url.host().is_none() {
-            return Err(invalid(setting, format!("{e:?} has no host")));
-        }
+        Url::parse(e).map_err(|err| match err {
+            UrlError::MissingHost => invalid(setting, format!("{e:?} has no host")),
+            err => invalid(setting, format!("{e:?} is not a URL ({err})")),
+        })?;
         return Ok(e.trim_end_matches('/').to_string());
     }
     if let Some(m) = mode_override {

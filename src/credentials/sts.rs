@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::address::Url;
 use crate::clock::Clock;
 use crate::config::endpoint::{configured_endpoint_url, EndpointOverrides};
 use crate::config::env::Environment;
@@ -99,17 +100,13 @@ fn form(pairs: &[(&str, &str)]) -> String {
 
 /// `scheme://host[:port]` and the path of a URL (path `/` when empty).
 fn split_url(url: &str) -> Result<(String, String, String), ProviderError> {
-    let parsed = url::Url::parse(url).map_err(|e| ProviderError::InvalidSetting {
+    let parsed = Url::parse(url).map_err(|e| ProviderError::InvalidSetting {
         setting: "STS endpoint URL".into(),
         problem: format!("{url:?} is not a URL ({e}); fix AWS_ENDPOINT_URL_STS or endpoint_url"),
     })?;
-    let host = parsed.host_str().ok_or_else(|| ProviderError::InvalidSetting {
-        setting: "STS endpoint URL".into(),
-        problem: format!("{url:?} has no host"),
-    })?;
     let host = match parsed.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_string(),
+        Some(p) => format!("{}:{p}", parsed.host_str()),
+        None => parsed.host_str().to_string(),
     };
     let path = if parsed.path().is_empty() { "/".to_string() } else { parsed.path().to_string() };
     Ok((format!("{}://{host}{path}", parsed.scheme()), host, path))

@@ -2,9 +2,12 @@
 
 use std::ffi::OsString;
 
-use super::command::{Command, CondaOptions, Operand};
+#[cfg(feature = "channel")]
+use super::command::CondaOptions;
+use super::command::{Command, Operand};
 use super::flags::{Cmd, FlagId};
 use super::parse::{operand, parse_s3, remote, CommandFlags, UsageError};
+#[cfg(feature = "channel")]
 use std::path::PathBuf;
 
 /// A command's operands (what follows its name), with the name for messages.
@@ -79,11 +82,20 @@ pub(super) fn command(cmd: Cmd, o: &Operands<'_>, f: CommandFlags) -> Result<Com
         Cmd::AuthLogin => auth_login(o, f),
         Cmd::AuthLogout => auth_logout(o, f),
         Cmd::ConfigShow => config_show(o, f),
+        #[cfg(feature = "channel")]
         Cmd::IndexS3 => index_s3(o, f),
+        #[cfg(feature = "channel")]
         Cmd::UploadS3 => upload_s3(o, f),
+        #[cfg(feature = "channel")]
         Cmd::Search => search(o, f),
+        #[cfg(feature = "channel")]
         Cmd::Download => download(o, f),
+        #[cfg(feature = "channel")]
         Cmd::Repodata => repodata(o, f),
+        #[cfg(not(feature = "channel"))]
+        Cmd::IndexS3 | Cmd::UploadS3 | Cmd::Search | Cmd::Download | Cmd::Repodata => {
+            Err(o.err(super::help::NO_CHANNEL.to_owned()))
+        }
     }
 }
 
@@ -198,12 +210,14 @@ fn config_show(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError>
     Ok(Command::ConfigShow { target, json: f.on(FlagId::Json) })
 }
 
+#[cfg(feature = "channel")]
 fn index_s3(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     o.count(1, 1, "a channel (s3://BUCKET/CHANNEL)")?;
     let channel = o.s3(0, false)?;
     Ok(Command::IndexS3 { channel, force: f.on(FlagId::Force), max_parallel: f.max_parallel, s3: f.s3_tool() })
 }
 
+#[cfg(feature = "channel")]
 fn upload_s3(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     o.count(1, usize::MAX, "at least one package file")?;
     if f.channels.len() > 1 {
@@ -223,16 +237,19 @@ fn upload_s3(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     })
 }
 
+#[cfg(feature = "channel")]
 fn conda(f: &CommandFlags) -> CondaOptions {
     CondaOptions { channels: f.channels.clone(), platforms: f.platforms.clone(), no_cache: f.on(FlagId::NoCache) }
 }
 
+#[cfg(feature = "channel")]
 fn search(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     o.count(1, 1, "one match spec (quote a spec with spaces: 'numpy >=1.26')")?;
     let spec = o.list[0].to_string_lossy().into_owned();
     Ok(Command::Search { conda: conda(&f), spec, json: f.on(FlagId::Json) })
 }
 
+#[cfg(feature = "channel")]
 fn download(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     o.count(1, usize::MAX, "at least one match spec or package file name")?;
     let output = f.output.clone().ok_or_else(|| o.err("`minis3 download` needs -o DIR".into()))?;
@@ -240,6 +257,7 @@ fn download(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     Ok(Command::Download { conda: conda(&f), specs, output })
 }
 
+#[cfg(feature = "channel")]
 fn repodata(o: &Operands<'_>, f: CommandFlags) -> Result<Command, UsageError> {
     o.count(0, 0, "no operands")?;
     let c = conda(&f);

@@ -184,6 +184,7 @@ pub enum Command {
         /// `--json`.
         json: bool,
     },
+    #[cfg(feature = "channel")]
     /// `index s3`.
     IndexS3 {
         /// The channel's bucket and path.
@@ -195,6 +196,7 @@ pub enum Command {
         /// Keys and addressing style.
         s3: S3ToolFlags,
     },
+    #[cfg(feature = "channel")]
     /// `upload s3`.
     UploadS3 {
         /// `--channel` (else `S3_CHANNEL` when the command runs).
@@ -210,6 +212,7 @@ pub enum Command {
         /// Keys and addressing style.
         s3: S3ToolFlags,
     },
+    #[cfg(feature = "channel")]
     /// `search`.
     Search {
         /// What to search and how.
@@ -219,6 +222,7 @@ pub enum Command {
         /// `--json`.
         json: bool,
     },
+    #[cfg(feature = "channel")]
     /// `download`.
     Download {
         /// What to search and how.
@@ -228,6 +232,7 @@ pub enum Command {
         /// `--output`: the directory.
         output: PathBuf,
     },
+    #[cfg(feature = "channel")]
     /// `repodata`.
     Repodata {
         /// The channel (exactly one) and the subdir (exactly one).
@@ -240,6 +245,7 @@ pub enum Command {
 /// The S3 settings of `index s3` / `upload s3` given on the command line (the environment's
 /// `S3_*` variables are read when the command runs).
 #[derive(Clone, Default, PartialEq, Eq)]
+#[cfg_attr(not(feature = "channel"), allow(dead_code))]
 pub struct S3ToolFlags {
     /// `--access-key-id`.
     pub access_key_id: Option<String>,
@@ -264,6 +270,7 @@ impl fmt::Debug for S3ToolFlags {
 
 /// The options of the conda commands (`search`, `download`, `repodata`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(not(feature = "channel"), allow(dead_code))]
 pub struct CondaOptions {
     /// `-c/--channel`, in order (empty: the pixi workspace's).
     pub channels: Vec<String>,

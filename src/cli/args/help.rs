@@ -48,8 +48,12 @@ pub fn help(topic: Option<&str>) -> Option<String> {
             "minis3 {}: a small S3 client that behaves like `aws s3`.\n\nUSAGE:\n    minis3 [OPTIONS] COMMAND [ARGS]\n\nCOMMANDS:\n",
             env!("CARGO_PKG_VERSION")
         );
-        for (_, name, args, doc) in COMMANDS {
-            s.push_str(&format!("    {:<28}{doc}\n", format!("{name} {args}")));
+        for (cmd, name, args, doc) in COMMANDS {
+            let missing = if needs_channel(*cmd) && !cfg!(feature = "channel") { " [not in this build]" } else { "" };
+            s.push_str(&format!("    {:<28}{doc}{missing}\n", format!("{name} {args}")));
+        }
+        if !cfg!(feature = "channel") {
+            s.push_str(&format!("\n{}\n", wrap(NO_CHANNEL, 0, 100).trim_end()));
         }
         s.push_str("\nGLOBAL OPTIONS (anywhere on the line):\n");
         s.push_str(&globals);
@@ -76,6 +80,10 @@ pub fn help(topic: Option<&str>) -> Option<String> {
             s.push_str("\nOPTIONS:\n");
             s.push_str(&own);
         }
+        if needs_channel(*cmd) && !cfg!(feature = "channel") {
+            s.push('\n');
+            s.push_str(&wrap(NO_CHANNEL, 0, 100));
+        }
         if let Some(extra) = command_notes(*cmd) {
             s.push('\n');
             s.push_str(&wrap(extra, 0, 100));
@@ -85,6 +93,16 @@ pub fn help(topic: Option<&str>) -> Option<String> {
     s.push_str("GLOBAL OPTIONS:\n");
     s.push_str(&globals);
     Some(s)
+}
+
+/// What a build without the `channel` feature says about the conda commands.
+pub const NO_CHANNEL: &str = "The conda commands (search, download, repodata, upload s3, index s3) need the \
+     `channel` cargo feature, which this build of minis3 lacks: build it with default features (or \
+     `--features cli,channel`).";
+
+/// Whether `cmd` is a conda command, compiled only with the `channel` feature.
+pub(super) fn needs_channel(cmd: Cmd) -> bool {
+    matches!(cmd, Cmd::IndexS3 | Cmd::UploadS3 | Cmd::Search | Cmd::Download | Cmd::Repodata)
 }
 
 fn command_notes(cmd: Cmd) -> Option<&'static str> {

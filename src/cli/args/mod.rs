@@ -15,9 +15,13 @@ pub mod flags;
 mod help;
 mod parse;
 
-pub use command::{Command, CondaOptions, Global, Operand, Parsed, PresignMethod, S3ToolFlags, TransferOptions};
+pub use command::{Command, Global, Operand, Parsed, PresignMethod, TransferOptions};
+#[cfg(feature = "channel")]
+pub use command::{CondaOptions, S3ToolFlags};
 pub use help::help;
-pub use parse::{parse, parse_s3 as parse_s3_location, UsageError};
+#[cfg(feature = "channel")]
+pub use parse::parse_s3 as parse_s3_location;
+pub use parse::{parse, UsageError};
 
 #[cfg(test)]
 mod tests;

@@ -207,7 +207,9 @@ fn command_of(positionals: &[OsString]) -> Result<Named, UsageError> {
     })
 }
 
-/// What a command's own flags set (the global ones go to [`Global`]).
+/// What a command's own flags set (the global ones go to [`Global`]). Without the `channel`
+/// feature the conda commands' flags are still parsed (and their commands refused).
+#[cfg_attr(not(feature = "channel"), allow(dead_code))]
 pub(super) struct CommandFlags {
     /// `--content-type`, `--metadata`, the filters, `--dryrun`, `--quiet`.
     pub opts: TransferOptions,
@@ -237,6 +239,7 @@ pub(super) struct CommandFlags {
 
 impl CommandFlags {
     /// The S3 settings of `index s3` / `upload s3`.
+    #[cfg_attr(not(feature = "channel"), allow(dead_code))]
     pub fn s3_tool(&self) -> S3ToolFlags {
         S3ToolFlags {
             access_key_id: self.access.clone(),

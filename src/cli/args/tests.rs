@@ -170,6 +170,28 @@ fn metadata_parsing() {
 }
 
 #[test]
+#[cfg(not(feature = "channel"))]
+fn conda_commands_say_the_build_lacks_the_channel_feature() {
+    for line in [
+        &["search", "numpy"][..],
+        &["download", "numpy", "-o", "d"],
+        &["repodata", "-c", "s3://b/c", "--platform", "noarch"],
+        &["upload", "s3", "-c", "s3://bkt/chan", "a-1-0.conda"],
+        &["index", "s3", "s3://bkt/chan"],
+    ] {
+        let e = p(line).unwrap_err().to_string();
+        assert!(e.contains("`channel` cargo feature") && !e.contains('\n'), "{line:?}: {e}");
+    }
+    // Help is wrapped: compare with the line breaks taken out.
+    let flat = |t: Option<&str>| help(t).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    let general = flat(None);
+    assert!(general.contains("[not in this build]") && general.contains("`channel` cargo feature"), "{general}");
+    assert!(flat(Some("search")).contains("`channel` cargo feature"));
+    assert!(!flat(Some("ls")).contains("`channel` cargo feature"));
+}
+
+#[test]
+#[cfg(feature = "channel")]
 fn publish_commands_take_rattlers_flags() {
     let (g, c) = run(&[
         "index",

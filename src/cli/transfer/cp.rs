@@ -92,7 +92,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                                 tally.fail(&m);
                             }
                         }
-                        Err(why) => tally.refuse(&bucket, &o.key, &why),
+                        Err(why) => tally.refuse(&format!("s3://{bucket}/{}", o.key), &why),
                     }
                     progress.step();
                     if tally.stopped() {

@@ -189,13 +189,14 @@ impl<'a> Tally<'a> {
 
     /// A key that cannot be written under the target directory (see [`minis3::safe_path`]):
     /// skipped with one line, or a failure when the directory could not be created.
-    fn refuse(&mut self, bucket: &str, key: &str, why: &UnsafePath) {
+    /// `source` is the object as the user names it (`s3://B/K`, `gcs://B/K`).
+    fn refuse(&mut self, source: &str, why: &UnsafePath) {
         if why.is_refusal() {
             self.skipped += 1;
-            self.ctx.out.error(&format!("download refused: s3://{bucket}/{key}: {why}; skipped"));
+            self.ctx.out.error(&format!("download refused: {source}: {why}; skipped"));
         } else {
             let t = why.to_string();
-            self.fail(format!("download failed: s3://{bucket}/{key}: {t}{}", local_hint(&t)));
+            self.fail(format!("download failed: {source}: {t}{}", local_hint(&t)));
         }
     }
 

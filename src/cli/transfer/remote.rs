@@ -18,6 +18,7 @@ use std::path::Path;
 
 use minis3::gcs::{GcsClient, GetOptions, GetOutcome};
 use minis3::s3::{parse_http_date, parse_iso8601, save_stream, ListedObject};
+use minis3::safe_path;
 
 use super::local::{guess_content_type, is_dir_like, local_hint, mkdirs, secs, set_mtime, walk, LocalFile};
 use super::{print_item, Progress, Tally};
@@ -62,18 +63,18 @@ pub(super) fn cp(
                 let mut tally = Tally::new(ctx);
                 let mut progress = Progress::new(ctx, selected.len());
                 for (rel, o) in selected {
-                    match safe_join(path, rel) {
+                    match safe_path::prepare(path, rel, !opts.dryrun) {
                         Ok(dest) => {
                             if let Err(m) = download_gcs(ctx, &client, bucket, &o.key, &dest, opts) {
-                                tally.fail(&m);
+                                tally.fail(m);
                             }
                         }
-                        Err(why) => tally.fail(&format!(
-                            "download refused: gcs://{bucket}/{}: {why}: skipped (rename the object to download it)",
-                            o.key
-                        )),
+                        Err(why) => tally.refuse(&format!("gcs://{bucket}/{}", o.key), &why),
                     }
                     progress.step();
+                    if tally.stopped() {
+                        break;
+                    }
                 }
                 progress.finish();
                 return tally.result();
@@ -119,7 +120,7 @@ pub(super) fn cp(
                 for f in &files {
                     if let Err(m) = upload_gcs(ctx, &client, &f.path, bucket, &format!("{prefix}{}", f.relative), opts)
                     {
-                        tally.fail(&m);
+                        tally.fail(m);
                     }
                     progress.step();
                 }
@@ -310,10 +311,7 @@ pub(super) fn sync(
                 }
                 match safe_join(dir, &rel) {
                     Ok(_) => safe.push((rel, o)),
-                    Err(why) => tally.fail(&format!(
-                        "download refused: gcs://{bucket}/{}: {why}: skipped (rename the object to download it)",
-                        o.key
-                    )),
+                    Err(why) => tally.refuse(&format!("gcs://{bucket}/{}", o.key), &why),
                 }
             }
             let files = if dir.is_dir() { walk(dir)? } else { Vec::new() };
@@ -331,11 +329,14 @@ pub(super) fn sync(
             for a in &actions {
                 match a {
                     Action::Transfer { relative, .. } => {
-                        let (Some(o), Ok(dest)) = (by_rel.get(relative.as_str()), safe_join(dir, relative)) else {
-                            continue;
-                        };
-                        if let Err(m) = download_gcs(ctx, &client, bucket, &o.key, &dest, opts) {
-                            tally.fail(&m);
+                        let Some(o) = by_rel.get(relative.as_str()) else { continue };
+                        match safe_path::prepare(dir, relative, !opts.dryrun) {
+                            Ok(dest) => {
+                                if let Err(m) = download_gcs(ctx, &client, bucket, &o.key, &dest, opts) {
+                                    tally.fail(m);
+                                }
+                            }
+                            Err(why) => tally.refuse(&format!("gcs://{bucket}/{}", o.key), &why),
                         }
                     }
                     Action::Delete { relative } => {
@@ -345,13 +346,16 @@ pub(super) fn sync(
                             print_item(ctx, opts, &format!("(dryrun) {line}")).map_err(CliError::Failed)?;
                         } else if let Err(e) = fs::remove_file(&path) {
                             let t = e.to_string();
-                            tally.fail(&format!("delete failed: {}: {t}{}", path.display(), local_hint(&t)));
+                            tally.fail(format!("delete failed: {}: {t}{}", path.display(), local_hint(&t)));
                         } else {
                             print_item(ctx, opts, &line).map_err(CliError::Failed)?;
                         }
                     }
                 }
                 progress.step();
+                if tally.stopped() {
+                    break;
+                }
             }
             progress.finish();
         }
@@ -383,7 +387,7 @@ pub(super) fn sync(
                         let f = by_rel[relative.as_str()];
                         if let Err(m) = upload_gcs(ctx, &client, &f.path, bucket, &format!("{prefix}{relative}"), opts)
                         {
-                            tally.fail(&m);
+                            tally.fail(m);
                         }
                     }
                     Action::Delete { relative } => {
@@ -392,7 +396,7 @@ pub(super) fn sync(
                         if opts.dryrun {
                             print_item(ctx, opts, &format!("(dryrun) {line}")).map_err(CliError::Failed)?;
                         } else if let Err(e) = client.delete(bucket, &k) {
-                            tally.fail(&format!("delete failed: gcs://{bucket}/{k}: {e}"));
+                            tally.fail(format!("delete failed: gcs://{bucket}/{k}: {e}"));
                         } else {
                             print_item(ctx, opts, &line).map_err(CliError::Failed)?;
                         }

@@ -98,7 +98,7 @@ pub fn sync(
                 }
                 match safe_join(&dir, &rel) {
                     Ok(_) => safe.push((rel, o)),
-                    Err(why) => tally.refuse(&bucket, &o.key, &why),
+                    Err(why) => tally.refuse(&format!("s3://{bucket}/{}", o.key), &why),
                 }
             }
             let files = if dir.is_dir() { walk(&dir)? } else { Vec::new() };
@@ -120,7 +120,7 @@ pub fn sync(
                         let dest = match safe_path::prepare(&dir, relative, !opts.dryrun) {
                             Ok(d) => d,
                             Err(why) => {
-                                tally.refuse(&bucket, &o.key, &why);
+                                tally.refuse(&format!("s3://{bucket}/{}", o.key), &why);
                                 progress.step();
                                 continue;
                             }

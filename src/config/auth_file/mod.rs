@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::address::Url;
 use crate::config::env::Environment;
 
 mod write;
@@ -210,34 +211,47 @@ pub struct FoundCredentials {
 /// `url` crate writes it, then each prefix obtained by cutting at the last `/`, down to
 /// `s3://bucket`.
 pub fn lookup_keys(s3_url: &str) -> Result<Vec<String>, AuthFileError> {
-    let url = parse_s3_url(s3_url)?;
-    let bucket = url.host_str().unwrap_or_default().to_string();
+    let (bucket, rest) = parse_s3_url(s3_url)?;
+    let mut current = format!("s3://{bucket}{rest}");
     let mut keys = vec![bucket];
-    let mut current = url.as_str().to_string();
     loop {
-        keys.push(current.clone());
-        let Some((rest, _)) = current.rsplit_once('/') else {
-            break;
-        };
         // rattler keeps going while the rest parses as a URL ("s3:/", "s3:"), keys nobody
         // stores; stop at the bucket.
-        match url::Url::parse(rest) {
-            Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => current = u.as_str().to_string(),
+        let next = current.rsplit_once('/').map(|(rest, _)| rest.to_owned());
+        keys.push(current);
+        match next {
+            Some(rest) if rest.len() > "s3://".len() => current = rest,
             _ => break,
         }
     }
     Ok(keys)
 }
 
-fn parse_s3_url(s3_url: &str) -> Result<url::Url, AuthFileError> {
-    match url::Url::parse(s3_url) {
-        Ok(u) if u.scheme() == "s3" && u.host_str().is_some_and(|h| !h.is_empty()) => Ok(u),
-        _ => Err(AuthFileError::NotS3Url { url: s3_url.to_string() }),
+/// The bucket and the rest (`/path?query#fragment`) of an `s3://` URL, the rest written as
+/// rattler's `url` crate writes it: spaces, control and non-ASCII characters and `"<>`{}`
+/// percent-encoded, everything else as given.
+fn parse_s3_url(s3_url: &str) -> Result<(String, String), AuthFileError> {
+    let not_s3 = || AuthFileError::NotS3Url { url: s3_url.to_string() };
+    let trimmed = s3_url.trim_matches(|c: char| c <= ' ');
+    let (scheme, rest) = trimmed.split_once("://").ok_or_else(not_s3)?;
+    if !scheme.eq_ignore_ascii_case("s3") {
+        return Err(not_s3());
     }
+    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let origin = Url::parse(&format!("s3://{}", &rest[..auth_end])).map_err(|_| not_s3())?;
+    let mut tail = String::with_capacity(rest.len() - auth_end);
+    for &b in &rest.as_bytes()[auth_end..] {
+        if b <= b' ' || b >= 0x7f || matches!(b, b'"' | b'<' | b'>' | b'`' | b'{' | b'}') {
+            tail.push_str(&format!("%{b:02X}"));
+        } else {
+            tail.push(b as char);
+        }
+    }
+    Ok((origin.as_str()["s3://".len()..].to_owned(), tail))
 }
 
 fn bucket_of(s3_url: &str) -> Result<String, AuthFileError> {
-    Ok(parse_s3_url(s3_url)?.host_str().unwrap_or_default().to_string())
+    Ok(parse_s3_url(s3_url)?.0)
 }
 
 /// An error reading, looking up in or writing an authentication file. Messages never contain

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::address::Url;
+
 /// The keys a bucket's `s3-options` entry must have, in the order pixi documents them.
 pub const S3_OPTION_KEYS: [&str; 3] = ["endpoint-url", "region", "force-path-style"];
 
@@ -19,7 +21,7 @@ pub const S3_OPTION_KEYS: [&str; 3] = ["endpoint-url", "region", "force-path-sty
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct S3Options {
     /// `endpoint-url`: the S3 endpoint, e.g. `https://s3.eu-central-1.amazonaws.com`.
-    pub endpoint_url: url::Url,
+    pub endpoint_url: Url,
     /// `region`: the signing region, e.g. `us-east-1` or `auto`.
     pub region: String,
     /// `force-path-style`: address the bucket in the path instead of the host name.
@@ -267,9 +269,21 @@ impl<'a> TomlDoc<'a> {
         let path_style = required("force-path-style")?;
 
         let endpoint_key = format!("{table_name}.endpoint-url");
-        let endpoint_url = endpoint.get_ref().as_str().and_then(|s| url::Url::parse(s).ok()).ok_or_else(|| {
-            self.invalid(endpoint.span().start, &endpoint_key, "an absolute URL such as \"https://s3.example.com\"")
-        })?;
+        const URL_FORM: &str = "an absolute URL such as \"https://s3.example.com\"";
+        let endpoint_url = match endpoint.get_ref().as_str().map(Url::parse) {
+            Some(Ok(url)) => url,
+            Some(Err(e)) => {
+                return Err(self.invalid(endpoint.span().start, &endpoint_key, &format!("{URL_FORM} ({e})")))
+            }
+            None => return Err(self.invalid(endpoint.span().start, &endpoint_key, URL_FORM)),
+        };
+        if endpoint_url.has_userinfo() {
+            return Err(self.invalid(
+                endpoint.span().start,
+                &endpoint_key,
+                "a URL without user:password@ (keys belong in the authentication storage)",
+            ));
+        }
         let region = region
             .get_ref()
             .as_str()
