@@ -9,7 +9,10 @@
 
 mod cp;
 mod local;
+mod pool;
+mod sides;
 mod sync;
+mod tree;
 
 pub use cp::cp;
 pub use sync::sync;
@@ -17,26 +20,40 @@ pub use sync::sync;
 use std::path::Path;
 
 use super::advice;
-use minis3::s3::{Client, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
+use minis3::s3::{Client, PutOptions, S3Error};
 
 use super::args::TransferOptions;
 use super::{CliError, Ctx};
 use local::{guess_content_type, local_hint, mkdirs, set_mtime};
 
-/// Every object under `prefix` (treated as a directory), with its path relative to it;
-/// directory markers (keys ending in `/`) are left out.
-fn list_under(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<(String, ListedObject)>, CliError> {
-    let opts = ListOptions { prefix: (!prefix.is_empty()).then(|| prefix.to_string()), ..Default::default() };
-    let mut out = Vec::new();
-    for entry in client.list_objects(bucket, &opts) {
-        if let ListEntry::Object(o) = entry? {
-            if o.key.ends_with('/') || !o.key.starts_with(prefix) {
-                continue;
-            }
-            out.push((o.key[prefix.len()..].to_string(), o));
-        }
+/// A client for many objects, and its request slots: `max_concurrent_requests` when the
+/// AWS config sets it, else [`pool::DEFAULT_SLOTS`]. The connection pool keeps as many idle
+/// connections as there are slots, so that no connection is closed to be opened again.
+fn many_client(ctx: &Ctx, bucket: &str, key: &str) -> Result<(Client, usize), CliError> {
+    let s = ctx.settings(Some((bucket, key)))?;
+    let slots = s.concurrency.as_ref().map(|c| c.value as usize).unwrap_or(pool::DEFAULT_SLOTS).max(1);
+    let mut cfg = ctx.client_config(&s)?;
+    if cfg.http.max_idle_connections < slots {
+        cfg.http.max_idle_connections = slots;
+        cfg.agent = None; // built again from `cfg.http`, with the larger pool
     }
-    Ok(out)
+    Ok((Client::new(cfg)?, slots))
+}
+
+/// How many requests the transfer of `size` bytes may have in flight: one for an object sent
+/// or fetched in one request, else one per part or range up to the client's concurrency.
+fn weight(client: &Client, size: u64, upload: bool) -> usize {
+    let cfg = client.config();
+    let one_request = if upload {
+        size < cfg.multipart_threshold || (cfg.loopback_single_put && client.is_loopback())
+    } else {
+        size <= cfg.part_size
+    };
+    if one_request {
+        1
+    } else {
+        (size.div_ceil(cfg.part_size.max(1)) as usize).clamp(1, cfg.concurrency.max(1))
+    }
 }
 
 fn put_options(opts: &TransferOptions, name: &str) -> PutOptions {
@@ -53,51 +70,6 @@ fn copy_replace(opts: &TransferOptions) -> Option<PutOptions> {
         metadata: opts.metadata.clone(),
         ..Default::default()
     })
-}
-
-/// Progress over many files (shown only when stderr is a terminal).
-struct Progress<'a> {
-    ctx: &'a Ctx,
-    done: usize,
-    total: usize,
-}
-
-impl<'a> Progress<'a> {
-    fn new(ctx: &'a Ctx, total: usize) -> Self {
-        Progress { ctx, done: 0, total }
-    }
-
-    fn step(&mut self) {
-        self.done += 1;
-        if self.total > 1 {
-            self.ctx.out.progress(&format!("Completed {} of {} file(s)", self.done, self.total));
-        }
-    }
-
-    fn finish(&self) {
-        self.ctx.out.clear_progress();
-    }
-}
-
-/// Runs the per-item operations, reporting each failure and counting them.
-struct Tally<'a> {
-    ctx: &'a Ctx,
-    failures: usize,
-}
-
-impl Tally<'_> {
-    fn fail(&mut self, message: &str) {
-        self.failures += 1;
-        self.ctx.out.error(message);
-    }
-
-    fn result(&self) -> Result<(), CliError> {
-        if self.failures == 0 {
-            Ok(())
-        } else {
-            Err(CliError::Partial { failures: self.failures })
-        }
-    }
 }
 
 fn upload(
