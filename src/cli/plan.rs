@@ -202,6 +202,19 @@ mod tests {
     }
 
     #[test]
+    fn each_path_gets_one_step() {
+        let (a, b) = (e("a", 1, 100), e("a", 2, 100));
+        let c = Compare::default();
+        let d = Direction::Upload;
+        assert_eq!(decide(Some(&a), None, d, c, false), Step::Transfer(Reason::Missing));
+        assert_eq!(decide(Some(&a), Some(&a), d, c, false), Step::UpToDate);
+        assert_eq!(decide(Some(&a), Some(&b), d, c, false), Step::Transfer(Reason::Size));
+        assert_eq!(decide(None, Some(&a), d, c, false), Step::Keep);
+        assert_eq!(decide(None, Some(&a), d, c, true), Step::Delete);
+        assert_eq!(decide(None, None, d, c, true), Step::Keep);
+    }
+
+    #[test]
     fn unknown_times_never_count_as_newer() {
         let a = Entry { relative: "a".into(), size: 1, mtime: None };
         assert_eq!(should_transfer(&a, &e("a", 1, 5), Direction::Upload, Compare::default()), None);

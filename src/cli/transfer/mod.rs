@@ -4,8 +4,10 @@
 //! renamed only when every byte arrived); a key that would land outside the target directory
 //! is refused, reported, and the others continue (exit status 1 at the end).
 //!
-//! `cp` is in `cp`, `sync` in `sync`, walking and writing local files in `local`; this file
-//! holds what both commands do per object (upload, download, copy) and their progress and tally.
+//! `cp` is in `cp`, `sync` in `sync`; many objects are read as a listing streamed page by page
+//! and local trees one directory at a time (`sides`), met directory by directory for a sync
+//! (`tree`), and transferred by a bounded pool of worker threads (`pool`); local file helpers
+//! are in `local`. This file holds what both commands do per object (upload, download, copy).
 
 mod cp;
 mod local;
