@@ -15,6 +15,8 @@
 #           no-op sync of those K files (its memory whatever the number of keys). The keys are
 #           uploaded by minis3 (SeaweedFS) or copied into s3s-fs's store (one file per object)
 #   big     one object of --big-mib MiB (default 1024): cp up and down (issue 9's cells)
+#   count   minis3's no-op sync of N tiny files (--small-files) both ways: its requests, counted
+#           from its --debug lines (listing requests only are expected)
 # Clients: minis3 (sync / cp --recursive / ls --recursive), s5cmd 2.3 (sync, cp, ls; default
 # concurrency), rclone 1.75 (sync / copy / lsl, --transfers at its default 4 and at 32), and
 # the AWS CLI (aws s3 sync / cp --recursive / ls --recursive).
@@ -39,7 +41,7 @@ REGION=us-east-1
 BUCKET=bench
 
 servers="seaweedfs s3s-fs"
-cells="small mid ls big"
+cells="small mid ls big count"
 clients="minis3 s5cmd rclone rclone32 awscli"
 runs=3
 small_files=10000
@@ -400,6 +402,37 @@ cell_ls() {
     done
   done
   m3 rm --recursive --quiet "s3://$BUCKET/keys/" >/dev/null || true
+}
+
+# The requests of minis3's no-op syncs of N files (--small-files), both ways, counted from its
+# --debug lines (one per request sent): only listing requests are expected.
+cell_count() {
+  local server=$1 src=$work/data/count r dir
+  [ -d "$src" ] || make_files "$src" "$small_files" 1 1 100
+  m3 sync --quiet "$src" "s3://$BUCKET/count/" >/dev/null
+  rm -rf "$work/count-down"
+  m3 sync --quiet "s3://$BUCKET/count/" "$work/count-down" >/dev/null
+  for r in $(seq "$runs"); do
+    for dir in up down; do
+      if [ "$dir" = up ]; then
+        cmd=("${cenv[@]}" "$minis3" --endpoint-url "$endpoint" --force-path-style --debug sync "$src" "s3://$BUCKET/count/")
+      else
+        cmd=("${cenv[@]}" "$minis3" --endpoint-url "$endpoint" --force-path-style --debug sync "s3://$BUCKET/count/" "$work/count-down")
+      fi
+      run_one "$server" count "noop-$dir" minis3 "$r" count_requests "$work/logs/$server-count-noop-$dir-minis3-$r.log"
+    done
+  done
+  rm -rf "$work/count-down"
+  m3 rm --recursive --quiet "s3://$BUCKET/count/" >/dev/null || true
+}
+
+# count_requests LOG: "N requests, N listing" from --debug lines; fails if any is not a listing.
+count_requests() {
+  local all listing
+  all=$(grep -cE '^minis3: debug: (GET|PUT|POST|DELETE|HEAD) ' "$1" || true)
+  listing=$(grep -E '^minis3: debug: GET ' "$1" | grep -c 'list-type=2' || true)
+  echo "$all requests, $listing listing"
+  [ "$all" = "$listing" ] && [ "$all" -gt 0 ]
 }
 
 cell_big() {
