@@ -136,6 +136,12 @@ impl Ctx {
 
     /// A client from resolved settings.
     pub fn client_from(&self, s: &Settings) -> Result<Client, CliError> {
+        Client::new(self.client_config(s)?).map_err(CliError::from)
+    }
+
+    /// The client configuration from resolved settings, with the CLI's progress, debug and
+    /// notices.
+    pub fn client_config(&self, s: &Settings) -> Result<minis3::s3::ClientConfig, CliError> {
         let mut cfg = s.client_config()?;
         if self.out.shows_progress() {
             cfg.progress = Some(Arc::new(self.out.clone()));
@@ -144,7 +150,7 @@ impl Ctx {
         if self.global.debug {
             cfg.notices = Arc::new(output::StderrNotices::new(self.out.clone()));
         }
-        Client::new(cfg).map_err(CliError::from)
+        Ok(cfg)
     }
 }
 

@@ -103,6 +103,17 @@ impl Output {
         let _ = writeln!(io::stderr().lock(), "minis3: debug: {}", self.scrub(message));
     }
 
+    /// A line of status on stderr, such as a transfer's summary (only when stderr is a
+    /// terminal: nothing on a pipe).
+    pub fn status_line(&self, text: &str) {
+        if !self.0.stderr_tty {
+            return;
+        }
+        self.clear_progress();
+        let _ = self.flush();
+        let _ = writeln!(io::stderr().lock(), "{}", self.scrub(text));
+    }
+
     /// Whether progress is drawn at all (stderr is a terminal).
     pub fn shows_progress(&self) -> bool {
         self.0.stderr_tty

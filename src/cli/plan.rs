@@ -14,10 +14,6 @@
 //! Times are compared in whole seconds (S3 keeps seconds). Filters apply to both sides: an
 //! excluded destination file is never deleted.
 
-use std::collections::BTreeMap;
-
-use super::filter::Filters;
-
 /// A file or object, by its path relative to the sync root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -60,23 +56,17 @@ pub enum Reason {
     Time,
 }
 
-/// One step of a sync.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+/// What a sync does with one path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
     /// Transfer the source file to the destination.
-    Transfer {
-        /// The path under both roots.
-        relative: String,
-        /// Its size at the source.
-        size: u64,
-        /// Why.
-        reason: Reason,
-    },
+    Transfer(Reason),
     /// Delete the destination file (`--delete`).
-    Delete {
-        /// The path under the destination root.
-        relative: String,
-    },
+    Delete,
+    /// Present at both ends and the same: nothing to do (counted as skipped).
+    UpToDate,
+    /// Only at the destination, without `--delete`: left alone.
+    Keep,
 }
 
 /// Whether a file present at both ends must be transferred.
@@ -98,52 +88,56 @@ pub fn should_transfer(src: &Entry, dst: &Entry, direction: Direction, compare: 
     newer.then_some(Reason::Time)
 }
 
-/// The actions of a sync from `src` to `dst`, sorted by path (deletions after transfers).
-pub fn plan(
-    src: &[Entry],
-    dst: &[Entry],
-    direction: Direction,
-    compare: Compare,
-    delete: bool,
-    filters: &Filters,
-) -> Vec<Action> {
-    let dst: BTreeMap<&str, &Entry> =
-        dst.iter().filter(|e| filters.includes(&e.relative)).map(|e| (e.relative.as_str(), e)).collect();
-    let mut src_sorted: Vec<&Entry> = src.iter().filter(|e| filters.includes(&e.relative)).collect();
-    src_sorted.sort_by(|a, b| a.relative.cmp(&b.relative));
-    src_sorted.dedup_by(|a, b| a.relative == b.relative);
-    let mut actions = Vec::new();
-    for s in &src_sorted {
-        let reason = match dst.get(s.relative.as_str()) {
-            None => Some(Reason::Missing),
-            Some(d) => should_transfer(s, d, direction, compare),
-        };
-        if let Some(reason) = reason {
-            actions.push(Action::Transfer { relative: s.relative.clone(), size: s.size, reason });
-        }
+/// The step for one path, from what is at the source and at the destination (`None`: not
+/// there). The caller applies the filters first: an excluded path is never looked at, so an
+/// excluded destination file is never deleted. `None` at both ends is [`Step::Keep`].
+pub fn decide(src: Option<&Entry>, dst: Option<&Entry>, direction: Direction, compare: Compare, delete: bool) -> Step {
+    match (src, dst) {
+        (Some(_), None) => Step::Transfer(Reason::Missing),
+        (Some(s), Some(d)) => match should_transfer(s, d, direction, compare) {
+            Some(reason) => Step::Transfer(reason),
+            None => Step::UpToDate,
+        },
+        (None, Some(_)) if delete => Step::Delete,
+        (None, _) => Step::Keep,
     }
-    if delete {
-        let present: std::collections::BTreeSet<&str> = src_sorted.iter().map(|e| e.relative.as_str()).collect();
-        for rel in dst.keys() {
-            if !present.contains(rel) {
-                actions.push(Action::Delete { relative: rel.to_string() });
-            }
-        }
-    }
-    actions
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::filter::Rule;
+    use crate::cli::filter::{Filters, Rule};
 
     fn e(rel: &str, size: u64, mtime: i64) -> Entry {
         Entry { relative: rel.into(), size, mtime: Some(mtime) }
     }
 
-    fn transfer(rel: &str, size: u64, reason: Reason) -> Action {
-        Action::Transfer { relative: rel.into(), size, reason }
+    /// A test-only planner over whole lists: (path, step) for every path that needs one.
+    fn plan(
+        src: &[Entry],
+        dst: &[Entry],
+        direction: Direction,
+        compare: Compare,
+        delete: bool,
+        filters: &Filters,
+    ) -> Vec<(String, Step)> {
+        let mut paths: Vec<&str> = src.iter().chain(dst).map(|e| e.relative.as_str()).collect();
+        paths.sort();
+        paths.dedup();
+        let mut out = Vec::new();
+        for p in paths.into_iter().filter(|p| filters.includes(p)) {
+            let s = src.iter().find(|e| e.relative == p);
+            let d = dst.iter().find(|e| e.relative == p);
+            match decide(s, d, direction, compare, delete) {
+                Step::UpToDate | Step::Keep => {}
+                step => out.push((p.to_string(), step)),
+            }
+        }
+        out
+    }
+
+    fn transfer(rel: &str, _size: u64, reason: Reason) -> (String, Step) {
+        (rel.into(), Step::Transfer(reason))
     }
 
     #[test]
@@ -191,7 +185,7 @@ mod tests {
         let mut f = Filters::default();
         f.push(Rule::Exclude, "*.log");
         let p = plan(&src, &dst, Direction::Upload, Compare::default(), true, &f);
-        assert_eq!(p, [Action::Delete { relative: "extra".into() }]);
+        assert_eq!(p, [("extra".to_string(), Step::Delete)]);
         let p = plan(&src, &dst, Direction::Upload, Compare::default(), false, &f);
         assert!(p.is_empty());
     }
@@ -205,6 +199,19 @@ mod tests {
         f.push(Rule::Exclude, "dir/*");
         let p = plan(&src, &[], Direction::Upload, Compare::default(), false, &f);
         assert_eq!(p, [transfer("a.txt", 1, Reason::Missing)]);
+    }
+
+    #[test]
+    fn each_path_gets_one_step() {
+        let (a, b) = (e("a", 1, 100), e("a", 2, 100));
+        let c = Compare::default();
+        let d = Direction::Upload;
+        assert_eq!(decide(Some(&a), None, d, c, false), Step::Transfer(Reason::Missing));
+        assert_eq!(decide(Some(&a), Some(&a), d, c, false), Step::UpToDate);
+        assert_eq!(decide(Some(&a), Some(&b), d, c, false), Step::Transfer(Reason::Size));
+        assert_eq!(decide(None, Some(&a), d, c, false), Step::Keep);
+        assert_eq!(decide(None, Some(&a), d, c, true), Step::Delete);
+        assert_eq!(decide(None, None, d, c, true), Step::Keep);
     }
 
     #[test]

@@ -79,6 +79,11 @@ impl Client {
         &self.cfg
     }
 
+    /// Whether the endpoint is a loopback address (`127.0.0.1`, `::1`, `localhost`).
+    pub fn is_loopback(&self) -> bool {
+        self.endpoint.is_loopback()
+    }
+
     /// The clock offset learnt from the server, in seconds (0 when none).
     pub fn clock_offset_secs(&self) -> i64 {
         self.skew.offset_secs()

@@ -311,7 +311,10 @@ impl Client {
         let want_md5 = meta.etag_md5();
         let sequential = first_end + 1 >= total;
         let mut hasher = (want_md5.is_some() && sequential).then(Md5::new);
-        let mut buf = vec![0u8; WRITE_BUFFER];
+        // An object that comes in one piece needs no larger buffer than itself (many small
+        // downloads at once would otherwise each hold a whole one).
+        let first_buffer = if sequential { (total as usize).clamp(1, WRITE_BUFFER) } else { WRITE_BUFFER };
+        let mut buf = vec![0u8; first_buffer];
         // The CRC32C of each range as (first byte, length, CRC), combined in order at the end.
         let crcs: Mutex<Vec<(u64, u64, u32)>> = Mutex::new(Vec::new());
         let mut first_crc = verify.then(Crc32c::new);

@@ -4,11 +4,14 @@
 use std::fs;
 use std::io::Read;
 
-use minis3::s3::{read_full, Client, ListedObject, PutOptions};
+use minis3::s3::{read_full, Client, PutOptions};
 use minis3::safe_path;
 
-use super::local::{is_dir_like, walk, LocalFile};
-use super::{copy, download, list_under, upload, Progress, Tally};
+use super::local::is_dir_like;
+use super::pool;
+use super::sides::{Listing, LocalTree};
+use super::tree::{Merge, Pair};
+use super::{copy, download, many_client, upload, weight};
 use crate::cli::args::{Operand, TransferOptions};
 use crate::cli::paths::{dir_prefix, key_basename, upload_key};
 use crate::cli::{CliError, Ctx};
@@ -17,7 +20,6 @@ use crate::cli::{CliError, Ctx};
 pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &TransferOptions) -> Result<(), CliError> {
     match (src, dst) {
         (Operand::Local(path), Operand::S3 { bucket, key }) => {
-            let client = ctx.client(Some((&bucket, &key)))?;
             if recursive {
                 if !path.is_dir() {
                     return Err(CliError::Failed(format!(
@@ -25,24 +27,31 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                         path.display()
                     )));
                 }
-                let files: Vec<LocalFile> =
-                    walk(&path)?.into_iter().filter(|f| opts.filters.includes(&f.relative)).collect();
-                let prefix = dir_prefix(&key);
-                let mut tally = Tally::new(ctx);
-                let mut progress = Progress::new(ctx, files.len());
-                for f in &files {
-                    let k = format!("{prefix}{}", f.relative);
-                    if let Err(m) = upload(ctx, &client, &f.path, &bucket, &k, opts) {
-                        tally.fail(&m);
+                let (client, slots) = many_client(ctx, &bucket, &key)?;
+                let (client, bucket, prefix) = (&client, bucket.as_str(), dir_prefix(&key));
+                // The local tree met with an empty listing: every file, one directory at a time.
+                let files = Merge::new(LocalTree::new(path.clone()), std::iter::empty::<Result<(String, ()), _>>());
+                return pool::run(ctx, slots, opts.quiet, |pool| {
+                    for pair in files {
+                        let Pair::TreeOnly(rel, f) = pair? else { continue };
+                        if !opts.filters.includes(&rel) {
+                            continue;
+                        }
+                        let key = format!("{prefix}{rel}");
+                        pool.submit(
+                            f.size,
+                            weight(client, f.size, true),
+                            Box::new(move || upload(ctx, client, &f.path, bucket, &key, opts)),
+                        );
+                        if pool.stopped() {
+                            break;
+                        }
                     }
-                    progress.step();
-                    if tally.stopped() {
-                        break;
-                    }
-                }
-                progress.finish();
-                return tally.result();
+                    Ok(())
+                })?
+                .result();
             }
+            let client = ctx.client(Some((&bucket, &key)))?;
             match fs::metadata(&path) {
                 Err(e) => return Err(CliError::Failed(format!("cannot read {}: {e}: check the path", path.display()))),
                 Ok(m) if m.is_dir() => {
@@ -77,31 +86,32 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
             download_stdout(ctx, &client, &bucket, &key)
         }
         (Operand::S3 { bucket, key }, Operand::Local(path)) => {
-            let client = ctx.client(Some((&bucket, &key)))?;
             if recursive {
-                let prefix = dir_prefix(&key);
-                let objects = list_under(&client, &bucket, &prefix)?;
-                let mut tally = Tally::new(ctx);
-                let selected: Vec<&(String, ListedObject)> =
-                    objects.iter().filter(|(rel, _)| opts.filters.includes(rel)).collect();
-                let mut progress = Progress::new(ctx, selected.len());
-                for (rel, o) in selected {
-                    match safe_path::prepare(&path, rel, !opts.dryrun) {
-                        Ok(dest) => {
-                            if let Err(m) = download(ctx, &client, &bucket, &o.key, &dest, opts) {
-                                tally.fail(&m);
-                            }
+                let (client, slots) = many_client(ctx, &bucket, &key)?;
+                let (client, bucket, prefix) = (&client, bucket.as_str(), dir_prefix(&key));
+                return pool::run(ctx, slots, opts.quiet, |pool| {
+                    for item in Listing::new(client, bucket, &prefix) {
+                        let (rel, o) = item?;
+                        if !opts.filters.includes(&rel) {
+                            continue;
                         }
-                        Err(why) => tally.refuse(&format!("s3://{bucket}/{}", o.key), &why),
+                        match safe_path::prepare(&path, &rel, !opts.dryrun) {
+                            Ok(dest) => pool.submit(
+                                o.size,
+                                weight(client, o.size, false),
+                                Box::new(move || download(ctx, client, bucket, &o.key, &dest, opts)),
+                            ),
+                            Err(why) => pool.refuse(&format!("s3://{bucket}/{}", o.key), &why),
+                        }
+                        if pool.stopped() {
+                            break;
+                        }
                     }
-                    progress.step();
-                    if tally.stopped() {
-                        break;
-                    }
-                }
-                progress.finish();
-                return tally.result();
+                    Ok(())
+                })?
+                .result();
             }
+            let client = ctx.client(Some((&bucket, &key)))?;
             let dest = if is_dir_like(&path) {
                 let name = key_basename(&key);
                 if name.is_empty() {
@@ -116,20 +126,31 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
             download(ctx, &client, &bucket, &key, &dest, opts).map_err(CliError::from)
         }
         (Operand::S3 { bucket, key }, Operand::S3 { bucket: db, key: dk }) => {
-            let client = ctx.client(Some((&bucket, &key)))?;
             if recursive {
-                let prefix = dir_prefix(&key);
-                let dprefix = dir_prefix(&dk);
-                let objects = list_under(&client, &bucket, &prefix)?;
-                let mut tally = Tally::new(ctx);
-                for (rel, o) in objects.iter().filter(|(rel, _)| opts.filters.includes(rel)) {
-                    let target = format!("{dprefix}{rel}");
-                    if let Err(m) = copy(ctx, &client, (&bucket, &o.key), (&db, &target), opts) {
-                        tally.fail(&m);
+                let (client, slots) = many_client(ctx, &bucket, &key)?;
+                let (client, bucket, db) = (&client, bucket.as_str(), db.as_str());
+                let (prefix, dprefix) = (dir_prefix(&key), dir_prefix(&dk));
+                return pool::run(ctx, slots, opts.quiet, |pool| {
+                    for item in Listing::new(client, bucket, &prefix) {
+                        let (rel, o) = item?;
+                        if !opts.filters.includes(&rel) {
+                            continue;
+                        }
+                        let target = format!("{dprefix}{rel}");
+                        pool.submit(
+                            o.size,
+                            1,
+                            Box::new(move || copy(ctx, client, (bucket, &o.key), (db, &target), opts)),
+                        );
+                        if pool.stopped() {
+                            break;
+                        }
                     }
-                }
-                return tally.result();
+                    Ok(())
+                })?
+                .result();
             }
+            let client = ctx.client(Some((&bucket, &key)))?;
             let target =
                 if dk.is_empty() || dk.ends_with('/') { format!("{dk}{}", key_basename(&key)) } else { dk.clone() };
             copy(ctx, &client, (&bucket, &key), (&db, &target), opts).map_err(CliError::from)

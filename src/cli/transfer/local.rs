@@ -1,17 +1,13 @@
-//! Local files: walking a directory, content types from file names, creating directories,
+//! Local files: content types from file names, creating directories,
 //! modification times, and hints for local I/O errors.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::cli::CliError;
-
 /// A local file found under a directory.
 #[derive(Clone, Debug)]
 pub struct LocalFile {
-    /// `/`-separated path under the root.
-    pub relative: String,
     /// The path.
     pub path: PathBuf,
     /// Size.
@@ -25,42 +21,6 @@ pub(super) fn secs(t: SystemTime) -> Option<i64> {
         Ok(d) => Some(d.as_secs() as i64),
         Err(e) => Some(-(e.duration().as_secs_f64().ceil() as i64)),
     }
-}
-
-/// Every regular file under `root` (following symbolic links to files, not to directories,
-/// so that a link loop cannot trap the walk), sorted by relative path.
-pub fn walk(root: &Path) -> Result<Vec<LocalFile>, CliError> {
-    let mut out = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, rel)) = stack.pop() {
-        let entries = fs::read_dir(&dir).map_err(|e| {
-            CliError::Failed(format!(
-                "cannot read the directory {}: {e}: check it exists and is readable",
-                dir.display()
-            ))
-        })?;
-        for entry in entries {
-            let entry =
-                entry.map_err(|e| CliError::Failed(format!("cannot read the directory {}: {e}", dir.display())))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let relative = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-            let path = entry.path();
-            let file_type =
-                entry.file_type().map_err(|e| CliError::Failed(format!("cannot stat {}: {e}", path.display())))?;
-            if file_type.is_dir() {
-                stack.push((path, relative));
-                continue;
-            }
-            let Ok(meta) = fs::metadata(&path) else {
-                continue; // a dangling link
-            };
-            if meta.is_file() {
-                out.push(LocalFile { relative, path, size: meta.len(), mtime: meta.modified().ok().and_then(secs) });
-            }
-        }
-    }
-    out.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok(out)
 }
 
 /// A Content-Type from a file name's extension (the common ones; S3's default otherwise).
@@ -129,18 +89,6 @@ pub(super) fn is_dir_like(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn walk_lists_files_sorted_with_slash_paths() {
-        let d = tempfile::tempdir().unwrap();
-        fs::create_dir_all(d.path().join("b/c")).unwrap();
-        fs::write(d.path().join("b/c/x.txt"), b"1").unwrap();
-        fs::write(d.path().join("a.txt"), b"22").unwrap();
-        let files = walk(d.path()).unwrap();
-        let rels: Vec<&str> = files.iter().map(|f| f.relative.as_str()).collect();
-        assert_eq!(rels, ["a.txt", "b/c/x.txt"]);
-        assert_eq!(files[0].size, 2);
-    }
 
     #[test]
     fn content_types() {

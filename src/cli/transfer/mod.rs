@@ -4,20 +4,28 @@
 //! renamed only when every byte arrived); a key that would land outside the target directory,
 //! cannot be a local file name, or meets a symbolic link or a file in the way
 //! ([`minis3::safe_path`]) is refused with one line and the others continue (exit status 2
-//! at the end, 1 if something also failed, as the AWS CLI does).
+//! at the end, 1 if something also failed, as the AWS CLI does). When the endpoint stops
+//! answering, the command stops there with one line.
 //!
-//! `cp` is in `cp`, `sync` in `sync`, walking and writing local files in `local`; this file
-//! holds what both commands do per object (upload, download, copy) and their progress and tally.
+//! `gcs://` (without `s3-options`) and URL operands are in `remote`.
+//!
+//! `cp` is in `cp`, `sync` in `sync`; many objects are read as a listing streamed page by page
+//! and local trees one directory at a time (`sides`), met directory by directory for a sync
+//! (`tree`), and transferred by a bounded pool of worker threads (`pool`); local file helpers
+//! are in `local`. This file holds what both commands do per object (upload, download, copy).
 
 mod cp;
 mod local;
+mod pool;
 mod remote;
+mod sides;
 mod sync;
+mod tree;
 
 use std::path::Path;
 
 use super::advice;
-use minis3::s3::{Client, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
+use minis3::s3::{Client, PutOptions, S3Error};
 use minis3::safe_path::UnsafePath;
 
 use super::args::{Operand, TransferOptions};
@@ -52,65 +60,39 @@ pub fn sync(
     sync::sync(ctx, src, dst, delete, compare, opts)
 }
 
-/// Every object under `prefix` (treated as a directory), with its path relative to it;
-/// directory markers (keys ending in `/`) are left out.
-fn list_under(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<(String, ListedObject)>, CliError> {
-    let opts = ListOptions { prefix: (!prefix.is_empty()).then(|| prefix.to_string()), ..Default::default() };
-    let mut out = Vec::new();
-    for entry in client.list_objects(bucket, &opts) {
-        if let ListEntry::Object(o) = entry? {
-            if o.key.ends_with('/') || !o.key.starts_with(prefix) {
-                continue;
-            }
-            out.push((o.key[prefix.len()..].to_string(), o));
-        }
+/// A client for many objects, and its request slots: `max_concurrent_requests` when the
+/// AWS config sets it, else [`pool::DEFAULT_SLOTS`]. The connection pool keeps as many idle
+/// connections as there are slots, so that no connection is closed to be opened again.
+fn many_client(ctx: &Ctx, bucket: &str, key: &str) -> Result<(Client, usize), CliError> {
+    let s = ctx.settings(Some((bucket, key)))?;
+    let slots = s.concurrency.as_ref().map(|c| c.value as usize).unwrap_or(pool::DEFAULT_SLOTS).max(1);
+    let mut cfg = ctx.client_config(&s)?;
+    if cfg.http.max_idle_connections < slots {
+        cfg.http.max_idle_connections = slots;
+        cfg.agent = None; // built again from `cfg.http`, with the larger pool
     }
-    Ok(out)
+    Ok((Client::new(cfg)?, slots))
 }
 
-fn put_options(opts: &TransferOptions, name: &str) -> PutOptions {
-    PutOptions {
-        content_type: opts.content_type.clone().or_else(|| guess_content_type(name).map(str::to_string)),
-        metadata: opts.metadata.clone(),
-        ..Default::default()
-    }
-}
-
-fn copy_replace(opts: &TransferOptions) -> Option<PutOptions> {
-    (opts.content_type.is_some() || !opts.metadata.is_empty()).then(|| PutOptions {
-        content_type: opts.content_type.clone(),
-        metadata: opts.metadata.clone(),
-        ..Default::default()
-    })
-}
-
-/// Progress over many files (shown only when stderr is a terminal).
-struct Progress<'a> {
-    ctx: &'a Ctx,
-    done: usize,
-    total: usize,
-}
-
-impl<'a> Progress<'a> {
-    fn new(ctx: &'a Ctx, total: usize) -> Self {
-        Progress { ctx, done: 0, total }
-    }
-
-    fn step(&mut self) {
-        self.done += 1;
-        if self.total > 1 {
-            self.ctx.out.progress(&format!("Completed {} of {} file(s)", self.done, self.total));
-        }
-    }
-
-    fn finish(&self) {
-        self.ctx.out.clear_progress();
+/// How many requests the transfer of `size` bytes may have in flight: one for an object sent
+/// or fetched in one request, else one per part or range up to the client's concurrency.
+fn weight(client: &Client, size: u64, upload: bool) -> usize {
+    let cfg = client.config();
+    let one_request = if upload {
+        size < cfg.multipart_threshold || (cfg.loopback_single_put && client.is_loopback())
+    } else {
+        size <= cfg.part_size
+    };
+    if one_request {
+        1
+    } else {
+        (size.div_ceil(cfg.part_size.max(1)) as usize).clamp(1, cfg.concurrency.max(1))
     }
 }
 
 /// One item's failure: its line, and whether the endpoint stopped answering (connection
 /// refused or lost, a timeout, after the client's retries), when going on is pointless.
-struct Failure {
+pub(super) struct Failure {
     line: String,
     unreachable: bool,
 }
@@ -156,6 +138,30 @@ impl From<Failure> for CliError {
     }
 }
 
+/// Progress over many files (shown only when stderr is a terminal).
+struct Progress<'a> {
+    ctx: &'a Ctx,
+    done: usize,
+    total: usize,
+}
+
+impl<'a> Progress<'a> {
+    fn new(ctx: &'a Ctx, total: usize) -> Self {
+        Progress { ctx, done: 0, total }
+    }
+
+    fn step(&mut self) {
+        self.done += 1;
+        if self.total > 1 {
+            self.ctx.out.progress(&format!("Completed {} of {} file(s)", self.done, self.total));
+        }
+    }
+
+    fn finish(&self) {
+        self.ctx.out.clear_progress();
+    }
+}
+
 /// Runs the per-item operations, reporting each failure and each skipped key and counting
 /// them: exit 1 if anything failed, else 2 if something was skipped (as the AWS CLI does).
 /// When the endpoint stops answering, the command stops there with that one line (the
@@ -191,27 +197,59 @@ impl<'a> Tally<'a> {
     /// skipped with one line, or a failure when the directory could not be created.
     /// `source` is the object as the user names it (`s3://B/K`, `gcs://B/K`).
     fn refuse(&mut self, source: &str, why: &UnsafePath) {
-        if why.is_refusal() {
-            self.skipped += 1;
-            self.ctx.out.error(&format!("download refused: {source}: {why}; skipped"));
-        } else {
-            let t = why.to_string();
-            self.fail(format!("download failed: {source}: {t}{}", local_hint(&t)));
+        match refusal(source, why) {
+            Ok(line) => {
+                self.skipped += 1;
+                self.ctx.out.error(&line);
+            }
+            Err(failure) => self.fail(failure),
         }
     }
 
     fn result(&self) -> Result<(), CliError> {
-        if let Some(line) = &self.stopped {
-            return Err(CliError::Failed(format!(
-                "{line}; stopped there, as the endpoint does not answer: run the command again to finish"
-            )));
-        }
-        match (self.failures, self.skipped) {
-            (0, 0) => Ok(()),
-            (0, skipped) => Err(CliError::Skipped { skipped }),
-            (failures, skipped) => Err(CliError::Partial { failures: failures + skipped }),
-        }
+        outcome(self.failures, self.skipped, self.stopped.as_deref())
     }
+}
+
+/// A command's end: the endpoint gone (`stopped`, its one line), else exit 1 if anything
+/// failed, else 2 if keys were refused (skipped, as the AWS CLI's exit 2), else success.
+fn outcome(failures: usize, refused: usize, stopped: Option<&str>) -> Result<(), CliError> {
+    if let Some(line) = stopped {
+        return Err(CliError::Failed(format!(
+            "{line}; stopped there, as the endpoint does not answer: run the command again to finish"
+        )));
+    }
+    match (failures, refused) {
+        (0, 0) => Ok(()),
+        (0, skipped) => Err(CliError::Skipped { skipped }),
+        (failures, refused) => Err(CliError::Partial { failures: failures + refused }),
+    }
+}
+
+/// The line and counting of a refused download (`source`: the object as the user names it).
+fn refusal(source: &str, why: &UnsafePath) -> Result<String, Failure> {
+    if why.is_refusal() {
+        Ok(format!("download refused: {source}: {why}; skipped"))
+    } else {
+        let t = why.to_string();
+        Err(Failure::from(format!("download failed: {source}: {t}{}", local_hint(&t))))
+    }
+}
+
+fn put_options(opts: &TransferOptions, name: &str) -> PutOptions {
+    PutOptions {
+        content_type: opts.content_type.clone().or_else(|| guess_content_type(name).map(str::to_string)),
+        metadata: opts.metadata.clone(),
+        ..Default::default()
+    }
+}
+
+fn copy_replace(opts: &TransferOptions) -> Option<PutOptions> {
+    (opts.content_type.is_some() || !opts.metadata.is_empty()).then(|| PutOptions {
+        content_type: opts.content_type.clone(),
+        metadata: opts.metadata.clone(),
+        ..Default::default()
+    })
 }
 
 fn upload(

@@ -20,11 +20,12 @@ use minis3::gcs::{GcsClient, GetOptions, GetOutcome};
 use minis3::s3::{parse_http_date, parse_iso8601, save_stream, ListedObject};
 use minis3::safe_path;
 
-use super::local::{guess_content_type, is_dir_like, local_hint, mkdirs, secs, set_mtime, walk, LocalFile};
+use super::local::{guess_content_type, is_dir_like, local_hint, mkdirs, secs, set_mtime};
 use super::{print_item, Progress, Tally};
 use crate::cli::args::{Operand, TransferOptions};
+use crate::cli::filter::Filters;
 use crate::cli::paths::{dir_prefix, key_basename, safe_join, upload_key};
-use crate::cli::plan::{self, Action, Compare, Direction, Entry};
+use crate::cli::plan::{decide, Compare, Direction, Entry, Step};
 use crate::cli::remote::{byte_progress, fetch_url, gcs_client, list_under};
 use crate::cli::{CliError, Ctx};
 
@@ -112,7 +113,7 @@ pub(super) fn cp(
                         path.display()
                     )));
                 }
-                let files: Vec<LocalFile> =
+                let files: Vec<WalkedFile> =
                     walk(path)?.into_iter().filter(|f| opts.filters.includes(&f.relative)).collect();
                 let prefix = dir_prefix(key);
                 let mut tally = Tally::new(ctx);
@@ -287,7 +288,7 @@ fn gcs_entries(objects: &[(String, ListedObject)]) -> Vec<Entry> {
         .collect()
 }
 
-fn local_entries(files: &[LocalFile]) -> Vec<Entry> {
+fn local_entries(files: &[WalkedFile]) -> Vec<Entry> {
     files.iter().map(|f| Entry { relative: f.relative.clone(), size: f.size, mtime: f.mtime }).collect()
 }
 
@@ -315,7 +316,7 @@ pub(super) fn sync(
                 }
             }
             let files = if dir.is_dir() { walk(dir)? } else { Vec::new() };
-            let actions = plan::plan(
+            let actions = plan_whole(
                 &gcs_entries(&safe),
                 &local_entries(&files),
                 Direction::Download,
@@ -370,7 +371,7 @@ pub(super) fn sync(
             let prefix = dir_prefix(key);
             let files = walk(dir)?;
             let remote = list_under(&client, bucket, key)?;
-            let actions = plan::plan(
+            let actions = plan_whole(
                 &local_entries(&files),
                 &gcs_entries(&remote),
                 Direction::Upload,
@@ -378,7 +379,7 @@ pub(super) fn sync(
                 delete,
                 &opts.filters,
             );
-            let by_rel: std::collections::HashMap<&str, &LocalFile> =
+            let by_rel: std::collections::HashMap<&str, &WalkedFile> =
                 files.iter().map(|f| (f.relative.as_str(), f)).collect();
             let mut progress = Progress::new(ctx, actions.len());
             for a in &actions {
@@ -409,4 +410,84 @@ pub(super) fn sync(
         _ => return Err(refuse_pair("sync", &src, &dst)),
     }
     tally.result()
+}
+
+/// A local file found by [`walk`], with its `/`-separated path under the root.
+struct WalkedFile {
+    relative: String,
+    path: std::path::PathBuf,
+    size: u64,
+    mtime: Option<i64>,
+}
+
+/// Every regular file under `root` (following symbolic links to files, not to directories,
+/// so that a link loop cannot trap the walk), sorted by relative path. Cloud Storage listings
+/// are read whole here (the s3 commands stream theirs: `sides`).
+fn walk(root: &Path) -> Result<Vec<WalkedFile>, CliError> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let entries = fs::read_dir(&dir).map_err(|e| {
+            CliError::Failed(format!(
+                "cannot read the directory {}: {e}: check it exists and is readable",
+                dir.display()
+            ))
+        })?;
+        for entry in entries {
+            let entry =
+                entry.map_err(|e| CliError::Failed(format!("cannot read the directory {}: {e}", dir.display())))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let relative = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            let path = entry.path();
+            let file_type =
+                entry.file_type().map_err(|e| CliError::Failed(format!("cannot stat {}: {e}", path.display())))?;
+            if file_type.is_dir() {
+                stack.push((path, relative));
+                continue;
+            }
+            let Ok(meta) = fs::metadata(&path) else {
+                continue; // a dangling link
+            };
+            if meta.is_file() {
+                out.push(WalkedFile { relative, path, size: meta.len(), mtime: meta.modified().ok().and_then(secs) });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(out)
+}
+
+/// What a whole-tree sync does with one path.
+enum Action {
+    Transfer { relative: String },
+    Delete { relative: String },
+}
+
+/// The actions of a sync from `src` to `dst` (both whole), by path, each decided by
+/// [`decide`] as the streaming s3 sync decides them.
+fn plan_whole(
+    src: &[Entry],
+    dst: &[Entry],
+    direction: Direction,
+    compare: Compare,
+    delete: bool,
+    filters: &Filters,
+) -> Vec<Action> {
+    use std::collections::BTreeMap;
+    let mut paths: BTreeMap<&str, (Option<&Entry>, Option<&Entry>)> = BTreeMap::new();
+    for e in src.iter().filter(|e| filters.includes(&e.relative)) {
+        paths.entry(e.relative.as_str()).or_default().0 = Some(e);
+    }
+    for e in dst.iter().filter(|e| filters.includes(&e.relative)) {
+        paths.entry(e.relative.as_str()).or_default().1 = Some(e);
+    }
+    let mut actions = Vec::new();
+    for (rel, (s, d)) in paths {
+        match decide(s, d, direction, compare, delete) {
+            Step::Transfer(_) => actions.push(Action::Transfer { relative: rel.to_string() }),
+            Step::Delete => actions.push(Action::Delete { relative: rel.to_string() }),
+            Step::UpToDate | Step::Keep => {}
+        }
+    }
+    actions
 }

@@ -1,32 +1,47 @@
 //! `sync`: what is missing or changed, directory to prefix, prefix to directory or prefix to
-//! prefix, planned by `plan` (and `--delete`: what is only at the destination).
+//! prefix (and `--delete`: what is only at the destination), decided path by path by
+//! `plan::decide` as the source listing is read, and transferred by the worker pool while the
+//! listing goes on. Memory does not grow with the number of files: the S3 side is one listing
+//! page at a time, the other side is read only for the directories the listing enters (see
+//! `tree`), and the pool's queue is bounded.
 
 use std::fs;
 
-use minis3::s3::{parse_iso8601, ListedObject};
+use minis3::s3::Client;
 use minis3::safe_path;
 
-use super::local::{local_hint, secs, walk, LocalFile};
-use super::{copy, download, list_under, upload, Progress, Tally};
+use super::local::local_hint;
+use super::pool::{self, Pool};
+use super::sides::{file_entry, object_entry, Listing, LocalTree, S3Tree};
+use super::tree::{Merge, Pair};
+use super::{copy, download, many_client, upload, weight};
 use crate::cli::args::{Operand, TransferOptions};
 use crate::cli::commands::delete_keys;
-use crate::cli::paths::{dir_prefix, safe_join};
-use crate::cli::plan::{self, Action, Compare, Direction, Entry};
+use crate::cli::paths::dir_prefix;
+use crate::cli::plan::{decide, Compare, Direction, Step};
 use crate::cli::{CliError, Ctx};
 
-fn s3_entries(objects: &[(String, ListedObject)]) -> Vec<Entry> {
-    objects
-        .iter()
-        .map(|(rel, o)| Entry {
-            relative: rel.clone(),
-            size: o.size,
-            mtime: parse_iso8601(&o.last_modified).and_then(secs),
-        })
-        .collect()
-}
+/// DeleteObjects takes at most this many keys.
+const DELETE_BATCH: usize = 1000;
 
-fn local_entries(files: &[LocalFile]) -> Vec<Entry> {
-    files.iter().map(|f| Entry { relative: f.relative.clone(), size: f.size, mtime: f.mtime }).collect()
+/// Deletes `keys` (a batch of `--delete`), counting failures in the pool.
+fn delete_batch(
+    ctx: &Ctx,
+    pool: &Pool<'_, '_>,
+    client: &Client,
+    bucket: &str,
+    keys: &mut Vec<String>,
+    opts: &TransferOptions,
+) {
+    if keys.is_empty() {
+        return;
+    }
+    match delete_keys(ctx, client, bucket, keys, opts.dryrun, opts.quiet) {
+        Ok(()) => {}
+        Err(CliError::Partial { failures }) => pool.add_failures(failures),
+        Err(other) => pool.fail(&other.to_string()),
+    }
+    keys.clear();
 }
 
 /// `sync`.
@@ -38,8 +53,7 @@ pub fn sync(
     compare: Compare,
     opts: &TransferOptions,
 ) -> Result<(), CliError> {
-    let mut tally = Tally::new(ctx);
-    match (src, dst) {
+    let totals = match (src, dst) {
         (Operand::Local(dir), Operand::S3 { bucket, key }) => {
             if !dir.is_dir() {
                 return Err(CliError::Failed(format!(
@@ -47,156 +61,147 @@ pub fn sync(
                     dir.display()
                 )));
             }
-            let client = ctx.client(Some((&bucket, &key)))?;
-            let prefix = dir_prefix(&key);
-            let files = walk(&dir)?;
-            let remote = list_under(&client, &bucket, &prefix)?;
-            let actions = plan::plan(
-                &local_entries(&files),
-                &s3_entries(&remote),
-                Direction::Upload,
-                compare,
-                delete,
-                &opts.filters,
-            );
-            let by_rel: std::collections::HashMap<&str, &LocalFile> =
-                files.iter().map(|f| (f.relative.as_str(), f)).collect();
-            let mut deletions = Vec::new();
-            let mut progress = Progress::new(ctx, actions.len());
-            for a in &actions {
-                match a {
-                    Action::Transfer { relative, .. } => {
-                        let f = by_rel[relative.as_str()];
-                        if let Err(m) = upload(ctx, &client, &f.path, &bucket, &format!("{prefix}{relative}"), opts) {
-                            tally.fail(&m);
-                        }
+            let (client, slots) = many_client(ctx, &bucket, &key)?;
+            let (client, bucket, prefix) = (&client, bucket.as_str(), dir_prefix(&key));
+            pool::run(ctx, slots, opts.quiet, |pool| {
+                let mut deletions = Vec::new();
+                for pair in Merge::new(LocalTree::new(dir.clone()), Listing::new(client, bucket, &prefix)) {
+                    if pool.stopped() {
+                        break;
                     }
-                    Action::Delete { relative } => deletions.push(format!("{prefix}{relative}")),
+                    let (rel, local, remote) = match pair? {
+                        Pair::Both(rel, o, f) => (rel, Some(f), Some(o)),
+                        Pair::ListingOnly(rel, o) => (rel, None, Some(o)),
+                        Pair::TreeOnly(rel, f) => (rel, Some(f), None),
+                    };
+                    if !opts.filters.includes(&rel) {
+                        continue;
+                    }
+                    let (s, d) =
+                        (local.as_ref().map(|f| file_entry(&rel, f)), remote.as_ref().map(|o| object_entry(&rel, o)));
+                    match (decide(s.as_ref(), d.as_ref(), Direction::Upload, compare, delete), local) {
+                        (Step::Transfer(_), Some(f)) => {
+                            let key = format!("{prefix}{rel}");
+                            pool.submit(
+                                f.size,
+                                weight(client, f.size, true),
+                                Box::new(move || upload(ctx, client, &f.path, bucket, &key, opts)),
+                            );
+                        }
+                        (Step::Delete, _) => {
+                            deletions.push(format!("{prefix}{rel}"));
+                            if deletions.len() == DELETE_BATCH {
+                                delete_batch(ctx, pool, client, bucket, &mut deletions, opts);
+                            }
+                        }
+                        (Step::UpToDate, _) => pool.skip(),
+                        _ => {}
+                    }
                 }
-                progress.step();
-                if tally.stopped() {
-                    break;
-                }
-            }
-            progress.finish();
-            if let Err(e) = delete_keys(ctx, &client, &bucket, &deletions, opts.dryrun, opts.quiet) {
-                match e {
-                    CliError::Partial { failures } => tally.failures += failures,
-                    other => tally.fail(other.to_string()),
-                }
-            }
+                delete_batch(ctx, pool, client, bucket, &mut deletions, opts);
+                Ok(())
+            })?
         }
         (Operand::S3 { bucket, key }, Operand::Local(dir)) => {
-            let client = ctx.client(Some((&bucket, &key)))?;
-            let prefix = dir_prefix(&key);
-            let remote = list_under(&client, &bucket, &prefix)?;
-            // Refuse keys that cannot be written inside the directory before planning.
-            let mut safe = Vec::new();
-            for (rel, o) in remote {
-                if !opts.filters.includes(&rel) {
-                    continue;
-                }
-                match safe_join(&dir, &rel) {
-                    Ok(_) => safe.push((rel, o)),
-                    Err(why) => tally.refuse(&format!("s3://{bucket}/{}", o.key), &why),
-                }
-            }
-            let files = if dir.is_dir() { walk(&dir)? } else { Vec::new() };
-            let actions = plan::plan(
-                &s3_entries(&safe),
-                &local_entries(&files),
-                Direction::Download,
-                compare,
-                delete,
-                &opts.filters,
-            );
-            let by_rel: std::collections::HashMap<&str, &ListedObject> =
-                safe.iter().map(|(r, o)| (r.as_str(), o)).collect();
-            let mut progress = Progress::new(ctx, actions.len());
-            for a in &actions {
-                match a {
-                    Action::Transfer { relative, .. } => {
-                        let o = by_rel[relative.as_str()];
-                        let dest = match safe_path::prepare(&dir, relative, !opts.dryrun) {
-                            Ok(d) => d,
-                            Err(why) => {
-                                tally.refuse(&format!("s3://{bucket}/{}", o.key), &why);
-                                progress.step();
+            let (client, slots) = many_client(ctx, &bucket, &key)?;
+            let (client, bucket, prefix) = (&client, bucket.as_str(), dir_prefix(&key));
+            pool::run(ctx, slots, opts.quiet, |pool| {
+                for pair in Merge::new(LocalTree::new(dir.clone()), Listing::new(client, bucket, &prefix)) {
+                    if pool.stopped() {
+                        break;
+                    }
+                    let (rel, remote, local) = match pair? {
+                        Pair::Both(rel, o, f) => (rel, Some(o), Some(f)),
+                        Pair::ListingOnly(rel, o) => (rel, Some(o), None),
+                        Pair::TreeOnly(rel, f) => (rel, None, Some(f)),
+                    };
+                    if !opts.filters.includes(&rel) {
+                        continue;
+                    }
+                    let (s, d) =
+                        (remote.as_ref().map(|o| object_entry(&rel, o)), local.as_ref().map(|f| file_entry(&rel, f)));
+                    match (decide(s.as_ref(), d.as_ref(), Direction::Download, compare, delete), remote, local) {
+                        (Step::Transfer(_), Some(o), _) => match safe_path::prepare(&dir, &rel, !opts.dryrun) {
+                            Ok(dest) => pool.submit(
+                                o.size,
+                                weight(client, o.size, false),
+                                Box::new(move || download(ctx, client, bucket, &o.key, &dest, opts)),
+                            ),
+                            // Keys that cannot be written inside the directory are refused.
+                            Err(why) => pool.refuse(&format!("s3://{bucket}/{}", o.key), &why),
+                        },
+                        (Step::Delete, _, Some(f)) => {
+                            let line = format!("delete: {}", f.path.display());
+                            if opts.dryrun {
+                                if !opts.quiet {
+                                    ctx.out.line(&format!("(dryrun) {line}"))?;
+                                }
                                 continue;
                             }
-                        };
-                        if let Err(m) = download(ctx, &client, &bucket, &o.key, &dest, opts) {
-                            tally.fail(&m);
-                        }
-                    }
-                    Action::Delete { relative } => {
-                        let Ok(path) = safe_join(&dir, relative) else { continue };
-                        let line = format!("delete: {}", path.display());
-                        if opts.dryrun {
-                            if !opts.quiet {
-                                ctx.out.line(&format!("(dryrun) {line}"))?;
-                            }
-                        } else {
-                            match fs::remove_file(&path) {
-                                Ok(()) => {
-                                    if !opts.quiet {
-                                        ctx.out.line(&line)?;
-                                    }
-                                }
+                            match fs::remove_file(&f.path) {
+                                Ok(()) if !opts.quiet => ctx.out.line(&line)?,
+                                Ok(()) => {}
                                 Err(e) => {
                                     let t = e.to_string();
-                                    tally.fail(format!("delete failed: {}: {t}{}", path.display(), local_hint(&t)))
+                                    pool.fail(&format!("delete failed: {}: {t}{}", f.path.display(), local_hint(&t)))
                                 }
                             }
                         }
+                        (Step::UpToDate, _, _) => pool.skip(),
+                        _ => {}
                     }
                 }
-                progress.step();
-                if tally.stopped() {
-                    break;
-                }
-            }
-            progress.finish();
+                Ok(())
+            })?
         }
         (Operand::S3 { bucket, key }, Operand::S3 { bucket: db, key: dk }) => {
-            let client = ctx.client(Some((&bucket, &key)))?;
-            let prefix = dir_prefix(&key);
-            let dprefix = dir_prefix(&dk);
-            let src_objects = list_under(&client, &bucket, &prefix)?;
-            let dst_objects = list_under(&client, &db, &dprefix)?;
-            let actions = plan::plan(
-                &s3_entries(&src_objects),
-                &s3_entries(&dst_objects),
-                Direction::Copy,
-                compare,
-                delete,
-                &opts.filters,
-            );
-            let mut deletions = Vec::new();
-            for a in &actions {
-                match a {
-                    Action::Transfer { relative, .. } => {
-                        let from = format!("{prefix}{relative}");
-                        let to = format!("{dprefix}{relative}");
-                        if let Err(m) = copy(ctx, &client, (&bucket, &from), (&db, &to), opts) {
-                            tally.fail(&m);
-                        }
+            let (client, slots) = many_client(ctx, &bucket, &key)?;
+            let (client, bucket, db) = (&client, bucket.as_str(), db.as_str());
+            let (prefix, dprefix) = (dir_prefix(&key), dir_prefix(&dk));
+            pool::run(ctx, slots, opts.quiet, |pool| {
+                let mut deletions = Vec::new();
+                for pair in Merge::new(S3Tree::new(client, db, &dprefix), Listing::new(client, bucket, &prefix)) {
+                    if pool.stopped() {
+                        break;
                     }
-                    Action::Delete { relative } => deletions.push(format!("{dprefix}{relative}")),
+                    let (rel, from, to) = match pair? {
+                        Pair::Both(rel, s, d) => (rel, Some(s), Some(d)),
+                        Pair::ListingOnly(rel, s) => (rel, Some(s), None),
+                        Pair::TreeOnly(rel, d) => (rel, None, Some(d)),
+                    };
+                    if !opts.filters.includes(&rel) {
+                        continue;
+                    }
+                    let (s, d) =
+                        (from.as_ref().map(|o| object_entry(&rel, o)), to.as_ref().map(|o| object_entry(&rel, o)));
+                    match (decide(s.as_ref(), d.as_ref(), Direction::Copy, compare, delete), from) {
+                        (Step::Transfer(_), Some(o)) => {
+                            let target = format!("{dprefix}{rel}");
+                            pool.submit(
+                                o.size,
+                                1,
+                                Box::new(move || copy(ctx, client, (bucket, &o.key), (db, &target), opts)),
+                            );
+                        }
+                        (Step::Delete, _) => {
+                            deletions.push(format!("{dprefix}{rel}"));
+                            if deletions.len() == DELETE_BATCH {
+                                delete_batch(ctx, pool, client, db, &mut deletions, opts);
+                            }
+                        }
+                        (Step::UpToDate, _) => pool.skip(),
+                        _ => {}
+                    }
                 }
-            }
-            if let Err(e) = delete_keys(ctx, &client, &db, &deletions, opts.dryrun, opts.quiet) {
-                match e {
-                    CliError::Partial { failures } => tally.failures += failures,
-                    other => tally.fail(other.to_string()),
-                }
-            }
+                delete_batch(ctx, pool, client, db, &mut deletions, opts);
+                Ok(())
+            })?
         }
         (s, d) => {
             return Err(CliError::Failed(format!(
                 "cannot sync {s} to {d}: give a directory and an s3:// prefix, or two prefixes"
             )))
         }
-    }
-    tally.result()
+    };
+    totals.result()
 }
