@@ -118,6 +118,22 @@ impl Client {
         }
     }
 
+    /// The aws-chunked mode a streamed upload (body of unknown checksum) is sent in to carry
+    /// its CRC32C as a trailer, when it carries one: on AWS or with `when_supported` (some
+    /// S3-compatible services refuse trailers, or store them as part of the body); signed
+    /// chunks and trailer over plain http, unsigned over https.
+    pub(crate) fn stream_checksum_mode(&self) -> Option<crate::sigv4::ChunkedMode> {
+        use crate::sigv4::ChunkedMode;
+        if !self.declare_multipart_checksums() {
+            return None;
+        }
+        Some(if self.endpoint.scheme() == crate::address::Scheme::Https {
+            ChunkedMode::UnsignedWithCrc32cTrailer
+        } else {
+            ChunkedMode::SignedWithCrc32cTrailer
+        })
+    }
+
     /// Whether downloads ask for the stored checksum and verify it.
     pub(crate) fn verify_checksums(&self) -> bool {
         self.cfg.response_checksums != Some(ChecksumWhen::WhenRequired)
