@@ -277,3 +277,90 @@ fn a_full_object_multipart_checksum_is_stored_and_verified_on_download() {
     assert!(notices.all().iter().any(|n| n.contains("CRC32C") && n.contains("again")), "{:?}", notices.all());
     assert_eq!(files_in(dir.path()), vec!["out.bin".to_owned()]);
 }
+
+/// What SeaweedFS 4.48 does with the checksums (recorded in the README): it verifies
+/// `x-amz-checksum-crc32c` on PUT and UploadPart, the signed and unsigned CRC32C trailers (a
+/// flipped bit: 400, or 500 for a bad chunk signature; nothing stored), stores the CRC32C and
+/// returns it under `x-amz-checksum-mode: ENABLED` on a whole-object GET (not on a range),
+/// accepts a FULL_OBJECT CRC32C multipart upload and stores its full-object checksum; a
+/// parallel download of it is verified.
+#[test]
+fn seaweedfs_verifies_stores_and_returns_crc32c() {
+    use minis3::s3::PayloadSigning;
+    use minis3::sigv4::ChunkedMode;
+    let server = support::Seaweed::shared();
+    let direct = client(test_config(&server.endpoint()));
+    let bucket = unique_bucket("crc-weed");
+    direct.create_bucket(&bucket).unwrap();
+    let data = test_bytes(MIB + 77, 5);
+    let want = minis3::s3::crc32c_header(minis3::sigv4::Crc32c::checksum(&data));
+    let stored_crc = |key: &str| {
+        let o = direct.get_object(&bucket, key, &GetOptions { checksum_mode: true, ..Default::default() }).unwrap();
+        let crc = o.meta.checksum_crc32c.clone();
+        assert_eq!(o.read_to_vec(1 << 30).unwrap(), data, "{key}");
+        crc
+    };
+    let proxy = FaultProxy::start(server.port(), vec![Fault::TamperBodyMiddle; 8]);
+    let via = client(test_config(&proxy.endpoint()));
+
+    // One PUT with the header.
+    let unsigned = PutOptions { payload: PayloadSigning::Unsigned, ..Default::default() };
+    let err = via.put_object(&bucket, "put", &data, &unsigned).unwrap_err();
+    assert_eq!(err.status(), Some(400), "{}", assert_clean_error(&err));
+    assert_eq!(stored(&direct, &bucket, "put"), None);
+    direct.put_object(&bucket, "put", &data, &unsigned).unwrap();
+    assert_eq!(stored_crc("put").as_deref(), Some(want.as_str()));
+    let ranged = GetOptions {
+        checksum_mode: true,
+        range: Some(minis3::s3::ByteRange::Inclusive(0, 99)),
+        ..Default::default()
+    };
+    assert_eq!(direct.get_object(&bucket, "put", &ranged).unwrap().meta.checksum_crc32c, None);
+
+    // Streams with trailers; signed chunks without a trailer store no checksum.
+    for (key, mode, status, crc) in [
+        ("signed-trailer", ChunkedMode::SignedWithCrc32cTrailer, 500, Some(want.as_str())),
+        ("unsigned-trailer", ChunkedMode::UnsignedWithCrc32cTrailer, 400, Some(want.as_str())),
+        ("signed", ChunkedMode::Signed, 500, None),
+    ] {
+        let opts = PutOptions { payload: PayloadSigning::Chunked(mode), ..Default::default() };
+        let err = via.put_object_from_reader(&bucket, key, &mut &data[..], data.len() as u64, &opts).unwrap_err();
+        assert_eq!(err.status(), Some(status), "{key}: {}", assert_clean_error(&err));
+        assert_eq!(stored(&direct, &bucket, key), None, "{key}");
+        direct.put_object_from_reader(&bucket, key, &mut &data[..], data.len() as u64, &opts).unwrap();
+        assert_eq!(stored_crc(key).as_deref(), crc, "{key}");
+    }
+
+    // Multipart: a flipped part refused (declared or not); FULL_OBJECT stored and verified.
+    let big = test_bytes(12 * MIB + 3, 9);
+    let want_big = minis3::s3::crc32c_header(minis3::sigv4::Crc32c::checksum(&big));
+    for (declared, crc) in [(None, None), (Some(ChecksumWhen::WhenSupported), Some(want_big.as_str()))] {
+        let faults = vec![Fault::Pass, Fault::TamperBody, Fault::TamperBody, Fault::TamperBody];
+        let proxy = FaultProxy::start(server.port(), faults);
+        let mut cfg = small_parts(test_config(&proxy.endpoint()));
+        cfg.request_checksums = declared;
+        let err = client(cfg).put_object_from_file(&bucket, "mpu", &write_temp(&big).1, &PutOptions::default());
+        let err = err.unwrap_err();
+        assert_eq!(err.status(), Some(400), "{declared:?}: {}", assert_clean_error(&err));
+        assert_eq!(stored(&direct, &bucket, "mpu"), None);
+        let mut cfg = small_parts(test_config(&server.endpoint()));
+        cfg.request_checksums = declared;
+        let up = client(cfg);
+        up.put_object_from_reader(&bucket, "mpu", &mut &big[..], big.len() as u64, &PutOptions::default()).unwrap();
+        let meta = direct.get_object(&bucket, "mpu", &GetOptions { checksum_mode: true, ..Default::default() });
+        assert_eq!(meta.unwrap().meta.checksum_crc32c.as_deref(), crc, "{declared:?}");
+        let dir = tempfile::tempdir().unwrap();
+        let r = up.download_to_file(&bucket, "mpu", &dir.path().join("out")).unwrap();
+        assert_eq!(r.crc32c_checked, crc.is_some(), "{declared:?}: {r:?}");
+        assert_eq!(std::fs::read(dir.path().join("out")).unwrap(), big);
+        direct.delete_object(&bucket, "mpu").unwrap();
+    }
+}
+
+/// `data` in a temporary file: (its directory, its path).
+fn write_temp(data: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    std::fs::write(&path, data).unwrap();
+    (dir, path)
+}
