@@ -310,11 +310,8 @@ fn seaweedfs_verifies_stores_and_returns_crc32c() {
     assert_eq!(stored(&direct, &bucket, "put"), None);
     direct.put_object(&bucket, "put", &data, &unsigned).unwrap();
     assert_eq!(stored_crc("put").as_deref(), Some(want.as_str()));
-    let ranged = GetOptions {
-        checksum_mode: true,
-        range: Some(minis3::s3::ByteRange::Inclusive(0, 99)),
-        ..Default::default()
-    };
+    let ranged =
+        GetOptions { checksum_mode: true, range: Some(minis3::s3::ByteRange::Inclusive(0, 99)), ..Default::default() };
     assert_eq!(direct.get_object(&bucket, "put", &ranged).unwrap().meta.checksum_crc32c, None);
 
     // Streams with trailers; signed chunks without a trailer store no checksum.
