@@ -1,13 +1,16 @@
 //! End-to-end CRC32C: when uploads carry `x-amz-checksum-crc32c` and downloads ask for it
 //! (`x-amz-checksum-mode: ENABLED`), as the AWS SDKs and CLI v2 do since 2025
-//! (`request_checksum_calculation`, `response_checksum_validation`).
+//! (`request_checksum_calculation`, `response_checksum_validation`), and the pieces a
+//! download's checksum is rebuilt from (whole-object or composite).
 //!
 //! Defaults per endpoint ([`ClientConfig::request_checksums`] `None`): on AWS everything the
-//! SDKs do (the header on every PUT and part, `x-amz-checksum-algorithm: CRC32C` on
-//! CreateMultipartUpload and the part checksums in CompleteMultipartUpload). On a custom
-//! endpoint only the per-request header: a service that does not know it ignores a signed
-//! `x-amz-checksum-*` header, while `x-amz-checksum-algorithm` is refused by some (Cloudflare
-//! R2) and aws-chunked trailers are refused or stored raw by others (R2, SeaweedFS).
+//! SDKs do (the header on every PUT and part, a trailer on streamed uploads, FULL_OBJECT CRC32C
+//! multipart uploads: `x-amz-checksum-algorithm` and `x-amz-checksum-type` on
+//! CreateMultipartUpload, the part and whole-object checksums in CompleteMultipartUpload). On a
+//! custom endpoint only the per-request header: a service that does not know it ignores a
+//! signed `x-amz-checksum-*` header, while `x-amz-checksum-algorithm` is refused by some
+//! (Cloudflare R2) and aws-chunked trailers are refused (Garage) or stored raw as content
+//! (rclone `serve s3`) by others.
 //!
 //! [`ClientConfig::request_checksums`]: super::ClientConfig::request_checksums
 
