@@ -54,6 +54,7 @@ pub use copy::copy_source;
 pub use credentials::{Auth, CredentialsProvider, ProviderError, StaticCredentials};
 pub use delete::DELETE_BATCH;
 pub use download::DownloadResult;
+#[cfg(feature = "channel")]
 pub(crate) use download::TempFile;
 pub use error::{InputError, IntegrityError, ResponseError, S3Error, ServiceError, REGION_HINT};
 pub use get::{ByteRange, GetObject, GetOptions, ObjectMeta};
