@@ -6,6 +6,7 @@
 #   benches/transfer.sh > report.md          # the full run: 2 servers x 6 clients x 2 directions x 5 runs
 #   benches/transfer.sh --size-mib 16 --runs 1    # a smoke run (~20 s)
 #   benches/transfer.sh --clients minis3,curl --servers seaweedfs --minis3 PATH
+#   benches/transfer.sh --clients minis3,minis3-nocrc --no-ceiling   # the cost of the checksums
 #
 # The full run takes about 20 minutes and keeps both cores busy: run it on an otherwise idle
 # machine, or its numbers mean little. minis3 is run as
@@ -43,7 +44,7 @@ bench_dir=${MINIS3_BENCH_DIR:-$HOME/.cache/minis3/bench}
 venv=$bench_dir/venv
 
 ALL_SERVERS="s3s-fs seaweedfs"
-ALL_CLIENTS="minis3 curl awscli rclone minio crt"
+ALL_CLIENTS="minis3 minis3-nocrc curl awscli rclone minio crt"
 AK=minis3bench
 SK=minis3benchsecret0123456789
 REGION=us-east-1
@@ -216,7 +217,7 @@ done
 # minis3: the binary from --minis3, or target/release/minis3 from `cargo build --release` (run
 # every time, not only when the binary is missing: a stale binary would be measured otherwise;
 # it is a no-op when the build is up to date).
-if [[ " $clients " == *" minis3 "* ]]; then
+if [[ " $clients " == *" minis3 "* || " $clients " == *" minis3-nocrc "* ]]; then
   if [ -z "$minis3" ]; then
     minis3=$repo/target/release/minis3
     if [ "$build" = 1 ]; then
@@ -226,6 +227,7 @@ if [[ " $clients " == *" minis3 "* ]]; then
   fi
   [ -x "$minis3" ] || skip[minis3]="no minis3 binary at $minis3"
   [ -z "${skip[minis3]:-}" ] && minis3=$(cd "$(dirname "$minis3")" && pwd)/$(basename "$minis3")
+  [ -z "${skip[minis3]:-}" ] || skip[minis3-nocrc]=${skip[minis3]}
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -356,6 +358,9 @@ client_cmd() {
   case $c in
     minis3)
       cmd=("${cenv[@]}" "$minis3" cp --endpoint-url "$endpoint" --region "$REGION" --force-path-style "$src" "$dst") ;;
+    minis3-nocrc) # the same without the end-to-end checksums: no CRC32C sent, none verified
+      cmd=("${cenv[@]}" AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
+        "$minis3" cp --endpoint-url "$endpoint" --region "$REGION" --force-path-style "$src" "$dst") ;;
     curl)
       cmd=("${cenv[@]}" curl -sS -f --aws-sigv4 "aws:amz:$REGION:s3" --user "$AK:$SK"
         -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD')

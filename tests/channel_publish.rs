@@ -35,6 +35,7 @@ fn minis3(home: &Path, args: &[&str]) -> (i32, String, String) {
         .current_dir(home)
         .output()
         .expect("run minis3");
+    support::secrets::assert_clean_output(&format!("minis3 {args:?}"), &out.stdout, &out.stderr);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

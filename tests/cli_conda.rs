@@ -42,7 +42,7 @@ fn run(dir: &Path, home: &Path, args: &[&str]) -> Out {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
     assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
-    assert!(!o.stderr.contains(SECRET_KEY) && !o.stdout.contains(SECRET_KEY));
+    support::secrets::assert_clean_output(&format!("minis3 {args:?}"), o.stdout.as_bytes(), o.stderr.as_bytes());
     o
 }
 

@@ -101,7 +101,7 @@ impl World {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
         assert!(!o.stderr.contains("panicked"), "{o:?}");
-        assert!(!o.stderr.contains(SECRET_KEY) && !o.text().contains(SECRET_KEY), "secret printed: {o:?}");
+        support::secrets::assert_clean_output(&format!("minis3 {args:?}"), &o.stdout, o.stderr.as_bytes());
         o
     }
 

@@ -2,6 +2,9 @@
 //! `config show` from the AWS files (sources printed, secrets never).
 #![cfg(feature = "cli")]
 
+#[path = "support/secrets.rs"]
+mod secrets;
+
 use std::process::Command;
 
 fn run(home: &std::path::Path, extra_env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
@@ -17,6 +20,7 @@ fn run(home: &std::path::Path, extra_env: &[(&str, &str)], args: &[&str]) -> (i3
         .args(args)
         .output()
         .unwrap();
+    secrets::assert_clean_output(&format!("minis3 {args:?}"), &out.stdout, &out.stderr);
     let s = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
     (out.status.code().unwrap_or(-1), s(out.stdout), s(out.stderr))
 }
@@ -93,4 +97,10 @@ fn config_show_prints_sources_and_never_secrets() {
     let (code, _, err) = run(d.path(), &[], &["--profile", "nope", "config", "show"]);
     assert_eq!(code, 1);
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// The leak check every CLI test's output goes through can fail: a leaking line is caught.
+#[test]
+fn the_secret_leak_check_catches_leaks() {
+    secrets::self_check();
 }

@@ -171,7 +171,7 @@ def main():
         all_ok = True
         for key in m_cells:
             m = summary[key]
-            peers = [k for k in clients if k[:2] == key[:2] and k[2] != "minis3" and summary[k]["n"]]
+            peers = [k for k in clients if k[:2] == key[:2] and not k[2].startswith("minis3") and summary[k]["n"]]
             if peers:
                 fast = min(peers, key=lambda k: summary[k]["wall_med"])
                 lean = min(peers, key=lambda k: summary[k]["cpu_med"])

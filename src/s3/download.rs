@@ -1,6 +1,7 @@
 //! Downloads to a file: into a temporary file next to the target, renamed only when every
-//! byte arrived and the size matches (and the MD5, when the ETag is a plain MD5 and the object
-//! came in one stream: parallel ranges are not read back to hash them). Large objects
+//! byte arrived and the size matches, and the CRC32C the server stored (whole-object or
+//! composite, see [`DownloadResult::crc32c_checked`]) or the MD5 (when the ETag is a plain MD5
+//! and the object came in one stream: parallel ranges are not read back to hash them). Large objects
 //! are fetched as parallel ranges; a body cut mid-way resumes with a `Range` request pinned by
 //! `If-Match` to the first response's ETag, so bytes are never spliced from two versions.
 //! With [`ClientConfig::sync_downloads`](super::ClientConfig::sync_downloads) the file is also
@@ -20,7 +21,7 @@ use super::error::{InputError, IntegrityError, ResponseError, S3Error};
 use super::get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 use md5::{Digest, Md5};
 
-use super::checksum::{crc32c_header, parse_crc32c_header};
+use super::checksum::{composite_crc32c, crc32c_header, parse_composite_crc32c, parse_crc32c_header, Piece, PieceCrcs};
 use super::preallocate::preallocate;
 use super::request::check_key;
 use crate::sigv4::encode::to_hex;
@@ -45,9 +46,11 @@ pub struct DownloadResult {
     /// checked and every range is pinned to the first response's ETag with `If-Match`.
     pub md5_checked: bool,
     /// Whether the content was checked against the CRC32C the server stored with the object
-    /// (`x-amz-checksum-mode: ENABLED`): the CRC32C of each range, combined. Not for objects
-    /// without one, nor for a composite checksum of a multipart upload (`…-N`: a checksum of
-    /// the parts' checksums, which ranges that do not match the parts cannot reproduce).
+    /// (`x-amz-checksum-mode: ENABLED`): the CRC32C of every 1 MiB piece as it was written,
+    /// combined (a full-object checksum), or combined per part and hashed again (a composite
+    /// checksum `…-N` of a multipart upload, whose part size comes from a HEAD of its first
+    /// and last parts). Not for objects stored without one, nor composite checksums whose
+    /// parts are not all one size, nor a whole number of MiB.
     pub crc32c_checked: bool,
 }
 
@@ -122,7 +125,7 @@ impl Shared<'_> {
         (mut pos, end): (u64, u64),
         first: Option<GetObject>,
         mut md5: Option<&mut Md5>,
-        mut crc: Option<&mut Crc32c>,
+        mut crc: Option<&mut PieceCrcs>,
     ) -> Result<(), S3Error> {
         let mut body = match first {
             Some(b) => b,
@@ -315,13 +318,13 @@ impl Client {
         // downloads at once would otherwise each hold a whole one).
         let first_buffer = if sequential { (total as usize).clamp(1, WRITE_BUFFER) } else { WRITE_BUFFER };
         let mut buf = vec![0u8; first_buffer];
-        // The CRC32C of each range as (first byte, length, CRC), combined in order at the end.
-        let crcs: Mutex<Vec<(u64, u64, u32)>> = Mutex::new(Vec::new());
-        let mut first_crc = verify.then(Crc32c::new);
+        // The CRC32C of every piece of every range, combined in order at the end.
+        let crcs: Mutex<Vec<Piece>> = Mutex::new(Vec::new());
+        let mut first_crc = verify.then(|| PieceCrcs::new(0));
         if total > 0 {
             shared.fetch(&mut file, &mut buf, (0, first_end), Some(first), hasher.as_mut(), first_crc.as_mut())?;
             if let (Some(c), Ok(mut v)) = (first_crc, crcs.lock()) {
-                v.push((0, first_end + 1, c.finish()));
+                v.extend(c.finish());
             }
         } else {
             drop(first);
@@ -362,12 +365,12 @@ impl Client {
                                 return;
                             }
                             let (a, b) = ranges[i];
-                            let mut crc = verify.then(Crc32c::new);
+                            let mut crc = verify.then(|| PieceCrcs::new(a));
                             if let Err(e) = shared.fetch(&mut f, &mut buf, (a, b), None, None, crc.as_mut()) {
                                 return fail(e);
                             }
                             if let (Some(c), Ok(mut v)) = (crc, crcs.lock()) {
-                                v.push((a, b + 1 - a, c.finish()));
+                                v.extend(c.finish());
                             }
                         }
                     });
@@ -420,8 +423,10 @@ impl Client {
         })
     }
 
-    /// Compares the combined CRC32C of the ranges with the stored one (from the first answer,
-    /// or from a HEAD where ranged answers carry none); `false` when there is none to compare.
+    /// Compares the CRC32C of the bytes received (combined from their pieces) with the stored
+    /// one (from the first answer, or from a HEAD where ranged answers carry none); a
+    /// composite one (`…-N`) with the parts' CRC32Cs rebuilt from the pieces. `false` when
+    /// there is none to compare, or the parts cannot be rebuilt.
     #[allow(clippy::too_many_arguments)]
     fn check_crc32c(
         &self,
@@ -429,7 +434,7 @@ impl Client {
         key: &str,
         dest: &Path,
         meta: &ObjectMeta,
-        mut crcs: Vec<(u64, u64, u32)>,
+        mut crcs: Vec<Piece>,
         (total, sequential): (u64, bool),
     ) -> Result<bool, S3Error> {
         // Servers send no checksum with a partial range (AWS, s3s-fs): a parallel download
@@ -442,14 +447,10 @@ impl Client {
             None => None,
         };
         let Some(stored) = stored else { return Ok(false) };
-        let Some(want) = parse_crc32c_header(&stored) else {
-            // A composite checksum (`…-N`): not comparable with the bytes' CRC32C.
-            return Ok(false);
-        };
         crcs.sort_unstable();
         let mut got = Crc32c::checksum(&[]);
         let mut next = 0u64;
-        for (start, len, crc) in crcs {
+        for &(start, len, crc) in &crcs {
             if start != next {
                 return Err(S3Error::InvalidResponse(ResponseError::RangeWithoutChecksum { start }));
             }
@@ -459,16 +460,52 @@ impl Client {
         if next != total {
             return Err(S3Error::InvalidResponse(ResponseError::ChecksumCoverage { covered: next, total }));
         }
-        if got != want {
+        let got = if parse_crc32c_header(&stored).is_some() {
+            crc32c_header(got)
+        } else if let Some((_, n)) = parse_composite_crc32c(&stored) {
+            let Some(part_size) = self.uniform_part_size(bucket, key, meta.etag.as_deref(), n, total)? else {
+                return Ok(false);
+            };
+            match composite_crc32c(&crcs, part_size, total) {
+                Some(c) => format!("{}-{n}", crc32c_header(c)),
+                None => return Ok(false),
+            }
+        } else {
+            return Ok(false);
+        };
+        if got != stored.trim() {
             return Err(S3Error::Integrity(IntegrityError::Checksum {
                 bucket: bucket.to_owned(),
                 key: key.to_owned(),
-                got: crc32c_header(got),
+                got,
                 want: stored,
                 dest: dest.to_owned(),
             }));
         }
         Ok(true)
+    }
+
+    /// The part size of an object uploaded in `parts` parts of one size (the last shorter),
+    /// as every known client cuts them: HEAD of part 1 (its length), checked against the
+    /// object's size and the length of the last part (a second HEAD). `None` when the parts
+    /// are not of one size (their boundaries are then unknown) or the server does not answer
+    /// part HEADs.
+    fn uniform_part_size(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: Option<&str>,
+        parts: u64,
+        total: u64,
+    ) -> Result<Option<u64>, S3Error> {
+        let Some(first) = self.head_part_length(bucket, key, etag, 1)? else { return Ok(None) };
+        if first == 0 || (parts - 1) * first >= total || parts * first < total {
+            return Ok(None);
+        }
+        if parts > 1 && self.head_part_length(bucket, key, etag, parts)? != Some(total - (parts - 1) * first) {
+            return Ok(None);
+        }
+        Ok(Some(first))
     }
 }
 

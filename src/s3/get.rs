@@ -244,6 +244,33 @@ impl Client {
         ObjectMeta::from_response(&resp)
     }
 
+    /// The length of part `part` of a multipart object (HEAD `?partNumber=`, pinned to `etag`
+    /// with `If-Match`); `None` when the server refuses the part number (400, 416) or says
+    /// the object has another number of parts.
+    pub(crate) fn head_part_length(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: Option<&str>,
+        part: u64,
+    ) -> Result<Option<u64>, S3Error> {
+        let mut req = Request::new("HEAD", bucket, key).query("partNumber", part.to_string());
+        if let Some(e) = etag {
+            req = req.header("if-match", e);
+        }
+        let resp = match self.execute(&mut req) {
+            Ok(r) => r,
+            Err(e) if matches!(e.status(), Some(400 | 416)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let meta = ObjectMeta::from_response(&resp)?;
+        let count = resp.header("x-amz-mp-parts-count").and_then(|v| v.trim().parse::<u64>().ok());
+        Ok(match count {
+            Some(n) if n < part => None,
+            _ => Some(meta.content_length),
+        })
+    }
+
     /// Whether `bucket/key` exists (HeadObject; `false` on 404, other errors are errors).
     pub fn object_exists(&self, bucket: &str, key: &str) -> Result<bool, S3Error> {
         match self.head_object(bucket, key) {

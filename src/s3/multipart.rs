@@ -31,8 +31,8 @@ pub struct MultipartUploadInfo {
     pub upload_id: String,
 }
 
-/// An uploaded part: its ETag and, when listed in the completion, its CRC32C (base64).
-type PartDone = (String, Option<String>);
+/// An uploaded part: its ETag and its CRC32C, when it was sent with one.
+type PartDone = (String, Option<u32>);
 
 const RESPONSE_LIMIT: u64 = 16 * 1024 * 1024;
 
@@ -92,13 +92,17 @@ impl Client {
         self.create_upload(bucket, key, opts, false)
     }
 
-    /// CreateMultipartUpload, with `x-amz-checksum-algorithm: CRC32C` when `declare`.
+    /// CreateMultipartUpload, with `x-amz-checksum-algorithm: CRC32C` and
+    /// `x-amz-checksum-type: FULL_OBJECT` when `declare`: the object's stored checksum is then
+    /// the CRC32C of its whole content (sent with the completion, combined from the parts'),
+    /// which any download can verify, whatever ranges it fetches; a COMPOSITE checksum (of
+    /// the parts' checksums) can only be checked by ranges that line up with the parts.
     fn create_upload(&self, bucket: &str, key: &str, opts: &PutOptions, declare: bool) -> Result<String, S3Error> {
         super::request::check_key(bucket, key)?;
         let mut req = Request::new("POST", bucket, key).query("uploads", "");
         req.headers = opts.object_headers()?;
         if declare {
-            req = req.header("x-amz-checksum-algorithm", "CRC32C");
+            req = req.header("x-amz-checksum-algorithm", "CRC32C").header("x-amz-checksum-type", "FULL_OBJECT");
         }
         let resp = self.execute(&mut req)?;
         let body = resp.read_to_vec(RESPONSE_LIMIT)?;
@@ -107,7 +111,12 @@ impl Client {
         Ok(started.upload_id)
     }
 
-    /// UploadPart from memory (its SHA-256 signed); the part's ETag.
+    /// UploadPart from memory (its SHA-256 signed); the part's ETag. Where uploads carry
+    /// checksums without declaring them (custom endpoints by default) the part's CRC32C goes
+    /// in `x-amz-checksum-crc32c` too, so the server refuses a part changed on the way; not
+    /// where multipart uploads are declared (AWS, `when_supported`): the upload from
+    /// [`create_multipart_upload`](Self::create_multipart_upload) declares no algorithm, and
+    /// S3 refuses a part checksum an upload did not declare.
     pub fn upload_part(
         &self,
         bucket: &str,
@@ -116,7 +125,10 @@ impl Client {
         part_number: u32,
         data: &[u8],
     ) -> Result<String, S3Error> {
-        self.upload_part_body(bucket, key, upload_id, part_number, ReqBody::Bytes { data, unsigned: false }, None)
+        let crc = (self.send_checksums() && !self.declare_multipart_checksums())
+            .then(|| crc32c_header(crate::sigv4::Crc32c::checksum(data)));
+        let body = ReqBody::Bytes { data, unsigned: false };
+        self.upload_part_body(bucket, key, upload_id, part_number, body, crc.as_deref())
     }
 
     /// UploadPart with any body; the part's ETag.
@@ -153,6 +165,21 @@ impl Client {
         parts: &[CompletedPart],
         if_none_match_any: bool,
     ) -> Result<PutResult, S3Error> {
+        self.complete_upload(bucket, key, upload_id, parts, if_none_match_any, None)
+    }
+
+    /// CompleteMultipartUpload, with the whole object's CRC32C (`x-amz-checksum-crc32c`,
+    /// `x-amz-checksum-type: FULL_OBJECT`) when given: the server checks the assembled object
+    /// against it.
+    fn complete_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+        if_none_match_any: bool,
+        full_crc32c: Option<u32>,
+    ) -> Result<PutResult, S3Error> {
         let body = xml::complete_multipart_upload_body(parts).map_err(|source| {
             S3Error::InvalidInput(InputError::RequestBody { operation: "CompleteMultipartUpload", source })
         })?;
@@ -162,6 +189,9 @@ impl Client {
             .body(ReqBody::Bytes { data: body.as_bytes(), unsigned: false });
         if if_none_match_any {
             req = req.header("if-none-match", "*");
+        }
+        if let Some(crc) = full_crc32c {
+            req = req.header("x-amz-checksum-crc32c", crc32c_header(crc)).header("x-amz-checksum-type", "FULL_OBJECT");
         }
         req.retry = RetryMode::StatusOnly;
         let resp = self.execute(&mut req)?;
@@ -252,10 +282,22 @@ impl Client {
     ) -> Result<PutResult, S3Error> {
         let part_size = self.part_size_for(total);
         let count = total.div_ceil(part_size).max(1);
-        let upload_id = self.create_upload(bucket, key, opts, self.declare_multipart_checksums())?;
-        let result = self
-            .upload_parts(bucket, key, &upload_id, source, (total, part_size, count), opts)
-            .and_then(|parts| self.complete_multipart_upload(bucket, key, &upload_id, &parts, opts.if_none_match_any));
+        let declared = self.declare_multipart_checksums();
+        let upload_id = self.create_upload(bucket, key, opts, declared)?;
+        let result =
+            self.upload_parts(bucket, key, &upload_id, source, (total, part_size, count), opts).and_then(|done| {
+                let full = if declared { full_object_crc32c(&done, part_size, total) } else { None };
+                let parts: Vec<CompletedPart> = done
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (etag, crc))| CompletedPart {
+                        part_number: i as u32 + 1,
+                        etag,
+                        checksum_crc32c: crc.filter(|_| declared).map(crc32c_header),
+                    })
+                    .collect();
+                self.complete_upload(bucket, key, &upload_id, &parts, opts.if_none_match_any, full)
+            });
         if let Err(e) = &result {
             match self.abort_multipart_upload(bucket, key, &upload_id) {
                 Ok(()) => self.notice(&format!("multipart upload of s3://{bucket}/{key} failed ({e}); aborted it")),
@@ -276,7 +318,7 @@ impl Client {
         source: PartSource<'_>,
         (total, part_size, count): (u64, u64, u64),
         opts: &PutOptions,
-    ) -> Result<Vec<CompletedPart>, S3Error> {
+    ) -> Result<Vec<PartDone>, S3Error> {
         let etags: Mutex<Vec<Option<PartDone>>> = Mutex::new(vec![None; count as usize]);
         // Every part carries its CRC32C header; the completion lists them only when the upload
         // declared the algorithm (a server that was not told would refuse them).
@@ -291,15 +333,16 @@ impl Client {
             }
         };
         let len_of = |n: u64| part_size.min(total - (n - 1) * part_size);
-        let record = |n: u64, etag: String, crc: Option<String>| {
+        let record = |n: u64, etag: String, crc: Option<u32>| {
             if let Ok(mut v) = etags.lock() {
-                v[(n - 1) as usize] = Some((etag, crc.filter(|_| declared)));
+                v[(n - 1) as usize] = Some((etag, crc));
             }
         };
         let upload = |n: u64, data: &[u8]| {
-            let crc = (send_crc || declared).then(|| crc32c_header(crate::sigv4::Crc32c::checksum(data)));
+            let crc = (send_crc || declared).then(|| crate::sigv4::Crc32c::checksum(data));
             let body = ReqBody::Bytes { data, unsigned: false };
-            match self.upload_part_body(bucket, key, upload_id, n as u32, body, crc.as_deref()) {
+            let header = crc.map(crc32c_header);
+            match self.upload_part_body(bucket, key, upload_id, n as u32, body, header.as_deref()) {
                 Ok(etag) => record(n, etag, crc),
                 Err(e) => fail(e),
             }
@@ -331,9 +374,9 @@ impl Client {
                                 Ok(h) => h,
                                 Err(e) => return fail(e),
                             };
-                            let crc = crc.map(crc32c_header);
+                            let header = crc.map(crc32c_header);
                             let body = ReqBody::Source { open: &open, length: len, hash };
-                            match self.upload_part_body(bucket, key, upload_id, n as u32, body, crc.as_deref()) {
+                            match self.upload_part_body(bucket, key, upload_id, n as u32, body, header.as_deref()) {
                                 Ok(etag) => record(n, etag, crc),
                                 Err(e) => return fail(e),
                             }
@@ -416,10 +459,18 @@ impl Client {
         etags
             .into_iter()
             .enumerate()
-            .map(|(i, e)| {
-                e.map(|(etag, checksum_crc32c)| CompletedPart { part_number: i as u32 + 1, etag, checksum_crc32c })
-                    .ok_or(S3Error::InvalidResponse(ResponseError::MissingPartEtag { part: i as u32 + 1 }))
-            })
+            .map(|(i, e)| e.ok_or(S3Error::InvalidResponse(ResponseError::MissingPartEtag { part: i as u32 + 1 })))
             .collect()
     }
+}
+
+/// The CRC32C of the whole object from its parts' (each `part_size` bytes but the last),
+/// without reading anything again; `None` if a part was sent without one.
+fn full_object_crc32c(parts: &[PartDone], part_size: u64, total: u64) -> Option<u32> {
+    let mut crc = crate::sigv4::Crc32c::checksum(&[]);
+    for (i, (_, part)) in parts.iter().enumerate() {
+        let len = part_size.min(total - i as u64 * part_size);
+        crc = crate::sigv4::Crc32c::combine(crc, (*part)?, len);
+    }
+    Some(crc)
 }

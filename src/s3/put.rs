@@ -209,9 +209,14 @@ impl Client {
     }
 
     /// PutObject from a stream of exactly `length` bytes, in constant memory: sent
-    /// `aws-chunked` with each 64 KiB chunk signed (or `UNSIGNED-PAYLOAD` when asked). A
+    /// `aws-chunked` with each 64 KiB chunk signed (or `UNSIGNED-PAYLOAD` when asked). Where
+    /// streamed uploads carry a checksum ([`stream_checksum_mode`](Self::stream_checksum_mode):
+    /// on AWS, or with `when_supported`), its CRC32C goes in an `x-amz-checksum-crc32c`
+    /// trailer, computed as the body passes: signed chunks and a signed trailer over plain
+    /// http, unsigned chunks and trailer over https (TLS covers them), as the AWS SDKs do. A
     /// stream cannot be replayed, so it is not retried. At least `multipart_threshold` bytes
-    /// go through multipart upload (parts buffered, `concurrency` at a time).
+    /// go through multipart upload (parts buffered, `concurrency` at a time, each with its
+    /// CRC32C header).
     pub fn put_object_from_reader(
         &self,
         bucket: &str,
@@ -224,10 +229,12 @@ impl Client {
         if length >= self.cfg.multipart_threshold {
             return self.multipart_upload(bucket, key, super::multipart::PartSource::Reader(reader), length, opts);
         }
-        let hash = match opts.payload {
-            PayloadSigning::Auto => BodyHash::Chunked(ChunkedMode::Signed),
-            PayloadSigning::Unsigned => BodyHash::Unsigned,
-            PayloadSigning::Chunked(mode) => BodyHash::Chunked(mode),
+        let hash = match (opts.payload, self.stream_checksum_mode()) {
+            (PayloadSigning::Auto, Some(mode)) => BodyHash::Chunked(mode),
+            (PayloadSigning::Auto, None) => BodyHash::Chunked(ChunkedMode::Signed),
+            (PayloadSigning::Unsigned, Some(_)) => BodyHash::Chunked(ChunkedMode::UnsignedWithCrc32cTrailer),
+            (PayloadSigning::Unsigned, None) => BodyHash::Unsigned,
+            (PayloadSigning::Chunked(mode), _) => BodyHash::Chunked(mode),
         };
         let mut req = self.put_request(bucket, key, opts, ReqBody::Stream { reader: Some(reader), length, hash })?;
         req.retry = RetryMode::StatusOnly;

@@ -14,6 +14,8 @@
 //! child processes (curl, other servers) do not inherit it and cannot keep a server alive.
 #![allow(dead_code)]
 
+pub mod secrets;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -512,6 +514,9 @@ pub enum Fault {
     /// Forward the request untouched and the response with one bit flipped in the middle of
     /// its body's first piece (the head is untouched).
     TamperResponseBody,
+    /// Forward the request with one bit of the middle byte of its body flipped (for
+    /// `aws-chunked` bodies, whose last bytes are framing: this lands in the data).
+    TamperBodyMiddle,
 }
 
 /// A fault-injecting TCP proxy on 127.0.0.1 in front of a test server. It forces one request
@@ -616,7 +621,12 @@ fn proxy_one(mut client: TcpStream, upstream: u16, fault: Fault, seen: &std::syn
     // The request body: what came with the head, then the rest.
     let mut client_r = client.try_clone().unwrap();
     let mut server_w = server.try_clone().unwrap();
-    let tamper = matches!(fault, Fault::TamperBody);
+    // The index in the request body of the byte to change, if any.
+    let tamper = match fault {
+        Fault::TamperBody => body_len.checked_sub(1),
+        Fault::TamperBodyMiddle => (body_len > 0).then_some(body_len / 2),
+        _ => None,
+    };
     let up = std::thread::spawn(move || {
         let mut sent = 0usize;
         let mut chunk = vec![0u8; 65536];
@@ -631,9 +641,8 @@ fn proxy_one(mut client: TcpStream, upstream: u16, fault: Fault, seen: &std::syn
                     Ok(n) => pending.extend_from_slice(&chunk[..n]),
                 }
             }
-            if tamper && sent + pending.len() >= body_len && body_len > sent {
-                let i = body_len - sent - 1;
-                pending[i] ^= 0x01;
+            if let Some(at) = tamper.filter(|at| (sent..sent + pending.len()).contains(at)) {
+                pending[at - sent] ^= 0x01;
             }
             if server_w.write_all(&pending).is_err() {
                 break;
@@ -694,7 +703,38 @@ pub fn test_config(endpoint: &str) -> minis3::s3::ClientConfig {
     cfg.sleeper = RecordingSleeper::new();
     // The tests choose their multipart thresholds: keep them on 127.0.0.1 too.
     cfg.loopback_single_put = false;
+    // Every notice (retries, aborted uploads, with the errors they quote) is checked for the
+    // test secrets.
+    cfg.notices = CheckedNotices::new();
     cfg
+}
+
+/// Notices checked for the test secrets ([`secrets::assert_clean_text`]) as the client gives
+/// them, and kept for assertions. [`test_config`] installs one; a test that wants to read the
+/// notices installs its own: `let n = CheckedNotices::new(); cfg.notices = n.clone();`.
+#[cfg(feature = "client")]
+#[derive(Debug, Default)]
+pub struct CheckedNotices(minis3::s3::CollectedNotices);
+
+#[cfg(feature = "client")]
+impl CheckedNotices {
+    /// A new, shareable one.
+    pub fn new() -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self::default())
+    }
+
+    /// The notices so far.
+    pub fn all(&self) -> Vec<String> {
+        self.0.all()
+    }
+}
+
+#[cfg(feature = "client")]
+impl minis3::s3::Notices for CheckedNotices {
+    fn notice(&self, message: &str) {
+        secrets::assert_clean_text("a client notice", message);
+        self.0.notice(message);
+    }
 }
 
 /// [`test_config`] for virtual-host style on `http://localhost:PORT`: requests go to
