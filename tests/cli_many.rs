@@ -30,6 +30,7 @@ fn minis3(home: &Path, endpoint: &str, args: &[&str]) -> (i32, String, String) {
         .current_dir(home)
         .output()
         .expect("cannot run minis3");
+    support::secrets::assert_clean_output(&format!("minis3 {args:?}"), &out.stdout, &out.stderr);
     let o = (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -56,6 +56,7 @@ impl Env {
             .stdin(Stdio::null())
             .output()
             .expect("run minis3");
+        support::secrets::assert_clean_output(&format!("minis3 {args:?}"), &out.stdout, &out.stderr);
         let o = Out {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
