@@ -95,7 +95,8 @@ fn the_server_killed_in_the_middle_of_sync_fails_with_one_line_and_a_rerun_conve
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     assert!(stderr.starts_with("minis3: upload failed:") && stderr.contains("run the command again"), "{stderr}");
     let first = stdout.lines().filter(|l| l.starts_with("upload:")).count();
-    assert!((1..40).contains(&first), "{stdout}");
+    // Uploads run in parallel: the kill may come before any of them has answered.
+    assert!(first < 40, "{stdout}");
 
     // Back again over the same data: the same command finishes the tree, then has nothing to do.
     // Uploads run in parallel: one the server stored just before it died may have lost its
