@@ -5,13 +5,12 @@ use std::fs;
 use std::io::Read;
 
 use minis3::s3::{read_full, Client, PutOptions};
-use minis3::safe_path;
 
 use super::local::is_dir_like;
 use super::pool;
 use super::sides::{Listing, LocalTree};
 use super::tree::{Merge, Pair};
-use super::{copy, download, many_client, upload, weight};
+use super::{copy, download, many_client, upload, weight, PendingFiles};
 use crate::cli::args::{Operand, TransferOptions};
 use crate::cli::paths::{dir_prefix, key_basename, upload_key};
 use crate::cli::{CliError, Ctx};
@@ -89,17 +88,22 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
             if recursive {
                 let (client, slots) = many_client(ctx, &bucket, &key)?;
                 let (client, bucket, prefix) = (&client, bucket.as_str(), dir_prefix(&key));
+                let pending = &PendingFiles::default();
                 return pool::run(ctx, slots, opts.quiet, |pool| {
                     for item in Listing::new(client, bucket, &prefix) {
                         let (rel, o) = item?;
                         if !opts.filters.includes(&rel) {
                             continue;
                         }
-                        match safe_path::prepare(&path, &rel, !opts.dryrun) {
+                        match pending.prepare(&path, &rel, !opts.dryrun) {
                             Ok(dest) => pool.submit(
                                 o.size,
                                 weight(client, o.size, false),
-                                Box::new(move || download(ctx, client, bucket, &o.key, &dest, opts)),
+                                Box::new(move || {
+                                    let r = download(ctx, client, bucket, &o.key, &dest, opts);
+                                    pending.done(&dest);
+                                    r
+                                }),
                             ),
                             Err(why) => pool.refuse(&format!("s3://{bucket}/{}", o.key), &why),
                         }

@@ -236,6 +236,33 @@ fn refusal(source: &str, why: &UnsafePath) -> Result<String, Failure> {
     }
 }
 
+/// The downloads queued but not finished, by destination: a key below one of them (the
+/// bucket has `a` and `a/b`, listed in that order) is refused as a file in the way, as it is
+/// once that file exists, instead of its directory taking the name first. Holds only what
+/// is in the pool, so it stays as small as the pool's queue.
+#[derive(Default)]
+struct PendingFiles(std::sync::Mutex<std::collections::HashSet<std::path::PathBuf>>);
+
+impl PendingFiles {
+    /// [`minis3::safe_path::prepare`], refusing a path below a pending file; a path it returns
+    /// is pending until [`PendingFiles::done`].
+    fn prepare(&self, root: &Path, relative: &str, create: bool) -> Result<std::path::PathBuf, UnsafePath> {
+        let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let target = minis3::safe_path::join(root, relative)?;
+        if let Some(file) = target.ancestors().skip(1).find(|a| pending.contains(*a)) {
+            return Err(UnsafePath::FileInTheWay(file.to_path_buf()));
+        }
+        let dest = minis3::safe_path::prepare(root, relative, create)?;
+        pending.insert(dest.clone());
+        Ok(dest)
+    }
+
+    /// The download to `dest` has ended (either way).
+    fn done(&self, dest: &Path) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(dest);
+    }
+}
+
 fn put_options(opts: &TransferOptions, name: &str) -> PutOptions {
     PutOptions {
         content_type: opts.content_type.clone().or_else(|| guess_content_type(name).map(str::to_string)),

@@ -8,13 +8,12 @@
 use std::fs;
 
 use minis3::s3::Client;
-use minis3::safe_path;
 
 use super::local::local_hint;
 use super::pool::{self, Pool};
 use super::sides::{file_entry, object_entry, Listing, LocalTree, S3Tree};
 use super::tree::{Merge, Pair};
-use super::{copy, download, many_client, upload, weight};
+use super::{copy, download, many_client, upload, weight, PendingFiles};
 use crate::cli::args::{Operand, TransferOptions};
 use crate::cli::commands::delete_keys;
 use crate::cli::paths::dir_prefix;
@@ -105,6 +104,7 @@ pub fn sync(
         (Operand::S3 { bucket, key }, Operand::Local(dir)) => {
             let (client, slots) = many_client(ctx, &bucket, &key)?;
             let (client, bucket, prefix) = (&client, bucket.as_str(), dir_prefix(&key));
+            let pending = &PendingFiles::default();
             pool::run(ctx, slots, opts.quiet, |pool| {
                 for pair in Merge::new(LocalTree::new(dir.clone()), Listing::new(client, bucket, &prefix)) {
                     if pool.stopped() {
@@ -121,11 +121,15 @@ pub fn sync(
                     let (s, d) =
                         (remote.as_ref().map(|o| object_entry(&rel, o)), local.as_ref().map(|f| file_entry(&rel, f)));
                     match (decide(s.as_ref(), d.as_ref(), Direction::Download, compare, delete), remote, local) {
-                        (Step::Transfer(_), Some(o), _) => match safe_path::prepare(&dir, &rel, !opts.dryrun) {
+                        (Step::Transfer(_), Some(o), _) => match pending.prepare(&dir, &rel, !opts.dryrun) {
                             Ok(dest) => pool.submit(
                                 o.size,
                                 weight(client, o.size, false),
-                                Box::new(move || download(ctx, client, bucket, &o.key, &dest, opts)),
+                                Box::new(move || {
+                                    let r = download(ctx, client, bucket, &o.key, &dest, opts);
+                                    pending.done(&dest);
+                                    r
+                                }),
                             ),
                             // Keys that cannot be written inside the directory are refused.
                             Err(why) => pool.refuse(&format!("s3://{bucket}/{}", o.key), &why),
