@@ -2,7 +2,6 @@
 //! prefix; `-` streams stdin to an object or an object to stdout.
 
 use std::fs;
-use std::io::Read;
 
 use minis3::s3::{read_full, Client, PutOptions};
 
@@ -213,26 +212,5 @@ fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &TransferOptions
 fn download_stdout(ctx: &Ctx, client: &Client, bucket: &str, key: &str) -> Result<(), CliError> {
     let mut obj = client.get_object(bucket, key, &Default::default())?;
     let expected = obj.meta.content_length;
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = match obj.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(CliError::Failed(format!(
-                    "download failed: s3://{bucket}/{key}: the connection broke after {total} bytes ({e}): try again"
-                )))
-            }
-        };
-        ctx.out.write_raw(&buf[..n])?;
-        total += n as u64;
-    }
-    if total != expected {
-        return Err(CliError::Failed(format!(
-            "download failed: s3://{bucket}/{key}: received {total} of {expected} bytes: try again"
-        )));
-    }
-    Ok(())
+    super::remote::to_stdout(ctx, &format!("s3://{bucket}/{key}"), &mut obj, Some(expected))
 }

@@ -165,7 +165,13 @@ fn url_basename(url: &str) -> &str {
     path.rsplit('/').next().unwrap_or("")
 }
 
-fn to_stdout(ctx: &Ctx, location: &str, reader: &mut dyn Read, announced: Option<u64>) -> Result<(), CliError> {
+/// Streams a body to stdout, failing with one line when it breaks or falls short of `announced`.
+pub(super) fn to_stdout(
+    ctx: &Ctx,
+    location: &str,
+    reader: &mut dyn Read,
+    announced: Option<u64>,
+) -> Result<(), CliError> {
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0u64;
     loop {
