@@ -6,6 +6,7 @@
 
 pub mod api_error;
 pub mod cache;
+mod cache_body;
 mod cache_fill;
 pub mod connect;
 pub mod download;
