@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::support::read_head;
+
 /// What [`CutProxy`] does with one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cut {
@@ -65,22 +67,6 @@ impl CutProxy {
     /// How many connections were cut.
     pub fn cuts(&self) -> usize {
         self.cuts.load(Ordering::SeqCst)
-    }
-}
-
-fn read_head(s: &mut TcpStream) -> Option<(String, Vec<u8>)> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let rest = buf.split_off(end + 4);
-            return Some((String::from_utf8_lossy(&buf).into_owned(), rest));
-        }
-        let n = s.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
     }
 }
 

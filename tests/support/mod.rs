@@ -562,7 +562,7 @@ impl FaultProxy {
 }
 
 /// Reads up to the end of the head (`\r\n\r\n`); returns (head, bytes read past it).
-fn read_head(s: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+pub fn read_head(s: &mut TcpStream) -> Option<(String, Vec<u8>)> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
