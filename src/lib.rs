@@ -47,6 +47,9 @@ pub mod settings;
 #[cfg(feature = "client")]
 pub mod xml;
 
+#[cfg(test)]
+mod test_secrets;
+
 /// The README's examples, compiled as doc tests.
 #[cfg(all(doctest, feature = "channel"))]
 #[doc = include_str!("../README.md")]

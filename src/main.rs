@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+#[cfg(test)]
+mod test_secrets;
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();

@@ -1,5 +1,9 @@
 //! Loading the shared files from (temporary) disk and resolving S3 settings with sources.
 
+#[path = "support/secrets.rs"]
+mod secrets;
+use secrets::CleanErr;
+
 use std::path::Path;
 
 use minis3::config::env::{Environment, Platform};
@@ -40,7 +44,7 @@ fn no_home_means_no_files() {
 fn malformed_file_error_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "credentials", b"[default]\naws_secret_access_key = s3cr3t\nbroken line s3cr3t\n");
-    let err = load_on(&env_for(dir.path(), &[]), Platform::Unix, None).unwrap_err();
+    let err = load_on(&env_for(dir.path(), &[]), Platform::Unix, None).clean_err();
     let msg = err.to_string();
     let path = dir.path().join(".aws/credentials");
     assert!(msg.contains(&format!("{}:3", path.display())), "{msg}");
@@ -53,7 +57,7 @@ fn unreadable_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     // A directory where the config file should be cannot be read as a file.
     std::fs::create_dir_all(dir.path().join(".aws/config")).unwrap();
-    let err = load_on(&env_for(dir.path(), &[]), Platform::Unix, None).unwrap_err();
+    let err = load_on(&env_for(dir.path(), &[]), Platform::Unix, None).clean_err();
     assert!(matches!(err, LoadError::Read { .. }));
     assert!(err.to_string().contains(".aws/config"), "{err}");
 }
@@ -132,17 +136,17 @@ fn aws_region_before_aws_default_region() {
 #[test]
 fn invalid_values_are_errors_with_their_place() {
     let set = ProfileSet::parse(Some("[default]\ns3 =\n  addressing_style = sideways\n"), None).unwrap();
-    let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap_err();
+    let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).clean_err();
     let msg = e.to_string();
     assert!(msg.contains("sideways") && msg.contains("config file line 2"), "{msg}");
 
     let env = Environment::from_pairs([("AWS_MAX_ATTEMPTS", "0")]);
     let set = ProfileSet::parse(None, None).unwrap();
-    let e = resolve_s3(&env, &set, &Overrides::default()).unwrap_err();
+    let e = resolve_s3(&env, &set, &Overrides::default()).clean_err();
     assert!(e.to_string().contains("AWS_MAX_ATTEMPTS"), "{e}");
 
     let set = ProfileSet::parse(Some("[default]\nservices = nope\n"), None).unwrap();
-    let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap_err();
+    let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).clean_err();
     assert!(matches!(e, ResolveError::MissingServicesSection { .. }), "{e}");
 }
 
@@ -177,7 +181,7 @@ fn transfer_settings_from_the_s3_block() {
 
     // A rate that is not one: the setting, the value and the expected form.
     let set = ProfileSet::parse(Some("[default]\ns3 =\n  target_bandwidth = fast\n"), None).unwrap();
-    let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap_err().to_string();
+    let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).clean_err().to_string();
     assert!(e.contains("s3.target_bandwidth") && e.contains("fast") && e.contains("10Gb/s"), "{e}");
 }
 
@@ -192,7 +196,7 @@ fn bad_transfer_settings_are_errors_with_their_place() {
     ] {
         let text = format!("[default]\nregion = r\ns3 =\n  {line}\n");
         let set = ProfileSet::parse(Some(&text), None).unwrap();
-        let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).unwrap_err();
+        let e = resolve_s3(&Environment::default(), &set, &Overrides::default()).clean_err();
         assert!(matches!(e, ResolveError::InvalidValue { .. }), "{e}");
         let msg = e.to_string();
         assert!(msg.contains("config file line 3"), "{msg}");

@@ -3,6 +3,10 @@
 //! All traffic goes to servers on 127.0.0.1.
 #![cfg(feature = "client")]
 
+#[path = "support/secrets.rs"]
+mod secrets;
+use secrets::CleanErr;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -80,7 +84,7 @@ fn home_with(dir: &Path, config: &str) -> Environment {
 fn profile_error(env: Environment, base: &str, profile: &str) -> String {
     let set = minis3::config::load::load(&env, Some(profile)).unwrap();
     let p = ProfileProvider::new(ctx(env, base), Arc::new(set));
-    let e = p.credentials().unwrap_err();
+    let e = p.credentials().clean_err();
     let line = e.to_string();
     assert!(!line.contains('\n'), "not one line: {line}");
     assert_no_secret(&line);
@@ -189,7 +193,7 @@ fn web_identity_and_container_tokens_stay_secret() {
     ]);
     let c = ctx(env, &base);
     let set = Arc::new(ProfileSet::parse(None, None).unwrap());
-    let e = DefaultChain::with_profiles(&c, set.clone()).unwrap().credentials().unwrap_err();
+    let e = DefaultChain::with_profiles(&c, set.clone()).unwrap().credentials().clean_err();
     assert!(e.to_string().contains("InvalidIdentityToken"), "{e}");
     assert_no_secret(&format!("{e} {e:?}"));
     let req = log.lock().unwrap()[0].clone();
@@ -202,7 +206,7 @@ fn web_identity_and_container_tokens_stay_secret() {
         ("AWS_EC2_METADATA_DISABLED", "true"),
     ]);
     let chain = DefaultChain::with_profiles(&ctx(env, &base), set).unwrap();
-    let e = chain.credentials().unwrap_err();
+    let e = chain.credentials().clean_err();
     assert_eq!(e.to_string(), "container credentials endpoint refused the request (HTTP 403, AccessDenied): bad token");
     assert_no_secret(&format!("{e:?} {chain:?}"));
     assert!(log.lock().unwrap()[0].contains("authorization: CONTAINERTOKEN123"));
@@ -220,7 +224,7 @@ fn credential_calls_retry_through_the_injected_sleeper() {
     ]);
     let sleeper = RecordingSleeper::new();
     let c = ctx(env, &base).with_sleeper(sleeper.clone());
-    let e = DefaultChain::with_profiles(&c, set.clone()).unwrap().credentials().unwrap_err();
+    let e = DefaultChain::with_profiles(&c, set.clone()).unwrap().credentials().clean_err();
     assert!(e.to_string().contains("HTTP 503"), "{e}");
     assert_eq!(log.lock().unwrap().len(), 3);
     let waits = sleeper.waits();
@@ -230,7 +234,7 @@ fn credential_calls_retry_through_the_injected_sleeper() {
     let (base, log) = server(503, "<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>");
     let sleeper = RecordingSleeper::new();
     let sts = ctx(Environment::default(), &base).with_sleeper(sleeper.clone()).sts(&set).unwrap();
-    let e = sts.assume_role(&Credentials::new("AKID", "SECRETKEY123"), &AssumeRoleParams::default()).unwrap_err();
+    let e = sts.assume_role(&Credentials::new("AKID", "SECRETKEY123"), &AssumeRoleParams::default()).clean_err();
     assert!(e.to_string().contains("ServiceUnavailable") && e.is_retryable(), "{e}");
     assert_eq!((log.lock().unwrap().len(), sleeper.waits().len()), (3, 2));
 }
@@ -239,14 +243,14 @@ fn credential_calls_retry_through_the_injected_sleeper() {
 fn nothing_configured_lists_what_was_tried() {
     let c = ctx(Environment::from_pairs([("AWS_EC2_METADATA_DISABLED", "true")]), "http://127.0.0.1:9");
     let set = ProfileSet::parse(None, None).unwrap().with_selected("default", Selection::Default);
-    let e = DefaultChain::with_profiles(&c, Arc::new(set)).unwrap().credentials().unwrap_err().to_string();
+    let e = DefaultChain::with_profiles(&c, Arc::new(set)).unwrap().credentials().clean_err().to_string();
     assert!(e.starts_with("no AWS credentials found (tried: environment:"), "{e}");
     assert!(e.contains("imds: disabled by AWS_EC2_METADATA_DISABLED"), "{e}");
     // An explicitly selected profile that does not exist is an error, not "not set up".
     let set = ProfileSet::parse(Some("[profile other]\nregion = x\n"), None)
         .unwrap()
         .with_selected("nope", Selection::Explicit);
-    let e = DefaultChain::with_profiles(&c, Arc::new(set)).unwrap().credentials().unwrap_err().to_string();
+    let e = DefaultChain::with_profiles(&c, Arc::new(set)).unwrap().credentials().clean_err().to_string();
     assert!(e.contains("profile nope is in neither"), "{e}");
 }
 

@@ -4,6 +4,10 @@
 //! against the injected clock. No request goes to Google.
 #![cfg(feature = "client")]
 
+#[path = "support/secrets.rs"]
+mod secrets;
+use secrets::CleanErr;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -383,7 +387,7 @@ fn one_token_request_until_near_expiry_then_a_refresh() {
 }
 
 fn build_error(env: Environment) -> GcsAuthError {
-    GcsAuth::from_adc(&ctx_with(env, clock()), &opts()).unwrap_err()
+    GcsAuth::from_adc(&ctx_with(env, clock()), &opts()).clean_err()
 }
 
 fn with_file(dir: &Path, text: &str) -> Environment {
@@ -447,7 +451,7 @@ fn token_endpoint_errors_are_one_actionable_line() {
     let dir = tempfile::tempdir().unwrap();
     let env = with_file(dir.path(), &user_json(&format!("{base}/token")));
     let auth = GcsAuth::from_adc(&ctx_with(env, clock()), &opts()).unwrap();
-    let e = auth.token().unwrap_err();
+    let e = auth.token().clean_err();
     assert_eq!(
         e.to_string(),
         format!(
@@ -464,14 +468,14 @@ fn token_endpoint_errors_are_one_actionable_line() {
     let (base, log) = serve(|_| (503, "busy".into()));
     let env = with_file(dir.path(), &service_account_json(&format!("{base}/token"), &keys().pkcs8));
     let o = GcsOptions { service_account_mode: ServiceAccountMode::TokenExchange, ..opts() };
-    let e = GcsAuth::from_adc(&ctx_with(env, clock()), &o).unwrap().token().unwrap_err();
+    let e = GcsAuth::from_adc(&ctx_with(env, clock()), &o).unwrap().token().clean_err();
     assert!(e.to_string().contains("HTTP 503 (busy)") && e.is_retryable(), "{e}");
     assert_eq!(log.lock().unwrap().len(), 3);
 
     // A 200 without a token.
     let (base, _) = serve(|_| (200, r#"{"token_type":"Bearer"}"#.into()));
     let env = with_file(dir.path(), &user_json(&format!("{base}/token")));
-    let e = GcsAuth::from_adc(&ctx_with(env, clock()), &opts()).unwrap().token().unwrap_err();
+    let e = GcsAuth::from_adc(&ctx_with(env, clock()), &opts()).unwrap().token().clean_err();
     assert_eq!(
         e.to_string(),
         format!("Google token endpoint {base}/token answered badly: the answer has no access_token")
@@ -484,7 +488,7 @@ fn nothing_configured_says_what_was_tried_and_what_to_do() {
     let env = bare_env(dir.path());
     let md = format!("http://{}", env.var("GCE_METADATA_HOST").unwrap());
     let started = std::time::Instant::now();
-    let e = GcsAuth::from_adc(&ctx_with(env, clock()), &opts()).unwrap().token().unwrap_err();
+    let e = GcsAuth::from_adc(&ctx_with(env, clock()), &opts()).unwrap().token().clean_err();
     assert!(started.elapsed() < Duration::from_secs(2), "an absent metadata server is found out quickly");
     let s = e.to_string();
     assert!(matches!(e, GcsAuthError::NotConfigured { .. }), "{e:?}");
@@ -502,7 +506,7 @@ fn nothing_configured_says_what_was_tried_and_what_to_do() {
         GcsAuth::from_adc(&ctx_with(Environment::from_pairs([("GCE_METADATA_HOST", closed_port())]), clock()), &opts())
             .unwrap()
             .token()
-            .unwrap_err();
+            .clean_err();
     assert!(e.to_string().contains("HOME is not set"), "{e}");
 }
 
@@ -512,7 +516,7 @@ fn metadata_server_errors() {
     let dir = tempfile::tempdir().unwrap();
     let mut env = bare_env(dir.path());
     env.set("GCE_METADATA_HOST", base.trim_start_matches("http://"));
-    let e = GcsAuth::from_adc(&ctx_with(env, clock()), &opts()).unwrap().token().unwrap_err();
+    let e = GcsAuth::from_adc(&ctx_with(env, clock()), &opts()).unwrap().token().clean_err();
     let s = e.to_string();
     assert!(s.starts_with(&format!("Google metadata server {base}/computeMetadata/v1/")), "{s}");
     assert!(s.contains("HTTP 404 (Not Found); check that the instance has a service account"), "{s}");

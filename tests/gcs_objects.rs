@@ -9,6 +9,8 @@
 
 mod support;
 
+use support::secrets::CleanErr;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -137,13 +139,13 @@ fn get_head_and_ranges_from_a_cloud_storage_emulator() {
         (200, Some(repodata.len() as u64), Some(etag.as_str()), 0)
     );
 
-    let e = c.get("chan-bkt", "conda/linux-64/repodata.json", &GetOptions::default()).unwrap_err();
+    let e = c.get("chan-bkt", "conda/linux-64/repodata.json", &GetOptions::default()).clean_err();
     assert!(e.is_not_found(), "{e:?}");
     assert_eq!(
         e.to_string(),
         format!("{}/chan-bkt/conda/linux-64/repodata.json: no such object (404)", server.endpoint())
     );
-    let e = c.head("other-bkt", "conda/noarch/repodata.json", &GetOptions::default()).unwrap_err();
+    let e = c.head("other-bkt", "conda/noarch/repodata.json", &GetOptions::default()).clean_err();
     assert!(e.is_not_found(), "{e:?}");
 }
 
@@ -240,7 +242,7 @@ fn bearer_token_conditions_and_a_401_answered_with_a_fresh_token() {
         GetOutcome::Body { meta, .. } => panic!("expected 304, got {meta:?}"),
     }
     assert_eq!(log.lock().unwrap()[2].headers["if-modified-since"], "Tue, 01 Dec 2026 10:00:00 GMT");
-    let e = c.get("b", "secret/x", &GetOptions::default()).unwrap_err();
+    let e = c.get("b", "secret/x", &GetOptions::default()).clean_err();
     assert_eq!(
         e.to_string(),
         format!(
@@ -257,14 +259,14 @@ fn bearer_token_conditions_and_a_401_answered_with_a_fresh_token() {
         );
     }
     let bad = GetOptions { range: Some((5, Some(2))), ..Default::default() };
-    assert_eq!(c.get("b", "k", &bad).unwrap_err().to_string(), "invalid byte range 5-2: the end is before the start");
+    assert_eq!(c.get("b", "k", &bad).clean_err().to_string(), "invalid byte range 5-2: the end is before the start");
 }
 
 #[test]
 fn an_unauthenticated_client_sends_no_token_and_says_the_bucket_is_not_public() {
     let (base, log) = serve(|_| (403, vec![], "<Error><Code>AccessDenied</Code></Error>".into()));
     let c = GcsClient::new(Http::new(&HttpConfig::default()).unwrap(), None).with_endpoint(&base);
-    let e = c.get("b", "k", &GetOptions::default()).unwrap_err();
+    let e = c.get("b", "k", &GetOptions::default()).clean_err();
     assert_eq!(
         e.to_string(),
         format!("{base}/b/k: HTTP 403 AccessDenied; the bucket is not public: configure Google credentials")

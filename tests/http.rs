@@ -1,6 +1,10 @@
 //! The HTTP layer against tiny servers on 127.0.0.1 that record the raw bytes they receive.
 #![cfg(feature = "client")]
 
+#[path = "support/secrets.rs"]
+mod secrets;
+use secrets::CleanErr;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
@@ -160,7 +164,7 @@ fn error_statuses_are_responses_and_redirects_are_not_followed() {
 fn body_limit_is_enforced() {
     let (port, _rx) = serve(vec![b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n0123456789"]);
     let r = http().send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap();
-    let err = r.read_to_vec(5).unwrap_err();
+    let err = r.read_to_vec(5).clean_err();
     assert!(matches!(err, HttpError::BodyTooLarge { limit: 5 }), "{err}");
 }
 
@@ -170,7 +174,7 @@ fn connection_refused_is_clear_and_not_retryable() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let err = http().send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap_err();
+    let err = http().send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).clean_err();
     assert!(matches!(err, HttpError::ConnectionRefused { .. }), "{err:?}");
     assert!(!err.is_retryable());
     let msg = err.to_string();
@@ -188,7 +192,7 @@ fn read_timeout_fires_and_is_retryable() {
     });
     let h = Http::new(&HttpConfig { read_timeout: Some(Duration::from_millis(300)), ..Default::default() }).unwrap();
     let start = Instant::now();
-    let err = h.send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap_err();
+    let err = h.send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).clean_err();
     assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
     assert!(matches!(err, HttpError::Timeout { kind: TimeoutKind::Read, .. }), "{err:?}");
     assert!(err.is_retryable());
@@ -220,7 +224,7 @@ fn global_timeout_fires_on_a_trickling_body() {
     .unwrap();
     let start = Instant::now();
     let resp = h.send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap();
-    let err = resp.read_to_vec(1000).unwrap_err();
+    let err = resp.read_to_vec(1000).clean_err();
     assert!(start.elapsed() < Duration::from_secs(3));
     assert!(matches!(err, HttpError::Timeout { kind: TimeoutKind::Global, .. }), "{err:?}");
 }
@@ -245,7 +249,7 @@ fn connect_timeout_fires_on_a_full_accept_queue() {
     assert!(saturated, "could not fill the accept queue of {addr}");
     let h = Http::new(&HttpConfig { connect_timeout: Some(Duration::from_millis(300)), ..Default::default() }).unwrap();
     let start = Instant::now();
-    let err = h.send("GET", &format!("http://{addr}/"), &[], Body::Empty).unwrap_err();
+    let err = h.send("GET", &format!("http://{addr}/"), &[], Body::Empty).clean_err();
     assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
     assert!(matches!(err, HttpError::Timeout { kind: TimeoutKind::Connect, .. }), "{err:?}");
     assert!(err.to_string().contains("connect"), "{err}");
@@ -256,7 +260,7 @@ fn connect_timeout_fires_on_a_full_accept_queue() {
 fn connection_closed_mid_body_is_retryable() {
     let (port, _rx) = serve(vec![b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly-part"]);
     let r = http().send("GET", &format!("http://127.0.0.1:{port}/"), &[], Body::Empty).unwrap();
-    let err = r.read_to_vec(1000).unwrap_err();
+    let err = r.read_to_vec(1000).clean_err();
     assert!(err.is_retryable(), "{err:?}");
 }
 
@@ -312,7 +316,7 @@ fn https_targets_use_the_https_proxy() {
     let h = Http::new(&HttpConfig::from_env(&env)).unwrap();
     assert!(!h.uses_proxy("http://example.invalid/"));
     // The fake proxy does not speak TLS inside the tunnel: the request fails after CONNECT.
-    let err = h.send("GET", "https://bucket.s3.amazonaws.invalid/k", &[], Body::Empty).unwrap_err();
+    let err = h.send("GET", "https://bucket.s3.amazonaws.invalid/k", &[], Body::Empty).clean_err();
     let (connect, _) = rx.recv_timeout(Duration::from_secs(5)).unwrap();
     assert_eq!(connect.lines().next().unwrap(), "CONNECT bucket.s3.amazonaws.invalid:443 HTTP/1.1");
     assert!(!err.to_string().is_empty());
@@ -326,7 +330,7 @@ fn proxy_refusal_is_a_proxy_error_without_credentials() {
         ..Default::default()
     })
     .unwrap();
-    let err = h.send("GET", "http://target.invalid/", &[], Body::Empty).unwrap_err();
+    let err = h.send("GET", "http://target.invalid/", &[], Body::Empty).clean_err();
     assert!(matches!(err, HttpError::Proxy { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("407") && !msg.contains("s3cret"), "{msg}");
@@ -372,13 +376,13 @@ fn bad_ca_bundles_fail_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-bundle.pem");
     let env = Environment::from_pairs([("AWS_CA_BUNDLE", missing.to_str().unwrap())]);
-    let err = Http::new(&HttpConfig::from_env(&env)).unwrap_err();
+    let err = Http::new(&HttpConfig::from_env(&env)).clean_err();
     assert!(matches!(err, HttpError::CaBundleRead { .. }), "{err:?}");
     assert!(err.to_string().contains("no-such-bundle.pem"), "{err}");
 
     let junk = dir.path().join("junk.pem");
     std::fs::write(&junk, "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n").unwrap();
-    let err = Http::new(&HttpConfig { ca_bundle: Some(junk), ..Default::default() }).unwrap_err();
+    let err = Http::new(&HttpConfig { ca_bundle: Some(junk), ..Default::default() }).clean_err();
     assert!(matches!(err, HttpError::CaBundleInvalid { .. }), "{err:?}");
     assert!(err.to_string().contains("junk.pem"), "{err}");
 }

@@ -1,6 +1,10 @@
 //! pixi `s3-options` configuration: layers, manifests, discovery, errors with file:line.
 #![cfg(feature = "client")]
 
+#[path = "support/secrets.rs"]
+mod secrets;
+use secrets::CleanErr;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -178,7 +182,7 @@ fn pixi_no_config_skips_global_layers_but_not_the_workspace() {
         assert!(cfg.s3_options("chosen").is_some(), "PIXI_NO_CONFIG={no:?}");
     }
     m.env.set("PIXI_NO_CONFIG", "maybe");
-    let err = m.loader("ws").load().unwrap_err();
+    let err = m.loader("ws").load().clean_err();
     assert!(matches!(err, PixiConfigError::InvalidEnv { name: "PIXI_NO_CONFIG", .. }));
     assert!(err.to_string().contains("PIXI_NO_CONFIG"), "{err}");
     // Explicit flags override the environment.
@@ -327,7 +331,7 @@ fn explicit_manifest_path_and_pixi_project_manifest() {
     let cfg = m.loader("ws").manifest_path("../proj").load().unwrap();
     assert!(cfg.s3_options("px").is_some());
     // Missing.
-    let err = m.loader("ws").manifest_path("../nope/pixi.toml").load().unwrap_err();
+    let err = m.loader("ws").manifest_path("../nope/pixi.toml").load().clean_err();
     assert!(matches!(err, PixiConfigError::ManifestNotFound { .. }), "{err}");
     // PIXI_PROJECT_MANIFEST is used only when nothing is found from the current directory.
     m.env.set("PIXI_PROJECT_MANIFEST", py.to_str().unwrap());
@@ -339,7 +343,7 @@ fn explicit_manifest_path_and_pixi_project_manifest() {
 }
 
 fn err_of(text: &str) -> (PixiConfigError, String) {
-    let e = parse_config_file(text, Path::new("/etc/pixi/config.toml")).unwrap_err();
+    let e = parse_config_file(text, Path::new("/etc/pixi/config.toml")).clean_err();
     let s = e.to_string();
     assert!(!s.contains('\n'), "one line: {s}");
     (e, s)
@@ -372,7 +376,7 @@ fn unknown_key_names_file_and_line() {
         "ws/pyproject.toml",
         &format!("[tool.pixi.workspace]\n\n[tool.pixi.workspace.s3-options.b]\n{OPTS}extra = 1\n"),
     );
-    let e = m.loader("ws").load().unwrap_err();
+    let e = m.loader("ws").load().clean_err();
     assert!(
         e.to_string()
             .starts_with(&format!("{}:7: unknown key `extra` in [tool.pixi.workspace.s3-options.b]", p.display())),
@@ -396,7 +400,7 @@ fn wrong_types_and_bad_toml_name_the_line() {
     // Errors in a layer file stop loading (pixi would log and skip the file).
     let m = Machine::new();
     m.write("home/.pixi/config.toml", "[s3-options.b]\nregion = \"r\"\n");
-    let e = m.loader("ws").load().unwrap_err();
+    let e = m.loader("ws").load().clean_err();
     assert!(e.to_string().contains(".pixi/config.toml:1:"), "{e}");
 }
 
@@ -427,7 +431,7 @@ fn authentication_override_file_comes_from_the_layers() {
     m.write("home/.pixi/config.toml", "authentication_override_file = \"rel/creds.json\"\n");
     let cfg = m.loader("ws").load().unwrap();
     assert_eq!(cfg.authentication_override_file.unwrap().value, m.path("ws/rel/creds.json"));
-    let e = parse_config_file("authentication-override-file = 3\n", Path::new("c.toml")).unwrap_err();
+    let e = parse_config_file("authentication-override-file = 3\n", Path::new("c.toml")).clean_err();
     assert!(matches!(e, PixiConfigError::InvalidValue { line: 1, .. }), "{e:?}");
 }
 

@@ -3,6 +3,10 @@
 //! aws-chunked upload (seed, every chunk, total length), the chunked upload with a signed CRC32C
 //! trailer, and the browser POST policy.
 
+#[path = "support/secrets.rs"]
+mod secrets;
+use secrets::CleanErr;
+
 mod common;
 
 use std::io::Read;
@@ -155,7 +159,7 @@ fn presign_expiry_bounds() {
         payload: Payload::Unsigned,
     };
     for bad in [0, 604_801, u64::MAX] {
-        let err = presign(&req, &p, bad).unwrap_err();
+        let err = presign(&req, &p, bad).clean_err();
         assert_eq!(err, SignError::PresignExpiry(bad));
         assert!(err.to_string().contains("604800"), "{err}");
     }

@@ -9,6 +9,8 @@
 mod faults;
 mod support;
 
+use support::secrets::CleanErr;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
@@ -132,7 +134,7 @@ fn a_single_put_is_retried_from_the_file_and_never_stored_partly() {
         CutProxy::start(server.port(), |_, head| if head.starts_with("PUT") { Cut::Request(MIB) } else { Cut::Pass });
     let err = client(s3s_config(&proxy.endpoint()))
         .put_object_from_file(&bucket, "never", &file, &PutOptions::default())
-        .unwrap_err();
+        .clean_err();
     assert!(!err.to_string().contains('\n'), "{err}");
     assert!(proxy.cuts() >= 2, "retried before giving up");
     assert!(!direct.object_exists(&bucket, "never").unwrap(), "a cut body was stored");
@@ -189,7 +191,7 @@ fn a_multipart_upload_retries_the_part_and_leaves_no_upload_behind() {
     });
     let err = client(small_parts(&proxy.endpoint()))
         .put_object_from_file(&bucket, "doomed", &file, &PutOptions::default())
-        .unwrap_err();
+        .clean_err();
     assert!(!err.to_string().contains('\n'), "{err}");
     assert!(!direct.object_exists(&bucket, "doomed").unwrap());
     assert!(proxy.heads().iter().any(|h| h.starts_with("DELETE") && h.contains("uploadId=")), "aborted");
@@ -220,7 +222,7 @@ fn assert_trickle_times_out((endpoint, requests): (String, std::sync::Arc<std::s
     cfg.http.read_timeout = Some(Duration::from_secs(2));
     cfg.max_attempts = 2;
     let started = Instant::now();
-    let err = bounded(Duration::from_secs(30), move || client(cfg).get_object_bytes("bkt", "k", 1 << 20).unwrap_err());
+    let err = bounded(Duration::from_secs(30), move || client(cfg).get_object_bytes("bkt", "k", 1 << 20).clean_err());
     let took = started.elapsed();
     assert!(err.to_string().to_ascii_lowercase().contains("timed out") || err.to_string().contains("timeout"), "{err}");
     assert!(took < Duration::from_secs(15), "{took:?}");
@@ -243,7 +245,7 @@ fn a_server_busy_forever_stops_after_max_attempts_with_the_last_error() {
     let (endpoint, requests) = busy_server();
     let mut cfg = test_config(&endpoint);
     cfg.max_attempts = 4;
-    let err = bounded(Duration::from_secs(30), move || client(cfg).get_object_bytes("bkt", "k", 100).unwrap_err());
+    let err = bounded(Duration::from_secs(30), move || client(cfg).get_object_bytes("bkt", "k", 100).clean_err());
     assert_eq!((err.status(), err.code()), (Some(503), Some("SlowDown")), "{err}");
     assert_eq!(requests.load(Ordering::SeqCst), 4);
     let text = err.to_string();

@@ -6,6 +6,8 @@
 
 mod support;
 
+use support::secrets::CleanErr;
+
 use std::path::Path;
 
 use minis3::s3::{ChecksumWhen, Client, ClientConfig, GetOptions, PutOptions, S3Error};
@@ -62,17 +64,23 @@ fn a_corrupted_single_put_is_refused_and_the_old_object_kept() {
     let proxy = FaultProxy::start(server.port(), vec![Fault::TamperBody; 8]);
     let via = client(s3s_config(&proxy.endpoint()));
     for key in ["new", "kept"] {
-        let err = via.put_object_from_file(&bucket, key, &file, &PutOptions::default()).unwrap_err();
+        let err = via.put_object_from_file(&bucket, key, &file, &PutOptions::default()).clean_err();
         assert!((400..500).contains(&err.status().unwrap_or(0)), "{}", assert_clean_error(&err));
     }
     assert_eq!(stored(&direct, &bucket, "new"), None, "a corrupted body was stored");
     assert_eq!(stored(&direct, &bucket, "kept"), Some(old));
-    let head = &proxy.heads()[0];
-    assert!(head.to_ascii_lowercase().contains("x-amz-checksum-crc32c:"), "{head}");
-    assert!(head.contains("UNSIGNED-PAYLOAD"), "loopback bodies stay unsigned: {head}");
+    // A file to a loopback endpoint goes in one pass, its CRC32C in an unsigned trailer.
+    let head = proxy.heads()[0].to_ascii_lowercase();
+    assert!(head.contains("x-amz-trailer: x-amz-checksum-crc32c"), "{head}");
+    assert!(head.contains("streaming-unsigned-payload-trailer"), "{head}");
 
-    // Untouched, the same upload is stored, with its checksum.
-    direct.put_object_from_file(&bucket, "new", &file, &PutOptions::default()).unwrap();
+    // Untouched, the same upload is stored, with its checksum, in one request: s3s-fs names
+    // the checksum it checked, so no HEAD follows.
+    let counted = FaultProxy::start(server.port(), vec![]);
+    client(s3s_config(&counted.endpoint()))
+        .put_object_from_file(&bucket, "new", &file, &PutOptions::default())
+        .unwrap();
+    assert_eq!(counted.heads().len(), 1, "{:?}", counted.heads());
     let obj = direct.get_object(&bucket, "new", &GetOptions { checksum_mode: true, ..Default::default() }).unwrap();
     let want = minis3::s3::crc32c_header(minis3::sigv4::Crc32c::checksum(&data));
     assert_eq!(obj.meta.checksum_crc32c.as_deref(), Some(want.as_str()));
@@ -82,6 +90,35 @@ fn a_corrupted_single_put_is_refused_and_the_old_object_kept() {
     cfg.request_checksums = Some(ChecksumWhen::WhenRequired);
     client(cfg).put_object_from_file(&bucket, "unchecked", &file, &PutOptions::default()).unwrap();
     assert_ne!(stored(&direct, &bucket, "unchecked").unwrap(), data);
+}
+
+/// A server that keeps the aws-chunked framing of a trailer upload as the object's content
+/// (s3rver does; SeaweedFS and rclone did before their fixes) is caught by the HEAD that
+/// follows an answer naming no checksum, and the file is sent again with the header. Here the
+/// proxy plays such a server's answer to the first PUT, over an object of the wrong length.
+#[test]
+fn a_trailer_stored_raw_is_caught_and_the_file_sent_again_with_the_header() {
+    let server = S3sFs::start();
+    let direct = client(s3s_config(&server.endpoint()));
+    let bucket = unique_bucket("crc-raw");
+    direct.create_bucket(&bucket).unwrap();
+    let (_dir, file) = write_temp(&test_bytes(MIB + 9, 3));
+    let framed = test_bytes(MIB + 9 + 90, 4);
+    let etag = direct.put_object(&bucket, "f", &framed, &PutOptions::default()).unwrap().etag.unwrap();
+    let answer = format!("HTTP/1.1 200 OK\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n");
+    let proxy = FaultProxy::start(server.port(), vec![Fault::Respond(answer)]);
+    let notices = CheckedNotices::new();
+    let mut cfg = s3s_config(&proxy.endpoint());
+    cfg.notices = notices.clone();
+    client(cfg).put_object_from_file(&bucket, "f", &file, &PutOptions::default()).unwrap();
+    let heads: Vec<String> = proxy.heads().iter().map(|h| h.to_ascii_lowercase()).collect();
+    assert_eq!(heads.len(), 3, "{heads:?}");
+    assert!(heads[0].starts_with("put ") && heads[0].contains("streaming-unsigned-payload-trailer"), "{}", heads[0]);
+    assert!(heads[1].starts_with("head "), "{}", heads[1]);
+    assert!(heads[2].starts_with("put ") && heads[2].contains("x-amz-checksum-crc32c:"), "{}", heads[2]);
+    assert!(heads[2].contains(&format!("if-match: {}", etag.to_ascii_lowercase())), "{}", heads[2]);
+    assert_eq!(stored(&direct, &bucket, "f").unwrap(), std::fs::read(&file).unwrap());
+    assert!(notices.all().iter().any(|n| n.contains("stored the aws-chunked body")), "{:?}", notices.all());
 }
 
 fn corrupted_multipart(request_checksums: Option<ChecksumWhen>) {
@@ -100,7 +137,7 @@ fn corrupted_multipart(request_checksums: Option<ChecksumWhen>) {
     let mut cfg = small_parts(s3s_config(&proxy.endpoint()));
     cfg.request_checksums = request_checksums;
     let via = client(cfg);
-    let err = via.put_object_from_file(&bucket, "mpu", &file, &PutOptions::default()).unwrap_err();
+    let err = via.put_object_from_file(&bucket, "mpu", &file, &PutOptions::default()).clean_err();
     assert!((400..500).contains(&err.status().unwrap_or(0)), "{}", assert_clean_error(&err));
     assert_eq!(stored(&direct, &bucket, "mpu"), None, "a corrupted part was stored");
     let heads = proxy.heads();
@@ -160,7 +197,7 @@ fn check_download(len: usize) {
     let c = client(small_parts(s3s_config(&proxy.endpoint())));
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("out.bin");
-    let err = c.download_to_file(&bucket, "obj", &dest).unwrap_err();
+    let err = c.download_to_file(&bucket, "obj", &dest).clean_err();
     assert!(matches!(err, S3Error::Integrity(minis3::s3::IntegrityError::Checksum { .. })), "{err}");
     let msg = assert_clean_error(&err);
     assert!(msg.contains("CRC32C") && msg.contains("nothing was written") && msg.contains(&bucket), "{msg}");
@@ -210,7 +247,7 @@ fn a_corrupted_streamed_upload_is_refused_through_its_trailer() {
         cfg.request_checksums = Some(ChecksumWhen::WhenSupported);
         let via = client(cfg);
         let put = |key: &str| via.put_object_from_reader(&bucket, key, &mut &data[..], data.len() as u64, &opts);
-        let err = put(name).unwrap_err();
+        let err = put(name).clean_err();
         assert!(refused(&err), "{name}: {}", assert_clean_error(&err));
         assert_eq!(stored(&direct, &bucket, name), None, "{name}: a corrupted stream was stored");
         let head = proxy.heads()[0].to_ascii_lowercase();
@@ -228,7 +265,7 @@ fn a_corrupted_streamed_upload_is_refused_through_its_trailer() {
     let via = client(s3s_config(&proxy.endpoint()));
     let err = via
         .put_object_from_reader(&bucket, "plain", &mut &data[..], data.len() as u64, &PutOptions::default())
-        .unwrap_err();
+        .clean_err();
     assert!(refused(&err), "{}", assert_clean_error(&err));
     let head = proxy.heads()[0].to_ascii_lowercase();
     assert!(head.contains("streaming-aws4-hmac-sha256-payload\r\n") && !head.contains("x-amz-trailer"), "{head}");
@@ -305,7 +342,7 @@ fn seaweedfs_verifies_stores_and_returns_crc32c() {
 
     // One PUT with the header.
     let unsigned = PutOptions { payload: PayloadSigning::Unsigned, ..Default::default() };
-    let err = via.put_object(&bucket, "put", &data, &unsigned).unwrap_err();
+    let err = via.put_object(&bucket, "put", &data, &unsigned).clean_err();
     assert_eq!(err.status(), Some(400), "{}", assert_clean_error(&err));
     assert_eq!(stored(&direct, &bucket, "put"), None);
     direct.put_object(&bucket, "put", &data, &unsigned).unwrap();
@@ -314,6 +351,21 @@ fn seaweedfs_verifies_stores_and_returns_crc32c() {
         GetOptions { checksum_mode: true, range: Some(minis3::s3::ByteRange::Inclusive(0, 99)), ..Default::default() };
     assert_eq!(direct.get_object(&bucket, "put", &ranged).unwrap().meta.checksum_crc32c, None);
 
+    // A file: one pass, the CRC32C in an unsigned trailer; refused when flipped, then stored
+    // with its checksum (SeaweedFS names it in the answer: no HEAD follows).
+    let (_dir, file) = write_temp(&data);
+    let err = via.put_object_from_file(&bucket, "file", &file, &PutOptions::default()).clean_err();
+    assert_eq!(err.status(), Some(400), "{}", assert_clean_error(&err));
+    assert_eq!(stored(&direct, &bucket, "file"), None);
+    let counted = FaultProxy::start(server.port(), vec![]);
+    client(test_config(&counted.endpoint()))
+        .put_object_from_file(&bucket, "file", &file, &PutOptions::default())
+        .unwrap();
+    let heads = counted.heads();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(heads[0].to_ascii_lowercase().contains("streaming-unsigned-payload-trailer"), "{}", heads[0]);
+    assert_eq!(stored_crc("file").as_deref(), Some(want.as_str()));
+
     // Streams with trailers; signed chunks without a trailer store no checksum.
     for (key, mode, status, crc) in [
         ("signed-trailer", ChunkedMode::SignedWithCrc32cTrailer, 500, Some(want.as_str())),
@@ -321,7 +373,7 @@ fn seaweedfs_verifies_stores_and_returns_crc32c() {
         ("signed", ChunkedMode::Signed, 500, None),
     ] {
         let opts = PutOptions { payload: PayloadSigning::Chunked(mode), ..Default::default() };
-        let err = via.put_object_from_reader(&bucket, key, &mut &data[..], data.len() as u64, &opts).unwrap_err();
+        let err = via.put_object_from_reader(&bucket, key, &mut &data[..], data.len() as u64, &opts).clean_err();
         assert_eq!(err.status(), Some(status), "{key}: {}", assert_clean_error(&err));
         assert_eq!(stored(&direct, &bucket, key), None, "{key}");
         direct.put_object_from_reader(&bucket, key, &mut &data[..], data.len() as u64, &opts).unwrap();
@@ -337,7 +389,7 @@ fn seaweedfs_verifies_stores_and_returns_crc32c() {
         let mut cfg = small_parts(test_config(&proxy.endpoint()));
         cfg.request_checksums = declared;
         let err = client(cfg).put_object_from_file(&bucket, "mpu", &write_temp(&big).1, &PutOptions::default());
-        let err = err.unwrap_err();
+        let err = err.clean_err();
         assert_eq!(err.status(), Some(400), "{declared:?}: {}", assert_clean_error(&err));
         assert_eq!(stored(&direct, &bucket, "mpu"), None);
         let mut cfg = small_parts(test_config(&server.endpoint()));
@@ -434,7 +486,7 @@ fn a_composite_checksum_is_verified_on_seaweedfs() {
     let proxy = FaultProxy::start(server.port(), vec![Fault::TamperResponseBody; 64]);
     let dir = tempfile::tempdir().unwrap();
     let err = client(test_config(&proxy.endpoint())).download_to_file(&bucket, "obj", &dir.path().join("out"));
-    let err = err.unwrap_err();
+    let err = err.clean_err();
     let msg = assert_clean_error(&err);
     assert!(matches!(err, S3Error::Integrity(minis3::s3::IntegrityError::Checksum { .. })), "{msg}");
     assert!(msg.contains(&stored) && msg.contains("nothing was written"), "{msg}");

@@ -7,6 +7,8 @@
 
 mod support;
 
+use support::secrets::CleanErr;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -95,13 +97,13 @@ fn round_trip(c: &Client, bucket: &str) {
     assert_eq!(keys_of(c, bucket, &after), ["dir/obj 1.bin"]);
 
     c.delete_object(bucket, "dir/obj 1.bin").expect("delete");
-    let err = c.head_object(bucket, "dir/obj 1.bin").unwrap_err();
+    let err = c.head_object(bucket, "dir/obj 1.bin").clean_err();
     assert_eq!((err.status(), err.code()), (Some(404), Some("NoSuchKey")), "{err}");
     let res = c.delete_objects(bucket, &["copy/o+b=1".into(), "copy/replaced".into()]).expect("delete objects");
     assert!(res.errors.is_empty(), "{res:?}");
     assert!(keys_of(c, bucket, &ListOptions::default()).is_empty());
     c.delete_bucket(bucket).expect("delete bucket");
-    assert_eq!(c.head_bucket(bucket).unwrap_err().status(), Some(404));
+    assert_eq!(c.head_bucket(bucket).clean_err().status(), Some(404));
 }
 
 #[test]
@@ -154,7 +156,7 @@ fn every_payload_mode_passes_the_verifier() {
     assert_eq!(c.get_object_bytes(&bucket, "empty/stream", 10).unwrap().1, b"");
     // A stream shorter than declared is an error, not a truncated object.
     let mut short: &[u8] = &data[..1000];
-    let err = c.put_object_from_reader(&bucket, "short", &mut short, 2000, &PutOptions::default()).unwrap_err();
+    let err = c.put_object_from_reader(&bucket, "short", &mut short, 2000, &PutOptions::default()).clean_err();
     assert!(!c.object_exists(&bucket, "short").unwrap(), "{err}");
 }
 
@@ -229,7 +231,7 @@ fn wrong_secret_is_a_typed_signature_error() {
     cfg.auth = Auth::keys(support::ACCESS_KEY, "not-the-secret");
     cfg.debug = true;
     let bad = client(cfg);
-    let err = bad.get_object_bytes(&bucket, "k", 10).unwrap_err();
+    let err = bad.get_object_bytes(&bucket, "k", 10).clean_err();
     assert_eq!((err.status(), err.code()), (Some(403), Some("SignatureDoesNotMatch")), "{err}");
     let line = err.to_string();
     assert!(!line.contains('\n') && line.contains("check the secret access key"), "{line}");
@@ -241,13 +243,13 @@ fn wrong_secret_is_a_typed_signature_error() {
     cfg.auth = Auth::keys(support::ACCESS_KEY, "not-the-secret");
     let sleeper = RecordingSleeper::new();
     cfg.sleeper = sleeper.clone();
-    assert!(client(cfg).head_object(&bucket, "k").unwrap_err().status() == Some(403));
+    assert!(client(cfg).head_object(&bucket, "k").clean_err().status() == Some(403));
     assert!(sleeper.waits().is_empty());
 
     // Anonymous requests to a private bucket: refused.
     let mut cfg = s3s_config(&server.endpoint());
     cfg.auth = Auth::Anonymous;
-    let err = client(cfg).get_object_bytes(&bucket, "k", 10).unwrap_err();
+    let err = client(cfg).get_object_bytes(&bucket, "k", 10).clean_err();
     assert_eq!(err.status(), Some(403), "{err}");
 }
 
@@ -286,7 +288,7 @@ fn clock_skew_is_learnt_then_requests_succeed() {
     let mut cfg = s3s_config(&server.endpoint());
     cfg.clock = Arc::new(FixedClock(SystemTime::now() + Duration::from_secs(3600)));
     cfg.correct_clock_skew = false;
-    let err = client(cfg).get_object_bytes(&bucket, "k", 10).unwrap_err();
+    let err = client(cfg).get_object_bytes(&bucket, "k", 10).clean_err();
     assert_eq!((err.status(), err.code()), (Some(403), Some("RequestTimeTooSkewed")), "{err}");
     assert!(err.to_string().contains("clock"), "{err}");
 }
@@ -300,13 +302,13 @@ fn tampered_payload_is_refused_and_not_stored() {
     let proxy = FaultProxy::start(server.port(), vec![Fault::TamperBody, Fault::TamperBody, Fault::TamperBody]);
     let via = client(s3s_config(&proxy.endpoint()));
     let data = test_bytes(5000, 3);
-    let err = via.put_object(&bucket, "tampered", &data, &PutOptions::default()).unwrap_err();
+    let err = via.put_object(&bucket, "tampered", &data, &PutOptions::default()).clean_err();
     let status = err.status().unwrap_or(0);
     assert!((400..500).contains(&status), "{err}");
     assert!(!direct.object_exists(&bucket, "tampered").unwrap(), "a tampered body was stored");
     // An aws-chunked body with a flipped byte is refused too.
     let opts = PutOptions { payload: PayloadSigning::Chunked(ChunkedMode::Signed), ..Default::default() };
-    let err = via.put_object(&bucket, "tampered-chunked", &data, &opts).unwrap_err();
+    let err = via.put_object(&bucket, "tampered-chunked", &data, &opts).clean_err();
     assert!((400..500).contains(&err.status().unwrap_or(0)), "{err}");
     assert!(!direct.object_exists(&bucket, "tampered-chunked").unwrap());
     assert!(proxy.heads().len() >= 2);
@@ -401,7 +403,7 @@ fn retries_a_503_once_then_succeeds() {
     let proxy = FaultProxy::start(server.port(), vec![Fault::Respond(canned)]);
     let mut cfg = s3s_config(&proxy.endpoint());
     cfg.max_attempts = 1;
-    let err = client(cfg).put_object(&bucket, "k2", b"x", &PutOptions::default()).unwrap_err();
+    let err = client(cfg).put_object(&bucket, "k2", b"x", &PutOptions::default()).clean_err();
     assert_eq!((err.status(), err.code()), (Some(503), Some("SlowDown")), "{err}");
     assert!(!direct.object_exists(&bucket, "k2").unwrap());
 
@@ -411,7 +413,7 @@ fn retries_a_503_once_then_succeeds() {
     let mut data: &[u8] = b"streamed";
     let err = client(s3s_config(&proxy.endpoint()))
         .put_object_from_reader(&bucket, "k3", &mut data, 8, &PutOptions::default())
-        .unwrap_err();
+        .clean_err();
     assert_eq!(err.status(), Some(503), "{err}");
     assert_eq!(proxy.heads().len(), 1);
 }
@@ -455,7 +457,7 @@ fn wrong_region_is_retried_in_the_bucket_region() {
     let proxy = FaultProxy::start(server.port(), vec![Fault::Respond(canned.into())]);
     let mut cfg = s3s_config(&proxy.endpoint());
     cfg.follow_region_redirects = false;
-    let err = client(cfg).head_object(&bucket, "k").unwrap_err();
+    let err = client(cfg).head_object(&bucket, "k").clean_err();
     assert_eq!((err.status(), err.code()), (Some(301), Some("PermanentRedirect")));
     assert!(err.to_string().contains("eu-west-1"), "{err}");
 }
@@ -470,7 +472,7 @@ fn bad_input_is_refused_cleanly() {
     let dir = tempfile::tempdir().unwrap();
 
     // A missing bucket (s3s-fs says NoSuchKey; SeaweedFS tests check NoSuchBucket).
-    let err = c.get_object_bytes("no-such-bucket-here", "k", 10).unwrap_err();
+    let err = c.get_object_bytes("no-such-bucket-here", "k", 10).clean_err();
     assert_eq!(err.status(), Some(404), "{err}");
     // Empty keys and bucket names never reach the server.
     assert!(matches!(c.get_object(&bucket, "", &GetOptions::default()), Err(S3Error::InvalidInput(_))));
@@ -478,7 +480,7 @@ fn bad_input_is_refused_cleanly() {
     assert!(matches!(c.delete_object("", "k"), Err(S3Error::InvalidInput(_))));
     assert!(matches!(c.create_bucket("no spaces allowed"), Err(S3Error::Address(_))));
     // A directory as destination.
-    let err = c.download_to_file(&bucket, "k", dir.path()).unwrap_err();
+    let err = c.download_to_file(&bucket, "k", dir.path()).clean_err();
     assert!(matches!(err, S3Error::InvalidInput(_)), "{err}");
     // A directory as upload source.
     assert!(matches!(
@@ -487,7 +489,7 @@ fn bad_input_is_refused_cleanly() {
     ));
     // A missing object: no file, no temporary file.
     let dest = dir.path().join("out");
-    let err = c.download_to_file(&bucket, "missing", &dest).unwrap_err();
+    let err = c.download_to_file(&bucket, "missing", &dest).clean_err();
     assert_eq!(err.code(), Some("NoSuchKey"), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     // A read-only target directory (as root, permissions do not stop us: /proc refuses).
@@ -502,18 +504,18 @@ fn bad_input_is_refused_cleanly() {
     } else {
         ro.clone()
     };
-    let err = c.download_to_file(&bucket, "k", &unwritable.join("out")).unwrap_err();
+    let err = c.download_to_file(&bucket, "k", &unwritable.join("out")).clean_err();
     assert!(matches!(err, S3Error::Io { .. }), "{err}");
     assert!(err.to_string().contains("temporary file"), "{err}");
     assert_eq!(std::fs::read_dir(&ro).unwrap().count(), 0);
     // A missing target directory.
-    let err = c.download_to_file(&bucket, "k", &dir.path().join("nope/out")).unwrap_err();
+    let err = c.download_to_file(&bucket, "k", &dir.path().join("nope/out")).clean_err();
     assert!(matches!(err, S3Error::InvalidInput(_)), "{err}");
     // A bad range.
     let r = GetOptions { range: Some(ByteRange::Inclusive(5, 2)), ..Default::default() };
     assert!(matches!(c.get_object(&bucket, "k", &r), Err(S3Error::InvalidInput(_))));
     let r = GetOptions { range: Some(ByteRange::From(100)), ..Default::default() };
-    assert_eq!(c.get_object(&bucket, "k", &r).unwrap_err().status(), Some(416));
+    assert_eq!(c.get_object(&bucket, "k", &r).clean_err().status(), Some(416));
     // Part size below 5 MiB.
     let mut cfg = s3s_config(&server.endpoint());
     cfg.part_size = 1024;
@@ -577,7 +579,8 @@ fn large_files_go_as_one_unsigned_put_to_a_loopback_endpoint() {
     assert_eq!(heads.len(), 1, "a single request: {heads:?}");
     let h = heads[0].to_ascii_lowercase();
     assert!(h.starts_with("put "), "{h}");
-    assert!(h.contains("x-amz-content-sha256: unsigned-payload"), "loopback bodies are not hashed: {h}");
+    // Not hashed: sent in one pass, the CRC32C in an unsigned trailer.
+    assert!(h.contains("x-amz-content-sha256: streaming-unsigned-payload-trailer"), "{h}");
     assert!(direct.get_object_bytes(&bucket, "big", 1 << 30).unwrap().1 == data, "stored bytes differ");
 }
 

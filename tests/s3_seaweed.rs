@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::secrets::CleanErr;
+
 use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -37,7 +39,7 @@ fn exact_error_codes() {
     c.create_bucket(&bucket).unwrap();
     c.put_object(&bucket, "k", b"v", &PutOptions::default()).unwrap();
     fn code<T: std::fmt::Debug>(r: Result<T, S3Error>) -> (u16, String, String) {
-        let e = r.unwrap_err();
+        let e = r.clean_err();
         (e.status().unwrap_or(0), e.code().unwrap_or("").to_owned(), e.to_string())
     }
     let (st, cd, line) = code(c.get_object_bytes("no-such-bucket-minis3", "k", 10));
@@ -79,15 +81,15 @@ fn conditional_put_and_get() {
     c.create_bucket(&bucket).unwrap();
     let once = PutOptions { if_none_match_any: true, ..Default::default() };
     let etag = c.put_object(&bucket, "k", b"first", &once).unwrap().etag.unwrap();
-    let err = c.put_object(&bucket, "k", b"second", &once).unwrap_err();
+    let err = c.put_object(&bucket, "k", b"second", &once).clean_err();
     assert_eq!((err.status(), err.code()), (Some(412), Some("PreconditionFailed")), "{err}");
     assert_eq!(c.get_object_bytes(&bucket, "k", 10).unwrap().1, b"first");
     let get = |o: GetOptions| c.get_object(&bucket, "k", &o).map(|g| g.meta.etag);
     assert_eq!(get(GetOptions { if_match: Some(etag.clone()), ..Default::default() }).unwrap(), Some(etag.clone()));
     let err = get(GetOptions { if_match: Some("\"00000000000000000000000000000000\"".into()), ..Default::default() })
-        .unwrap_err();
+        .clean_err();
     assert_eq!((err.status(), err.code()), (Some(412), Some("PreconditionFailed")), "{err}");
-    let err = get(GetOptions { if_none_match: Some(etag), ..Default::default() }).unwrap_err();
+    let err = get(GetOptions { if_none_match: Some(etag), ..Default::default() }).clean_err();
     assert_eq!(err.status(), Some(304), "{err}");
 }
 
@@ -228,7 +230,7 @@ fn failed_multipart_upload_is_aborted() {
     // Two parts go up, then the source fails.
     let mut src = Failing { data: test_bytes(11 * 1024 * 1024, 7), pos: 0, ok: 11 * 1024 * 1024 - 1 };
     let err = c.put_object_from_reader(&bucket, "broken", &mut src, 20 * 1024 * 1024, &PutOptions::default());
-    let err = err.unwrap_err();
+    let err = err.clean_err();
     assert!(err.to_string().contains("disk on fire"), "{err}");
     assert!(c.list_multipart_uploads(&bucket, "").unwrap().is_empty(), "an upload was left behind");
     assert!(!c.object_exists(&bucket, "broken").unwrap());

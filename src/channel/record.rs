@@ -535,6 +535,7 @@ pub fn filename_order(a: &str, b: &str) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn keys_sorted_with_unknown_fields_merged() {
@@ -560,7 +561,7 @@ mod tests {
         let bad = r#"{"name":"a","version":"1","build":"0","build_number":0,"sha256":"zz"}"#;
         assert!(serde_json::from_str::<PackageRecord>(bad).is_err());
         let missing = r#"{"name":"a","version":"1","build":"0"}"#;
-        let err = serde_json::from_str::<PackageRecord>(missing).unwrap_err();
+        let err = serde_json::from_str::<PackageRecord>(missing).clean_err();
         assert!(err.to_string().contains("build_number"), "{err}");
     }
 

@@ -197,6 +197,7 @@ fn redact_userinfo(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn forms_normalise_and_round_trip() {
@@ -255,13 +256,13 @@ mod tests {
             "https://h/x#frag",
             "https:///x",
         ] {
-            let e = ChannelUrl::parse(input).unwrap_err();
+            let e = ChannelUrl::parse(input).clean_err();
             let msg = e.to_string();
             assert!(msg.contains(&format!("{input:?}")), "{msg}");
             assert!(msg.contains(ACCEPTED_FORMS), "{msg}");
             assert!(!msg.contains('\n'), "{msg}");
         }
-        let msg = ChannelUrl::parse("https://user:s3cret@h/x").unwrap_err().to_string();
+        let msg = ChannelUrl::parse("https://user:s3cret@h/x").clean_err().to_string();
         assert!(!msg.contains("s3cret") && msg.contains("***@h/x"), "{msg}");
     }
 }

@@ -47,6 +47,7 @@ impl CredentialsProvider for EnvironmentProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn keys_token_and_blank_values() {
@@ -59,9 +60,9 @@ mod tests {
         assert_eq!(c.creds.session_token(), Some("TOKENVALUE"));
         assert_eq!(c.source.to_string(), "env AWS_ACCESS_KEY_ID");
         let p = EnvironmentProvider::new(Environment::from_pairs([("AWS_ACCESS_KEY_ID", " ")]));
-        assert!(p.credentials().unwrap_err().is_not_configured());
+        assert!(p.credentials().clean_err().is_not_configured());
         let p = EnvironmentProvider::new(Environment::from_pairs([("AWS_SECRET_ACCESS_KEY", "SECRETVALUE")]));
-        let e = p.credentials().unwrap_err().to_string();
+        let e = p.credentials().clean_err().to_string();
         assert!(e.contains("AWS_ACCESS_KEY_ID is not") && !e.contains("SECRETVALUE"), "{e}");
     }
 }

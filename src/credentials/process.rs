@@ -157,6 +157,7 @@ pub fn parse_output(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn splits_like_posix_shlex() {
@@ -181,15 +182,15 @@ mod tests {
         let c = run(ok).unwrap();
         assert_eq!(c.creds.secret_access_key(), "SECRETX");
         assert_eq!(c.account_id.as_deref(), Some("999"));
-        let e = run("sh -c 'exit 3'").unwrap_err().to_string();
+        let e = run("sh -c 'exit 3'").clean_err().to_string();
         assert!(e.contains("exited with code 3") && e.contains("`sh`"), "{e}");
-        let e = run("printf SECRETX-not-json").unwrap_err().to_string();
+        let e = run("printf SECRETX-not-json").clean_err().to_string();
         assert!(e.contains("not valid JSON") && !e.contains("SECRETX"), "{e}");
-        let e = run(r#"printf '{"Version":2,"AccessKeyId":"A","SecretAccessKey":"SECRETX"}'"#).unwrap_err().to_string();
+        let e = run(r#"printf '{"Version":2,"AccessKeyId":"A","SecretAccessKey":"SECRETX"}'"#).clean_err().to_string();
         assert!(e.contains("Version 2") && !e.contains("SECRETX"), "{e}");
-        let e = run("/nonexistent/minis3-helper --secret-arg").unwrap_err().to_string();
+        let e = run("/nonexistent/minis3-helper --secret-arg").clean_err().to_string();
         assert!(e.contains("cannot start it") && !e.contains("secret-arg"), "{e}");
         // `exit` is a shell built-in: without a shell it is not a program.
-        assert!(run("exit 1").unwrap_err().to_string().contains("cannot start"));
+        assert!(run("exit 1").clean_err().to_string().contains("cannot start"));
     }
 }

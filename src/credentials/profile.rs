@@ -452,6 +452,7 @@ fn sso_settings(set: &ProfileSet, section: &Section) -> Result<Option<SsoSetting
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     fn set(config: &str, creds: &str) -> ProfileSet {
         ProfileSet::parse(Some(config), Some(creds)).unwrap()
@@ -460,7 +461,7 @@ mod tests {
     #[test]
     fn errors_never_show_secrets() {
         let s = set("[profile a]\nrole_arn = r\nsource_profile = b\n", "[b]\naws_access_key_id = AKID\n");
-        let e = resolve_plan(&s, "a").unwrap_err();
+        let e = resolve_plan(&s, "a").clean_err();
         assert!(e.to_string().contains("aws_secret_access_key"));
         let s = set("", "[b]\naws_access_key_id = AKID\naws_secret_access_key = VERYSECRET\n");
         let plan = resolve_plan(&s, "b").unwrap();
@@ -470,7 +471,7 @@ mod tests {
     #[test]
     fn legacy_sso_missing_region_names_the_key() {
         let s = set("[profile s]\nsso_start_url = https://x\nsso_account_id = 1\nsso_role_name = r\n", "");
-        let e = resolve_plan(&s, "s").unwrap_err().to_string();
+        let e = resolve_plan(&s, "s").clean_err().to_string();
         assert!(e.contains("sso_region is missing in profile s"), "{e}");
     }
 

@@ -256,6 +256,7 @@ pub fn account_of_arn(arn: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
     use std::time::Duration;
 
     #[test]
@@ -263,14 +264,14 @@ mod tests {
         let body = br#"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>
             <Message>User is not
             authorized</Message></Error></ErrorResponse>"#;
-        let e = parse_response(403, body, "AssumeRole").unwrap_err().to_string();
+        let e = parse_response(403, body, "AssumeRole").clean_err().to_string();
         assert_eq!(e, "STS refused the request (HTTP 403, AccessDenied): User is not authorized");
-        let e = parse_response(503, b"", "AssumeRole").unwrap_err();
+        let e = parse_response(503, b"", "AssumeRole").clean_err();
         assert!(e.is_retryable());
         // A hostile answer cannot break the line or drive the terminal.
         let body =
             b"<ErrorResponse><Error><Code>Access\nDenied</Code><Message>a\x1b[2Jb</Message></Error></ErrorResponse>";
-        let e = parse_response(403, body, "AssumeRole").unwrap_err().to_string();
+        let e = parse_response(403, body, "AssumeRole").clean_err().to_string();
         assert_eq!(e, "STS refused the request (HTTP 403, Access Denied): a\\u{1b}[2Jb");
     }
 
@@ -286,7 +287,7 @@ mod tests {
         assert_eq!(c.creds.session_token(), Some("TOK"));
         assert_eq!(c.account_id.as_deref(), Some("123456789012"));
         assert_eq!(c.expiry, Some(UNIX_EPOCH + Duration::from_secs(1_628_193_482)));
-        let e = parse_response(200, b"<AssumeRoleResponse/>", "AssumeRole").unwrap_err().to_string();
+        let e = parse_response(200, b"<AssumeRoleResponse/>", "AssumeRole").clean_err().to_string();
         assert!(e.contains("no Credentials/AccessKeyId"), "{e}");
     }
 

@@ -278,6 +278,7 @@ fn parse_proxy(url: &str) -> Result<Proxy, HttpError> {
 mod tests {
     use super::*;
     use crate::http::ProxyConfig;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn bad_proxies_are_errors_without_secrets() {
@@ -286,7 +287,7 @@ mod tests {
                 proxy: ProxyConfig { https: Some(url.into()), ..Default::default() },
                 ..Default::default()
             })
-            .unwrap_err();
+            .clean_err();
             let msg = err.to_string();
             assert!(matches!(err, HttpError::InvalidProxy { .. }), "{msg}");
             assert!(!msg.contains("s3cret"), "{msg}");
@@ -317,7 +318,7 @@ mod tests {
         let err = Http::new(&HttpConfig::default())
             .unwrap()
             .send("GET", "/relative?X-Amz-Signature=abc", &[], Body::Empty)
-            .unwrap_err();
+            .clean_err();
         assert!(!err.to_string().contains("abc"), "{err}");
     }
 }

@@ -41,24 +41,25 @@ pub(super) fn tls_config(ca_bundle: Option<&Path>) -> Result<TlsConfig, HttpErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn ca_bundle_errors_name_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.pem");
-        let err = load_ca_bundle(&missing).unwrap_err();
+        let err = load_ca_bundle(&missing).clean_err();
         assert!(matches!(err, HttpError::CaBundleRead { .. }));
         assert!(err.to_string().contains("missing.pem"), "{err}");
 
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "just text\n").unwrap();
-        let err = load_ca_bundle(&empty).unwrap_err();
+        let err = load_ca_bundle(&empty).clean_err();
         assert!(matches!(err, HttpError::CaBundleInvalid { .. }));
         assert!(err.to_string().contains("empty.pem"), "{err}");
 
         let bad = dir.path().join("bad.pem");
         std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n").unwrap();
-        let err = load_ca_bundle(&bad).unwrap_err();
+        let err = load_ca_bundle(&bad).clean_err();
         assert!(matches!(err, HttpError::CaBundleInvalid { .. }), "{err}");
         assert!(err.to_string().contains("bad.pem"), "{err}");
     }

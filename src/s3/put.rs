@@ -11,6 +11,9 @@ use super::error::{InputError, S3Error};
 use super::request::{check_key, BodyHash, ReqBody, Request, RetryMode};
 use crate::sigv4::ChunkedMode;
 
+/// How a file's CRC32C travels when it goes as a trailer: unsigned chunks, then the trailer.
+const TRAILER: ChunkedMode = ChunkedMode::UnsignedWithCrc32cTrailer;
+
 /// How an upload's body is covered by the signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PayloadSigning {
@@ -179,8 +182,9 @@ impl Client {
     }
 
     /// PutObject from a file. Files of at least `multipart_threshold` bytes go through
-    /// multipart upload (parallel parts). Otherwise the file is hashed in a first pass and
-    /// streamed in a second; retries reopen it.
+    /// multipart upload (parallel parts). Otherwise the file is sent in one pass with its
+    /// CRC32C as a trailer where [`file_crc_trailer`](Self::file_crc_trailer) says so, else
+    /// hashed in a first pass and streamed in a second; retries reopen it.
     pub fn put_object_from_file(
         &self,
         bucket: &str,
@@ -198,14 +202,44 @@ impl Client {
         if len >= self.cfg.multipart_threshold && !single_put_here {
             return self.multipart_upload(bucket, key, super::multipart::PartSource::File(path), len, opts);
         }
-        let (hash, crc) = self.file_body_hash(opts, path, 0, len)?;
+        if self.file_crc_trailer(opts) {
+            let (put, echoed) = self.put_file_once(bucket, key, path, len, opts, (BodyHash::Chunked(TRAILER), None))?;
+            if echoed || self.stored_length_is(bucket, key, len)? {
+                return Ok(put);
+            }
+            // The server kept the aws-chunked framing as the object's content (as s3rver does,
+            // and SeaweedFS and rclone did before fixes of 2025 and 2026): send the file again
+            // with the checksum in a header, over the object just written and nothing else.
+            self.notice(&format!(
+                "s3://{bucket}/{key}: the server stored the aws-chunked body as it came; sent again with the \
+                 checksum in a header (AWS_REQUEST_CHECKSUM_CALCULATION=when_required avoids the first try)"
+            ));
+            let again = PutOptions { if_none_match_any: false, if_match: put.etag.clone(), ..opts.clone() };
+            let hashed = self.file_body_hash(&again, path, 0, len)?;
+            return Ok(self.put_file_once(bucket, key, path, len, &again, hashed)?.0);
+        }
+        let hashed = self.file_body_hash(opts, path, 0, len)?;
+        Ok(self.put_file_once(bucket, key, path, len, opts, hashed)?.0)
+    }
+
+    /// One PutObject of a whole file, signed as `hashed` says, with the CRC32C header when
+    /// it carries one; and whether the answer names the CRC32C the server checked.
+    fn put_file_once(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        len: u64,
+        opts: &PutOptions,
+        (hash, crc): (BodyHash, Option<u32>),
+    ) -> Result<(PutResult, bool), S3Error> {
         let open = || -> io::Result<Box<dyn Read + Send + '_>> { Ok(Box::new(File::open(path)?.take(len))) };
         let mut req = self.put_request(bucket, key, opts, ReqBody::Source { open: &open, length: len, hash })?;
         if let Some(c) = crc {
             req = req.header("x-amz-checksum-crc32c", crc32c_header(c));
         }
         let resp = self.execute(&mut req)?;
-        Ok(put_result(&resp))
+        Ok((put_result(&resp), resp.header("x-amz-checksum-crc32c").is_some()))
     }
 
     /// PutObject from a stream of exactly `length` bytes, in constant memory: sent
@@ -246,7 +280,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::s3::{Auth, ClientConfig};
+    use crate::s3::{Auth, ChecksumWhen, ClientConfig};
 
     fn client(endpoint: &str) -> Client {
         let mut cfg = ClientConfig::new("us-east-1", Auth::keys("AKID", "secret"));
@@ -286,5 +320,32 @@ mod tests {
         cfg.request_checksums = Some(crate::s3::ChecksumWhen::WhenRequired);
         let off = Client::new(cfg).unwrap();
         assert_eq!(off.file_body_hash(&auto, &path, 0, 10).unwrap(), (BodyHash::Unsigned, None));
+    }
+
+    #[test]
+    fn file_checksums_go_as_trailers_to_loopback_and_aws_and_as_headers_elsewhere() {
+        let auto = PutOptions::default();
+        for local in ["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"] {
+            assert!(client(local).file_crc_trailer(&auto), "{local}");
+        }
+        // Remote custom endpoints: the header (some services refuse trailers), and plain
+        // http hashes the body anyway (the CRC32C in the same pass).
+        assert!(!client("https://s3.example.com").file_crc_trailer(&auto));
+        assert!(!client("http://192.0.2.7:9000").file_crc_trailer(&auto));
+        // AWS over https, as the SDKs do.
+        assert!(client("https://s3.us-east-1.amazonaws.com").file_crc_trailer(&auto));
+        // One checksum per request: an x-amz-checksum-sha256 keeps the CRC32C in a header.
+        let sha = PutOptions { checksum_sha256: Some("x".into()), ..auto.clone() };
+        assert!(!client("http://127.0.0.1:9000").file_crc_trailer(&sha));
+        // A mode asked for is kept.
+        let chunked = PutOptions { payload: PayloadSigning::Chunked(ChunkedMode::Signed), ..auto.clone() };
+        assert!(!client("http://127.0.0.1:9000").file_crc_trailer(&chunked));
+        // when_required: no checksum at all; when_supported: trailers on any https endpoint.
+        for (when, want) in [(ChecksumWhen::WhenRequired, false), (ChecksumWhen::WhenSupported, true)] {
+            let mut cfg = ClientConfig::new("us-east-1", Auth::keys("AKID", "secret"));
+            cfg.endpoint_url = Some("https://s3.example.com".to_owned());
+            cfg.request_checksums = Some(when);
+            assert_eq!(Client::new(cfg).unwrap().file_crc_trailer(&auto), want, "{when:?}");
+        }
     }
 }

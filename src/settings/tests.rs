@@ -1,3 +1,4 @@
+use crate::test_secrets::CleanErr;
 use std::path::{Path, PathBuf};
 
 use super::*;
@@ -180,7 +181,7 @@ fn client_config_without_credentials_is_the_one_line_why() {
     let e = env(dir.path(), &[]);
     let s = resolve(&Inputs { overrides: &Overrides::default(), env: &e, cwd: dir.path(), target: None }).unwrap();
     let CredentialPlan::Missing(why) = &s.credentials else { panic!("{:?}", s.credentials.source()) };
-    let err = s.client_config().unwrap_err();
+    let err = s.client_config().clean_err();
     assert!(matches!(err, SettingsError::NoCredentials(_)));
     assert_eq!(err.to_string(), why.to_string());
 }

@@ -120,6 +120,9 @@ pub struct ChunkedSigner<R> {
     crc: Crc32c,
     buf: Vec<u8>,
     pos: usize,
+    /// Unsigned mode: bytes of the current chunk still to pass straight from `inner` to the
+    /// caller (no chunk signature needs them first, so they are never copied into `buf`).
+    data_left: usize,
     finished: bool,
 }
 
@@ -172,16 +175,70 @@ impl<R: Read> ChunkedSigner<R> {
             declared: params.decoded_len,
             consumed: 0,
             crc: Crc32c::new(),
-            buf: Vec::with_capacity(params.chunk_size + 128),
+            buf: Vec::with_capacity(if params.mode.signed() { params.chunk_size + 128 } else { 128 }),
             pos: 0,
+            data_left: 0,
             finished: false,
         })
+    }
+
+    /// Fails unless `inner` has ended exactly where declared.
+    fn check_end(&mut self) -> io::Result<()> {
+        let mut probe = [0u8; 1];
+        loop {
+            match self.inner.read(&mut probe) {
+                Ok(0) => return Ok(()),
+                Ok(_) => return Err(length_error(self.declared, self.declared + 1)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The final zero-length chunk and, in trailer modes, the trailer (signed or not).
+    fn push_end(&mut self) {
+        self.finished = true;
+        if self.mode.trailer() {
+            let value = base64::encode(&self.crc.finish().to_be_bytes());
+            let line = format!("{CRC32C_TRAILER}:{value}");
+            self.buf.extend_from_slice(line.as_bytes());
+            self.buf.extend_from_slice(b"\r\n");
+            if self.mode.signed() {
+                let sig = self.trailer_signature(&line);
+                self.buf.extend_from_slice(b"x-amz-trailer-signature:");
+                self.buf.extend_from_slice(sig.as_bytes());
+                self.buf.extend_from_slice(b"\r\n");
+            }
+        }
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    /// Unsigned mode: fills `buf` with the end of the previous chunk and the next chunk's
+    /// header only; its data then passes straight through [`Read::read`].
+    fn fill_unsigned(&mut self) -> io::Result<bool> {
+        self.buf.clear();
+        self.pos = 0;
+        if self.consumed > 0 {
+            self.buf.extend_from_slice(b"\r\n");
+        }
+        let want = (self.declared - self.consumed).min(self.chunk_size as u64) as usize;
+        self.buf.extend_from_slice(format!("{want:x}\r\n").as_bytes());
+        if want == 0 {
+            self.check_end()?;
+            self.push_end();
+        } else {
+            self.data_left = want;
+        }
+        Ok(true)
     }
 
     /// Fills `buf` with the next encoded piece. Returns false at the end of the body.
     fn fill(&mut self) -> io::Result<bool> {
         if self.finished {
             return Ok(false);
+        }
+        if !self.mode.signed() {
+            return self.fill_unsigned();
         }
         self.buf.clear();
         self.pos = 0;
@@ -202,16 +259,7 @@ impl<R: Read> ChunkedSigner<R> {
             return Err(length_error(self.declared, self.consumed + got as u64));
         }
         if want == 0 {
-            // The body must end exactly where declared.
-            let mut probe = [0u8; 1];
-            loop {
-                match self.inner.read(&mut probe) {
-                    Ok(0) => break,
-                    Ok(_) => return Err(length_error(self.declared, self.declared + 1)),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            self.check_end()?;
         }
         self.consumed += got as u64;
         let data = &self.buf[HEADER_ROOM..HEADER_ROOM + got];
@@ -234,20 +282,7 @@ impl<R: Read> ChunkedSigner<R> {
         if got > 0 {
             self.buf.extend_from_slice(b"\r\n");
         } else {
-            self.finished = true;
-            if self.mode.trailer() {
-                let value = base64::encode(&self.crc.finish().to_be_bytes());
-                let line = format!("{CRC32C_TRAILER}:{value}");
-                self.buf.extend_from_slice(line.as_bytes());
-                self.buf.extend_from_slice(b"\r\n");
-                if self.mode.signed() {
-                    let sig = self.trailer_signature(&line);
-                    self.buf.extend_from_slice(b"x-amz-trailer-signature:");
-                    self.buf.extend_from_slice(sig.as_bytes());
-                    self.buf.extend_from_slice(b"\r\n");
-                }
-            }
-            self.buf.extend_from_slice(b"\r\n");
+            self.push_end();
         }
         Ok(true)
     }
@@ -301,6 +336,23 @@ impl<R: Read> Read for ChunkedSigner<R> {
         if out.is_empty() {
             return Ok(0);
         }
+        if self.pos >= self.buf.len() && self.data_left > 0 {
+            let want = out.len().min(self.data_left);
+            let n = loop {
+                match self.inner.read(&mut out[..want]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            };
+            if n == 0 {
+                return Err(length_error(self.declared, self.consumed));
+            }
+            self.crc.update(&out[..n]);
+            self.consumed += n as u64;
+            self.data_left -= n;
+            return Ok(n);
+        }
         if self.pos >= self.buf.len() && !self.fill()? {
             return Ok(0);
         }
@@ -314,6 +366,7 @@ impl<R: Read> Read for ChunkedSigner<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     fn signer(body: Vec<u8>, declared: u64, mode: ChunkedMode) -> ChunkedSigner<io::Cursor<Vec<u8>>> {
         ChunkedSigner::new(
@@ -347,11 +400,63 @@ mod tests {
     #[test]
     fn short_and_long_bodies_are_refused() {
         let mut out = Vec::new();
-        let e = signer(vec![1; 10], 11, ChunkedMode::Signed).read_to_end(&mut out).unwrap_err();
+        let e = signer(vec![1; 10], 11, ChunkedMode::Signed).read_to_end(&mut out).clean_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(e.to_string().contains("11 bytes were declared"), "{e}");
-        let e = signer(vec![1; 12], 11, ChunkedMode::Signed).read_to_end(&mut out).unwrap_err();
+        let e = signer(vec![1; 12], 11, ChunkedMode::Signed).read_to_end(&mut out).clean_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+    }
+
+    /// Yields one byte per read: the unsigned mode's pass-through must cope with short reads.
+    struct Trickle(io::Cursor<Vec<u8>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = out.len().min(1);
+            self.0.read(&mut out[..n])
+        }
+    }
+
+    #[test]
+    fn unsigned_chunks_pass_through_in_the_exact_framing() {
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut want = Vec::new();
+        for chunk in data.chunks(MIN_CHUNK_SIZE) {
+            want.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            want.extend_from_slice(chunk);
+            want.extend_from_slice(b"\r\n");
+        }
+        let crc = base64::encode(&Crc32c::checksum(&data).to_be_bytes());
+        want.extend_from_slice(format!("0\r\nx-amz-checksum-crc32c:{crc}\r\n\r\n").as_bytes());
+        let params = |len: u64| ChunkedParams {
+            key: SigningKey::from_bytes([0; 32]),
+            time: AmzDate::from_unix(0),
+            region: "us-east-1",
+            service: "s3",
+            seed_signature: "",
+            decoded_len: len,
+            chunk_size: MIN_CHUNK_SIZE,
+            mode: ChunkedMode::UnsignedWithCrc32cTrailer,
+        };
+        // Whole reads, and one byte in at a time read out 3 bytes at a time.
+        let mut out = Vec::new();
+        signer(data.clone(), data.len() as u64, ChunkedMode::UnsignedWithCrc32cTrailer).read_to_end(&mut out).unwrap();
+        assert_eq!(out, want);
+        let mut s = ChunkedSigner::new(Trickle(io::Cursor::new(data.clone())), params(data.len() as u64)).unwrap();
+        let (mut out, mut piece) = (Vec::new(), [0u8; 3]);
+        loop {
+            match s.read(&mut piece).unwrap() {
+                0 => break,
+                n => out.extend_from_slice(&piece[..n]),
+            }
+        }
+        assert_eq!(out, want);
+        // A body shorter or longer than declared fails, mid-chunk and at the end.
+        for (body, declared) in [(100, 20_000), (20_000, 20_001), (20_001, 20_000), (8192, 8191)] {
+            let mut s = ChunkedSigner::new(io::Cursor::new(vec![1u8; body]), params(declared)).unwrap();
+            let e = s.read_to_end(&mut Vec::new()).clean_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{body} {declared}");
+        }
     }
 
     #[test]
@@ -369,6 +474,6 @@ mod tests {
                 mode: ChunkedMode::Signed,
             },
         );
-        assert_eq!(r.unwrap_err(), SignError::ChunkSize(100));
+        assert_eq!(r.clean_err(), SignError::ChunkSize(100));
     }
 }

@@ -213,6 +213,7 @@ pub fn publish_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn partial_settings_are_errors() {
@@ -224,7 +225,7 @@ mod tests {
             session_token: t.map(Into::into),
             addressing_style: None,
         };
-        let msg = |x: S3ToolOptions| x.validate().unwrap_err().to_string();
+        let msg = |x: S3ToolOptions| x.validate().clean_err().to_string();
         assert!(msg(o(Some("http://h"), None, None, None, None)).contains("--region"));
         assert!(msg(o(None, Some("r"), None, None, None)).contains("--endpoint-url"));
         assert!(msg(o(Some("http://h"), Some("r"), Some("k"), None, None)).contains("--secret-access-key"));

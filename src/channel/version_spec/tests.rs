@@ -1,4 +1,5 @@
 use super::*;
+use crate::test_secrets::CleanErr;
 
 fn m(spec: &str, version: &str) -> bool {
     VersionSpec::parse(spec).unwrap_or_else(|e| panic!("{e}")).matches(&Version::parse(version).unwrap())
@@ -41,9 +42,9 @@ fn rejected() {
         "", " 1.2", ">= 1.2", "1.2 ", ">*", "!=*", "<>1", "=>1", "1.*.2", "^1.2$", "1.2$", "(1.2", "1.2)", "1,", "|1",
         "1..2",
     ] {
-        let e = VersionSpec::parse(s).unwrap_err();
+        let e = VersionSpec::parse(s).clean_err();
         assert!(e.to_string().contains(&format!("'{s}'")), "{e}");
     }
     let deep = format!("{}1{}", "(".repeat(100), ")".repeat(100));
-    assert_eq!(VersionSpec::parse(&deep).unwrap_err().kind(), &VersionSpecErrorKind::TooDeep);
+    assert_eq!(VersionSpec::parse(&deep).clean_err().kind(), &VersionSpecErrorKind::TooDeep);
 }

@@ -3,6 +3,7 @@
 use super::flags::{COMMANDS, FLAGS};
 use super::parse::parse_metadata;
 use super::*;
+use crate::test_secrets::CleanErr;
 
 fn p(args: &[&str]) -> Result<Parsed, UsageError> {
     parse(args.iter().map(|s| s.to_string()))
@@ -71,36 +72,36 @@ fn cp_operands_and_filters() {
 
 #[test]
 fn usage_errors_name_the_problem_and_the_help() {
-    let e = p(&["cp", "a"]).unwrap_err();
+    let e = p(&["cp", "a"]).clean_err();
     assert_eq!(e.to_string(), "`minis3 cp` needs a source and a destination: see `minis3 cp --help`");
-    let e = p(&["ls", "--delete"]).unwrap_err();
+    let e = p(&["ls", "--delete"]).clean_err();
     assert!(e.to_string().contains("--delete is not an option of `minis3 ls`"), "{e}");
-    let e = p(&["frobnicate"]).unwrap_err();
+    let e = p(&["frobnicate"]).clean_err();
     assert_eq!(e.to_string(), "unknown command 'frobnicate': see `minis3 --help`");
-    let e = p(&["ls", "--nope"]).unwrap_err();
+    let e = p(&["ls", "--nope"]).clean_err();
     assert_eq!(e.to_string(), "unknown option '--nope': see `minis3 ls --help`");
     assert!(p(&[]).is_err());
-    assert!(p(&["cp", "a", "b"]).unwrap_err().message.contains("one side must be"));
+    assert!(p(&["cp", "a", "b"]).clean_err().message.contains("one side must be"));
     assert!(p(&["presign", "s3://bkt/k", "--expires-in", "604801"]).is_err());
     assert!(p(&["presign", "s3://bkt/k", "--expires-in", "0"]).is_err());
     assert!(p(&["presign", "s3://bkt/k", "--method", "POST"]).is_err());
-    assert!(p(&["head", "s3://bkt"]).unwrap_err().message.contains("no object key"));
+    assert!(p(&["head", "s3://bkt"]).clean_err().message.contains("no object key"));
     assert!(p(&["head", "s3://bkt/"]).is_err(), "empty key");
     assert!(p(&["rm", "s3://bkt/"]).is_err(), "empty key without --recursive");
     assert!(p(&["mb", "s3://bkt/key"]).is_err());
     assert!(p(&["ls", "bucket"]).is_err());
     assert!(p(&["region"]).is_err());
-    assert!(p(&["ls", "--region"]).unwrap_err().message.contains("needs a value"));
-    assert!(p(&["ls", "--json=yes"]).unwrap_err().message.contains("takes no value"));
+    assert!(p(&["ls", "--region"]).clean_err().message.contains("needs a value"));
+    assert!(p(&["ls", "--json=yes"]).clean_err().message.contains("takes no value"));
     assert!(p(&["cp", "-", "s3://b-b/k", "--recursive"]).is_err());
     assert!(p(&["sync", "-", "s3://b-b/k"]).is_err());
-    assert!(p(&["auth", "login", "s3://bkt"]).unwrap_err().message.contains("--s3-access-key-id"));
+    assert!(p(&["auth", "login", "s3://bkt"]).clean_err().message.contains("--s3-access-key-id"));
     assert!(p(&["auth"]).is_err());
     assert!(p(&["cp", "s3://bkt/", "x"]).is_err(), "a bucket root is not an object");
     assert!(p(&["cp", "gcs://bkt/", "x"]).is_err(), "a bucket root is not an object");
-    assert!(p(&["cp", "ftp://h/k", "x"]).unwrap_err().message.contains("gcs://BUCKET/KEY or an http(s):// URL"));
-    assert!(p(&["head", "gcs://bkt"]).unwrap_err().message.contains("give gcs://bkt/KEY"));
-    assert!(p(&["ls", "bucket"]).unwrap_err().message.contains("is not a location"));
+    assert!(p(&["cp", "ftp://h/k", "x"]).clean_err().message.contains("gcs://BUCKET/KEY or an http(s):// URL"));
+    assert!(p(&["head", "gcs://bkt"]).clean_err().message.contains("give gcs://bkt/KEY"));
+    assert!(p(&["ls", "bucket"]).clean_err().message.contains("is not a location"));
 }
 
 #[test]
@@ -179,7 +180,7 @@ fn conda_commands_say_the_build_lacks_the_channel_feature() {
         &["upload", "s3", "-c", "s3://bkt/chan", "a-1-0.conda"],
         &["index", "s3", "s3://bkt/chan"],
     ] {
-        let e = p(line).unwrap_err().to_string();
+        let e = p(line).clean_err().to_string();
         assert!(e.contains("`channel` cargo feature") && !e.contains('\n'), "{line:?}: {e}");
     }
     // Help is wrapped: compare with the line breaks taken out.

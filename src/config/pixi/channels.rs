@@ -77,6 +77,7 @@ pub fn channel_url(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn channels_in_priority_order() {
@@ -99,7 +100,7 @@ channels = ["conda-forge", { channel = "s3://bkt/ch", priority = 5 }, "https://h
         assert_eq!(manifest_channels(py, Path::new("pyproject.toml"), ManifestKind::Pyproject).unwrap(), ["s3://b/c"]);
         assert!(manifest_channels("[workspace]\n", Path::new("pixi.toml"), ManifestKind::Pixi).unwrap().is_empty());
         let bad = manifest_channels("[workspace]\nchannels = [1]\n", Path::new("pixi.toml"), ManifestKind::Pixi);
-        let msg = bad.unwrap_err().to_string();
+        let msg = bad.clean_err().to_string();
         assert!(msg.contains("pixi.toml:2") && msg.contains("workspace.channels"), "{msg}");
     }
 }

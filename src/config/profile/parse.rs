@@ -243,6 +243,7 @@ fn strip_inline_comment(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn comments_need_white_space_before_them() {
@@ -258,13 +259,13 @@ mod tests {
 
     #[test]
     fn invalid_utf8_names_the_line() {
-        let e = parse_bytes(b"[default]\nregion = \xff\n", FileKind::Config).unwrap_err();
+        let e = parse_bytes(b"[default]\nregion = \xff\n", FileKind::Config).clean_err();
         assert_eq!((e.kind, e.line), (ParseErrorKind::InvalidUtf8, 2));
     }
 
     #[test]
     fn errors_do_not_repeat_the_line() {
-        let e = parse("[default]\nsecretvalue123\n", FileKind::Credentials).unwrap_err();
+        let e = parse("[default]\nsecretvalue123\n", FileKind::Credentials).clean_err();
         assert!(!e.to_string().contains("secretvalue123"));
         assert!(e.to_string().contains("line 2"));
     }

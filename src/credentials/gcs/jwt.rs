@@ -75,20 +75,21 @@ impl RsaSigner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
 
     #[test]
     fn pem_problems_are_named() {
-        let no_block = RsaSigner::from_pem("hello").unwrap_err();
+        let no_block = RsaSigner::from_pem("hello").clean_err();
         assert!(no_block.contains("no \"-----BEGIN PRIVATE KEY-----\""), "{no_block}");
-        let no_end = RsaSigner::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n").unwrap_err();
+        let no_end = RsaSigner::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n").clean_err();
         assert!(no_end.contains("END PRIVATE KEY"), "{no_end}");
-        let bad_b64 = RsaSigner::from_pem("-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----").unwrap_err();
+        let bad_b64 = RsaSigner::from_pem("-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----").clean_err();
         assert!(bad_b64.contains("base64"), "{bad_b64}");
-        let not_rsa = RsaSigner::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").unwrap_err();
+        let not_rsa = RsaSigner::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").clean_err();
         assert!(not_rsa.contains("not a PKCS#8 RSA key"), "{not_rsa}");
         let enc =
             RsaSigner::from_pem("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----")
-                .unwrap_err();
+                .clean_err();
         assert!(enc.contains("encrypted"), "{enc}");
     }
 }

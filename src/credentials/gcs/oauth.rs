@@ -121,6 +121,7 @@ pub(crate) fn parse_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_secrets::CleanErr;
     use std::time::UNIX_EPOCH;
 
     #[test]
@@ -145,7 +146,7 @@ mod tests {
             (br#"{"access_token":"SECRET","expires_in":-5}"#, "whole number"),
             (br#"{"access_token":"SECRET","token_type":"a b"}"#, "token_type"),
         ] {
-            let e = parse_token("token endpoint", "u", body, now, src.clone()).unwrap_err().to_string();
+            let e = parse_token("token endpoint", "u", body, now, src.clone()).clean_err().to_string();
             assert!(e.contains(want) && !e.contains("SECRET"), "{e}");
         }
     }
