@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::mpsc;
 
-use super::scan::{ScanError, Scanner};
+use super::scan::{ScanError, Scanner, Source};
 use super::{ChannelInfo, RepoData};
 use crate::channel::error::{FormatError, FormatErrorKind};
 use crate::channel::record::{name_from_filename, PackageRecord};
@@ -167,7 +167,7 @@ struct Parse<'f, 'r, F, V> {
     raw: Option<&'r mut RawVisitor<'r>>,
 }
 
-fn parse_value<T: serde::de::DeserializeOwned, R: Read>(sc: &mut Scanner<R>, what: &str) -> Result<T, ScanError> {
+fn parse_value<T: serde::de::DeserializeOwned, R: Source>(sc: &mut Scanner<R>, what: &str) -> Result<T, ScanError> {
     sc.begin_capture()?;
     sc.skip_value()?;
     let offset = sc.offset();
@@ -175,7 +175,7 @@ fn parse_value<T: serde::de::DeserializeOwned, R: Read>(sc: &mut Scanner<R>, wha
 }
 
 impl<F: RecordFilter, V: FnMut(Entry<'_>)> Parse<'_, '_, F, V> {
-    fn document<R: Read>(&mut self, sc: &mut Scanner<R>, source: &str) -> Result<RepodataSummary, FormatError> {
+    fn document<R: Source>(&mut self, sc: &mut Scanner<R>, source: &str) -> Result<RepodataSummary, FormatError> {
         let mut summary = RepodataSummary::default();
         self.top(sc, source, &mut summary).map_err(|e| match e {
             Outcome::Scan(e) => convert(source, e),
@@ -184,7 +184,7 @@ impl<F: RecordFilter, V: FnMut(Entry<'_>)> Parse<'_, '_, F, V> {
         Ok(summary)
     }
 
-    fn top<R: Read>(
+    fn top<R: Source>(
         &mut self,
         sc: &mut Scanner<R>,
         source: &str,
@@ -225,7 +225,7 @@ impl<F: RecordFilter, V: FnMut(Entry<'_>)> Parse<'_, '_, F, V> {
         Ok(())
     }
 
-    fn packages<R: Read>(
+    fn packages<R: Source>(
         &mut self,
         sc: &mut Scanner<R>,
         source: &str,
@@ -338,33 +338,29 @@ pub fn stream_raw_entries<R: Read + Send>(
     })
 }
 
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 128 * 1024;
 
-/// A `Read` over chunks a decompressing thread sends; used buffers go back for reuse.
+/// The chunks a reading (and decompressing) thread sends, handed to the scanner whole; the
+/// scanner's previous buffer goes back for reuse.
 struct ChunkReader {
     rx: mpsc::Receiver<io::Result<Vec<u8>>>,
     back: mpsc::SyncSender<Vec<u8>>,
-    cur: Vec<u8>,
-    at: usize,
 }
 
-impl Read for ChunkReader {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.at == self.cur.len() {
+impl Source for ChunkReader {
+    fn next_chunk(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        loop {
             match self.rx.recv() {
+                Ok(Ok(chunk)) if chunk.is_empty() => continue,
                 Ok(Ok(chunk)) => {
-                    let old = std::mem::replace(&mut self.cur, chunk);
-                    self.at = 0;
+                    let old = std::mem::replace(buf, chunk);
                     let _ = self.back.try_send(old);
+                    return Ok(buf.len());
                 }
                 Ok(Err(e)) => return Err(e),
                 Err(_) => return Ok(0),
             }
         }
-        let n = out.len().min(self.cur.len() - self.at);
-        out[..n].copy_from_slice(&self.cur[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
     }
 }
 
@@ -446,7 +442,10 @@ pub fn stream_repodata_zst<R: Read + Send, F: RecordFilter>(
     filter: &mut F,
     visit: impl FnMut(Entry<'_>),
 ) -> Result<RepodataSummary, FormatError> {
-    with_pumped(reader, true, |chunks| stream_repodata(chunks, source_name, filter, visit))
+    with_pumped(reader, true, |chunks| {
+        let mut sc = Scanner::new(chunks);
+        Parse { filter, visit, extra: None, raw: None }.document(&mut sc, source_name)
+    })
 }
 
 /// Runs `f` over the bytes of `reader` (decompressed when `zst`), read on a second thread.
@@ -456,7 +455,7 @@ fn with_pumped<R: Read + Send, T>(reader: R, zst: bool, f: impl FnOnce(ChunkRead
     std::thread::scope(|s| {
         s.spawn(move || pump(reader, zst, tx, back_rx));
         // Dropping the reader (on return or error) stops the decompressing thread.
-        f(ChunkReader { rx, back: back_tx, cur: Vec::new(), at: 0 })
+        f(ChunkReader { rx, back: back_tx })
     })
 }
 

@@ -36,6 +36,27 @@ fn string_stop(s: &[u8]) -> Option<usize> {
     words.remainder().iter().position(|&c| c == b'"' || c == b'\\').map(|p| at + p)
 }
 
+/// Where the scanner's bytes come from, a buffer at a time: any reader (read into the
+/// scanner's own buffer), or chunks handed over whole (no copy).
+pub(crate) trait Source {
+    /// Makes `buf[..n]` the next bytes and returns `n`; 0 at the end.
+    fn next_chunk(&mut self, buf: &mut Vec<u8>) -> io::Result<usize>;
+}
+
+impl<R: Read> Source for R {
+    fn next_chunk(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        if buf.len() < BUF_SIZE {
+            buf.resize(BUF_SIZE, 0);
+        }
+        loop {
+            match self.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => return r,
+            }
+        }
+    }
+}
+
 /// Why scanning stopped.
 #[derive(Debug)]
 pub(crate) enum ScanError {
@@ -48,7 +69,7 @@ pub(crate) type Scan<T> = Result<T, ScanError>;
 /// The scanner; `offset()` is the position in the (decompressed) stream.
 pub(crate) struct Scanner<R> {
     reader: R,
-    buf: Box<[u8]>,
+    buf: Vec<u8>,
     pos: usize,
     end: usize,
     base: u64,
@@ -58,11 +79,11 @@ pub(crate) struct Scanner<R> {
     stack: Vec<u8>,
 }
 
-impl<R: Read> Scanner<R> {
+impl<R: Source> Scanner<R> {
     pub(crate) fn new(reader: R) -> Self {
         Scanner {
             reader,
-            buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
+            buf: Vec::new(),
             pos: 0,
             end: 0,
             base: 0,
@@ -94,19 +115,16 @@ impl<R: Read> Scanner<R> {
         self.base += self.end as u64;
         self.pos = 0;
         self.end = 0;
-        loop {
-            match self.reader.read(&mut self.buf) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
-                }
-                Ok(n) => {
-                    self.end = n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ScanError::Io(e)),
+        match self.reader.next_chunk(&mut self.buf) {
+            Ok(0) => {
+                self.eof = true;
+                Ok(false)
             }
+            Ok(n) => {
+                self.end = n.min(self.buf.len());
+                Ok(true)
+            }
+            Err(e) => Err(ScanError::Io(e)),
         }
     }
 
