@@ -17,8 +17,9 @@
 //!
 //! With `default-features = false` the crate is the signer, addressing and AWS config-file
 //! parsing alone.
-// Two modules need `unsafe`: fallocate(2) in s3/preallocate.rs, and the SSE4.2 CRC32C
-// intrinsics in sigv4/crc32c_hw.rs (behind run-time feature detection).
+// Three modules need `unsafe`: fallocate(2) in s3/preallocate.rs, the SSE4.2 CRC32C
+// intrinsics in sigv4/crc32c_hw.rs (behind run-time feature detection), and the SSE2 loads
+// of channel/repodata/json_blocks.rs (SSE2 is in every x86-64 target).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

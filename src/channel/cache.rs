@@ -22,6 +22,10 @@
 //! to `KEY.json`; then the body the old metadata named is removed. Renames are atomic, so two
 //! processes filling one entry at once leave one of their two complete entries (no `fsync`:
 //! after a power loss an entry may be damaged, which the reading rules below catch).
+//! A repodata file fetched for a query ([`Cache::get_indexed`]) is handed to the query while
+//! it is received (tee delivery): the query scans it, and writes its index, in the same pass;
+//! the body is committed when its last byte has been read and checked, and the index after
+//! it, named by the body's SHA-256 then known.
 //!
 //! # Reading
 //! An entry is used only if its metadata parses, names the same URL, and its body file has
@@ -50,15 +54,15 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub(crate) use super::cache_body::StoredBody;
-use super::cache_body::Verifying;
 pub use super::cache_body::{CachedBody, Origin};
+use super::cache_body::{Landing, Verifying};
 use super::cache_fill::{write_meta, Filling, Sink};
 use super::fetch_error::FetchError;
 use super::name_index::NameIndex;
@@ -201,7 +205,9 @@ impl Cache {
 
     /// [`Cache::get`] for a repodata file, with the per-name index of a cached body when it
     /// has a valid one (in [`CachedBody`]'s `index`): the body is then not hashed before it
-    /// is returned, but checked while it is read (see the module documentation).
+    /// is returned, but checked while it is read (see the module documentation). A
+    /// downloaded body is always delivered as [`Delivery::Tee`] says (the caller scans it
+    /// while it arrives and builds its index from the same pass).
     pub(crate) fn get_indexed(&self, transport: &dyn Transport, path: &str) -> Result<Option<CachedBody>, FetchError> {
         self.get_inner(transport, path, false, None, true)
     }
@@ -242,7 +248,7 @@ impl Cache {
             if let Some((meta, reader, index)) = cached {
                 let stored = self.stored(&key, &meta);
                 let size = Some(meta.size);
-                return Ok(Some(CachedBody { url, origin: Origin::Fresh, size, reader, stored, index }));
+                return Ok(Some(CachedBody { url, origin: Origin::Fresh, size, reader, stored, landing: None, index }));
             }
         }
         let validators = match &cached {
@@ -271,9 +277,10 @@ impl Cache {
                 }
                 let stored = self.stored(&key, &meta);
                 let size = Some(meta.size);
-                Ok(Some(CachedBody { url, origin: Origin::Revalidated, size, reader, stored, index }))
+                let origin = Origin::Revalidated;
+                Ok(Some(CachedBody { url, origin, size, reader, stored, landing: None, index }))
             }
-            Fetched::Body(body) => self.receive(&key, url, body.meta, body.reader, expected),
+            Fetched::Body(body) => self.receive(&key, url, body.meta, body.reader, expected, want_index),
         }
     }
 
@@ -358,7 +365,8 @@ impl Cache {
         Ok(Some((meta, Box::new(file), None)))
     }
 
-    /// A downloaded body: stored (unless off or `no-store`), delivered as configured.
+    /// A downloaded body: stored (unless off or `no-store`), delivered as configured (as
+    /// [`Delivery::Tee`] when `tee`).
     fn receive(
         &self,
         key: &str,
@@ -366,6 +374,7 @@ impl Cache {
         meta: BodyMeta,
         upstream: Box<dyn Read + Send>,
         expected: Option<[u8; 32]>,
+        tee: bool,
     ) -> Result<Option<CachedBody>, FetchError> {
         let no_store = meta.cache_control.as_deref().is_some_and(|c| CacheControl::parse(c).no_store);
         let dir = self.dir().filter(|_| !no_store);
@@ -391,11 +400,18 @@ impl Cache {
             expected_sha: expected,
             commit: dir.map(|d| (d.to_path_buf(), key.to_owned(), meta, self.now_secs())),
             done: None,
+            landing: None,
         };
-        let tee = filling.sink.is_some() && self.delivery == Delivery::Tee;
+        let tee = filling.sink.is_some() && (tee || self.delivery == Delivery::Tee);
         if tee || filling.sink.is_none() && expected.is_none() {
+            let mut filling = filling;
+            let landing = dir
+                .filter(|_| tee)
+                .map(|d| Arc::new(Landing { dir: d.to_path_buf(), key: key.to_owned(), landed: OnceLock::new() }));
+            filling.landing = landing.clone();
             let reader = Box::new(filling);
-            return Ok(Some(CachedBody { url, origin: Origin::Downloaded, size, reader, stored: None, index: None }));
+            let origin = Origin::Downloaded;
+            return Ok(Some(CachedBody { url, origin, size, reader, stored: None, landing, index: None }));
         }
         // File first (or a digest to check before anyone sees the bytes).
         let mut filling = filling;
@@ -430,7 +446,7 @@ impl Cache {
                 })
             }
         };
-        Ok(Some(CachedBody { url, origin: Origin::Downloaded, size, reader, stored, index: None }))
+        Ok(Some(CachedBody { url, origin: Origin::Downloaded, size, reader, stored, landing: None, index: None }))
     }
 
     fn cache_err(&self, action: &'static str, key: &str, suffix: &str, e: io::Error) -> FetchError {

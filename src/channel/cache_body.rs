@@ -5,11 +5,13 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest, Sha256};
 
 use super::cache_fill::temp_file;
 use super::name_index::{IndexWriter, NameIndex};
+use super::repodata::RepodataSummary;
 
 /// Where a [`CachedBody`] came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,9 @@ pub struct CachedBody {
     pub(super) reader: Box<dyn Read + Send>,
     /// The committed cache file the bytes are read from, if any (for building its index).
     pub(crate) stored: Option<StoredBody>,
+    /// For a body stored while it is read ([`Delivery::Tee`](super::cache::Delivery)):
+    /// where it goes, and the committed body once the last byte has been read and checked.
+    pub(crate) landing: Option<Arc<Landing>>,
     /// The body's per-name index, when asked for ([`Cache::get_indexed`]) and valid.
     pub(crate) index: Option<NameIndex>,
 }
@@ -53,10 +58,40 @@ impl StoredBody {
         self.dir.join(format!("{}.{}.index", self.key, crate::channel::hex(self.sha256)))
     }
 
-    /// A writer for this body's index (`None` when no temporary file can be made).
+    /// Commits `writer` as this body's index (see [`IndexWriter::finish`]).
+    pub(crate) fn finish_index(&self, writer: IndexWriter, summary: &RepodataSummary) -> io::Result<()> {
+        writer.finish(summary, &self.index_path(), self.sha256, self.size)
+    }
+}
+
+/// Where a body received with tee delivery is committed, and the committed body once its
+/// last byte has been read and checked (set by the filling reader).
+#[derive(Debug)]
+pub(crate) struct Landing {
+    pub(crate) dir: PathBuf,
+    pub(crate) key: String,
+    pub(crate) landed: OnceLock<StoredBody>,
+}
+
+impl CachedBody {
+    /// A writer for the per-name index of this body (`None` when it is not stored in the
+    /// cache, or no temporary file can be made); commit it with [`StoredBody::finish_index`]
+    /// on [`CachedBody::committed`] once the body has been read to its end.
     pub(crate) fn index_writer(&self) -> Option<IndexWriter> {
-        let (file, tmp) = temp_file(&self.dir, &self.key).ok()?;
-        Some(IndexWriter::new(file, tmp, self.index_path(), self.sha256, self.size))
+        let (dir, key) = match (&self.stored, &self.landing) {
+            (Some(s), _) => (&s.dir, &s.key),
+            (None, Some(l)) => (&l.dir, &l.key),
+            (None, None) => return None,
+        };
+        let (file, tmp) = temp_file(dir, key).ok()?;
+        Some(IndexWriter::new(file, tmp))
+    }
+
+    /// The committed cache body behind these bytes: known at once for a body read from the
+    /// cache or received whole first, and for a tee-delivered one once it was read to its end
+    /// and committed.
+    pub(crate) fn committed(&self) -> Option<StoredBody> {
+        self.stored.clone().or_else(|| self.landing.as_ref().and_then(|l| l.landed.get().cloned()))
     }
 }
 

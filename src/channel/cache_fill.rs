@@ -6,11 +6,13 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
 use super::cache::{named_body, EntryMeta, BUF, FORMAT};
+use super::cache_body::{Landing, StoredBody};
 use super::fetch_error::FetchError;
 use super::transport::BodyMeta;
 
@@ -69,6 +71,8 @@ pub(super) struct Filling {
     pub(super) commit: Option<(PathBuf, String, BodyMeta, u64)>,
     /// After a commit: the body file, at its start, and its SHA-256.
     pub(super) done: Option<(File, [u8; 32])>,
+    /// Told about the committed body (tee delivery).
+    pub(super) landing: Option<Arc<Landing>>,
 }
 
 impl Filling {
@@ -131,6 +135,10 @@ impl Filling {
         })();
         // A cache that cannot be written does not fail the fetch (the bytes were delivered).
         self.done = committed.ok();
+        if let (Some(landing), Some((_, sha256))) = (&self.landing, &self.done) {
+            let body = StoredBody { dir, key, sha256: *sha256, size: self.got };
+            let _ = landing.landed.set(body);
+        }
         Ok(())
     }
 }

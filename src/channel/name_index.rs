@@ -119,9 +119,6 @@ struct StoredSummary {
 pub(crate) struct IndexWriter {
     out: BufWriter<File>,
     tmp: PathBuf,
-    target: PathBuf,
-    body_sha256: [u8; 32],
-    body_size: u64,
     offset: u64,
     entries: u64,
     frame: Vec<u8>,
@@ -133,17 +130,15 @@ pub(crate) struct IndexWriter {
 }
 
 impl IndexWriter {
-    /// An index for the body whose SHA-256 and size are given, to be renamed to `target`
-    /// once finished; `tmp` is a new temporary file in the same directory.
-    pub(crate) fn new(file: File, tmp: PathBuf, target: PathBuf, body_sha256: [u8; 32], body_size: u64) -> Self {
+    /// An index written to `file`, the new temporary file `tmp` in the cache directory; the
+    /// body it belongs to is named when it is finished (a body delivered while it is received
+    /// is known only at its end).
+    pub(crate) fn new(file: File, tmp: PathBuf) -> Self {
         let mut out = BufWriter::with_capacity(256 * 1024, file);
         let failed = out.write_all(&[0u8; HEADER]).is_err();
         IndexWriter {
             out,
             tmp,
-            target,
-            body_sha256,
-            body_size,
             offset: 0,
             entries: 0,
             frame: Vec::new(),
@@ -194,13 +189,26 @@ impl IndexWriter {
         }
     }
 
-    /// Writes the table and the header and renames the file into place; on any failure the
-    /// temporary file is removed when the writer is dropped (an index is only an accelerator).
-    pub(crate) fn finish(mut self, summary: &RepodataSummary) -> io::Result<()> {
-        self.commit(summary)
+    /// Writes the table and the header naming the body (its SHA-256 and size) and renames the
+    /// file to `target`; on any failure the temporary file is removed when the writer is
+    /// dropped (an index is only an accelerator).
+    pub(crate) fn finish(
+        mut self,
+        summary: &RepodataSummary,
+        target: &Path,
+        body_sha256: [u8; 32],
+        body_size: u64,
+    ) -> io::Result<()> {
+        self.commit(summary, target, body_sha256, body_size)
     }
 
-    fn commit(&mut self, summary: &RepodataSummary) -> io::Result<()> {
+    fn commit(
+        &mut self,
+        summary: &RepodataSummary,
+        target: &Path,
+        body_sha256: [u8; 32],
+        body_size: u64,
+    ) -> io::Result<()> {
         self.close_run();
         if self.failed {
             return Err(io::Error::other("the index could not be written"));
@@ -232,8 +240,8 @@ impl IndexWriter {
         let mut header = [0u8; HEADER];
         header[..8].copy_from_slice(MAGIC);
         header[8..12].copy_from_slice(&VERSION.to_le_bytes());
-        header[16..48].copy_from_slice(&self.body_sha256);
-        header[48..56].copy_from_slice(&self.body_size.to_le_bytes());
+        header[16..48].copy_from_slice(&body_sha256);
+        header[48..56].copy_from_slice(&body_size.to_le_bytes());
         header[56..64].copy_from_slice(&self.offset.to_le_bytes());
         header[64..72].copy_from_slice(&(table.len() as u64).to_le_bytes());
         header[72..80].copy_from_slice(&checksum(&table).to_le_bytes());
@@ -244,7 +252,7 @@ impl IndexWriter {
         let file = self.out.get_mut();
         file.seek(SeekFrom::Start(0))?;
         file.write_all(&header)?;
-        fs::rename(&self.tmp, &self.target)?;
+        fs::rename(&self.tmp, target)?;
         self.committed = true;
         Ok(())
     }
@@ -439,7 +447,7 @@ mod tests {
         let target = dir.path().join("k.index");
         let tmp = dir.path().join("k.tmp");
         let sha = [3u8; 32];
-        let mut w = IndexWriter::new(File::create(&tmp).unwrap(), tmp.clone(), target.clone(), sha, 1234);
+        let mut w = IndexWriter::new(File::create(&tmp).unwrap(), tmp.clone());
         let entries = [
             ("a", Section::TarBz2, "a-1-0.tar.bz2", &br#"{"name":"a","version":"1"}"#[..]),
             ("a", Section::TarBz2, "a-2-0.tar.bz2", br#"{"name":"a","version":"2"}"#),
@@ -450,7 +458,7 @@ mod tests {
             w.add(n, s, f, r);
         }
         let summary = RepodataSummary { repodata_version: Some(1), ..RepodataSummary::default() };
-        w.finish(&summary).unwrap();
+        w.finish(&summary, &target, sha, 1234).unwrap();
         assert!(!tmp.exists());
         let ix = NameIndex::open(&target, &sha, 1234).unwrap();
         assert_eq!(ix.summary().repodata_version, Some(1));

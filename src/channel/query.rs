@@ -154,8 +154,8 @@ impl Channel {
                         }
                     }
                 }
-                if let Some(stored) = body.stored.clone() {
-                    return self.scan_and_index(body, &url, zst, &stored, spec, &wanted, subdir, out);
+                if body.stored.is_some() || body.landing.is_some() {
+                    return self.scan_and_index(body, &url, zst, spec, &wanted, subdir, out);
                 }
                 let mut kept: Vec<(String, PackageRecord)> = Vec::new();
                 let visit = |e: super::repodata::Entry<'_>| {
@@ -196,41 +196,39 @@ impl Channel {
             NameMatcher::Glob(_) => None,
         };
         let wanted = |n: &str| exact.as_deref().map_or_else(|| spec.matches_name(n), |e| n == e);
-        match body.stored.clone() {
-            Some(stored) => self.scan_and_index(body, &url, zst, &stored, spec, &wanted, subdir, out),
-            None => {
-                let mut kept = Vec::new();
-                let summary = stream(body, &url, zst, &mut NamePredicate(|n: &str| wanted(n)), |e| {
-                    if record_matches(spec, &e.record) {
-                        kept.push((e.filename.to_owned(), e.record));
-                    }
-                })?;
-                let base = summary.info.as_ref().and_then(|i| i.base_url.clone());
-                for (f, r) in kept {
-                    out.push(self.record_at(subdir, base.as_deref(), f, r)?);
-                }
-                Ok(())
-            }
+        if body.stored.is_some() || body.landing.is_some() {
+            return self.scan_and_index(body, &url, zst, spec, &wanted, subdir, out);
         }
+        let mut kept = Vec::new();
+        let summary = stream(body, &url, zst, &mut NamePredicate(|n: &str| wanted(n)), |e| {
+            if record_matches(spec, &e.record) {
+                kept.push((e.filename.to_owned(), e.record));
+            }
+        })?;
+        let base = summary.info.as_ref().and_then(|i| i.base_url.clone());
+        for (f, r) in kept {
+            out.push(self.record_at(subdir, base.as_deref(), f, r)?);
+        }
+        Ok(())
     }
 
-    /// Scans a cached body whole, keeping the records `spec` matches and writing the body's
-    /// per-name index on the way (committed only when the whole document parsed).
+    /// Scans a body stored in the cache (or being stored while it arrives) whole, keeping
+    /// the records `spec` matches and writing the body's per-name index on the way, committed
+    /// only when the whole document parsed and the body itself was committed.
     #[allow(clippy::too_many_arguments)]
     fn scan_and_index(
         &self,
         body: &mut super::cache::CachedBody,
         url: &str,
         zst: bool,
-        stored: &super::cache::StoredBody,
         spec: &MatchSpec,
         wanted: &dyn Fn(&str) -> bool,
         subdir: &str,
         out: &mut Vec<ChannelRecord>,
     ) -> Result<(), ChannelError> {
-        let mut writer = stored.index_writer();
+        let mut writer = body.index_writer();
         let mut kept = Vec::new();
-        let summary = stream_raw_entries(body, url, zst, &mut |section, filename, raw| {
+        let summary = stream_raw_entries(&mut *body, url, zst, &mut |section, filename, raw| {
             let name = entry_name(filename, raw, url)?;
             if let Some(w) = &mut writer {
                 w.add(&name, section, filename, raw);
@@ -243,9 +241,9 @@ impl Channel {
             }
             Ok(())
         })?;
-        if let Some(w) = writer {
+        if let (Some(w), Some(stored)) = (writer, body.committed()) {
             // An index that cannot be written only costs a scan next time.
-            let _ = w.finish(&summary);
+            let _ = stored.finish_index(w, &summary);
         }
         let base = summary.info.as_ref().and_then(|i| i.base_url.clone());
         for (f, r) in kept {

@@ -4,6 +4,7 @@
 //! `RepoData`): compact JSON, top-level keys and record keys sorted, `info` as
 //! `{"subdir":...,"base_url":...}` (rattler's field order), `removed` left out when empty.
 
+mod json_blocks;
 mod reader;
 mod scan;
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::mpsc;
 
-use super::scan::{ScanError, Scanner};
+use super::scan::{ScanError, Scanner, Source};
 use super::{ChannelInfo, RepoData};
 use crate::channel::error::{FormatError, FormatErrorKind};
 use crate::channel::record::{name_from_filename, PackageRecord};
@@ -167,7 +167,7 @@ struct Parse<'f, 'r, F, V> {
     raw: Option<&'r mut RawVisitor<'r>>,
 }
 
-fn parse_value<T: serde::de::DeserializeOwned, R: Read>(sc: &mut Scanner<R>, what: &str) -> Result<T, ScanError> {
+fn parse_value<T: serde::de::DeserializeOwned, R: Source>(sc: &mut Scanner<R>, what: &str) -> Result<T, ScanError> {
     sc.begin_capture()?;
     sc.skip_value()?;
     let offset = sc.offset();
@@ -175,7 +175,7 @@ fn parse_value<T: serde::de::DeserializeOwned, R: Read>(sc: &mut Scanner<R>, wha
 }
 
 impl<F: RecordFilter, V: FnMut(Entry<'_>)> Parse<'_, '_, F, V> {
-    fn document<R: Read>(&mut self, sc: &mut Scanner<R>, source: &str) -> Result<RepodataSummary, FormatError> {
+    fn document<R: Source>(&mut self, sc: &mut Scanner<R>, source: &str) -> Result<RepodataSummary, FormatError> {
         let mut summary = RepodataSummary::default();
         self.top(sc, source, &mut summary).map_err(|e| match e {
             Outcome::Scan(e) => convert(source, e),
@@ -184,7 +184,7 @@ impl<F: RecordFilter, V: FnMut(Entry<'_>)> Parse<'_, '_, F, V> {
         Ok(summary)
     }
 
-    fn top<R: Read>(
+    fn top<R: Source>(
         &mut self,
         sc: &mut Scanner<R>,
         source: &str,
@@ -225,7 +225,7 @@ impl<F: RecordFilter, V: FnMut(Entry<'_>)> Parse<'_, '_, F, V> {
         Ok(())
     }
 
-    fn packages<R: Read>(
+    fn packages<R: Source>(
         &mut self,
         sc: &mut Scanner<R>,
         source: &str,
@@ -320,78 +320,106 @@ pub fn stream_repodata<R: Read, F: RecordFilter>(
     Parse { filter, visit, extra: None, raw: None }.document(&mut sc, source_name)
 }
 
-/// Streams a repodata.json document (zstd-compressed when `zst`, decompressed on a second
-/// thread), handing every entry of `packages` and `packages.conda` to `visit` as its raw
-/// JSON text, unparsed (for the cache's per-name index, which keeps every record).
+/// Streams a repodata.json document (zstd-compressed when `zst`), handing every entry of
+/// `packages` and `packages.conda` to `visit` as its raw JSON text, unparsed (for the cache's
+/// per-name index, which keeps every record). `reader` is read (and decompressed) on a second
+/// thread while this one scans, so that a body arriving from the network, hashed and stored
+/// on the way, is received while it is scanned.
 pub fn stream_raw_entries<R: Read + Send>(
     reader: R,
     source_name: &str,
     zst: bool,
     visit: &mut RawVisitor<'_>,
 ) -> Result<RepodataSummary, FormatError> {
-    fn run<R: Read>(reader: R, source_name: &str, visit: &mut RawVisitor<'_>) -> Result<RepodataSummary, FormatError> {
-        let mut sc = Scanner::new(reader);
+    with_pumped(reader, zst, |chunks| {
+        let mut sc = Scanner::new(chunks);
         Parse { filter: &mut AllRecords, visit: |_: Entry<'_>| {}, extra: None, raw: Some(visit) }
             .document(&mut sc, source_name)
-    }
-    if zst {
-        with_decompressed(reader, |chunks| run(chunks, source_name, visit))
-    } else {
-        run(reader, source_name, visit)
-    }
+    })
 }
 
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 128 * 1024;
 
-/// A `Read` over chunks a decompressing thread sends; used buffers go back for reuse.
+/// The chunks a reading (and decompressing) thread sends, handed to the scanner whole; the
+/// scanner's previous buffer goes back for reuse.
 struct ChunkReader {
     rx: mpsc::Receiver<io::Result<Vec<u8>>>,
     back: mpsc::SyncSender<Vec<u8>>,
-    cur: Vec<u8>,
-    at: usize,
 }
 
-impl Read for ChunkReader {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.at == self.cur.len() {
+impl Source for ChunkReader {
+    fn next_chunk(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        loop {
             match self.rx.recv() {
+                Ok(Ok(chunk)) if chunk.is_empty() => continue,
                 Ok(Ok(chunk)) => {
-                    let old = std::mem::replace(&mut self.cur, chunk);
-                    self.at = 0;
+                    let old = std::mem::replace(buf, chunk);
                     let _ = self.back.try_send(old);
+                    return Ok(buf.len());
                 }
                 Ok(Err(e)) => return Err(e),
                 Err(_) => return Ok(0),
             }
         }
-        let n = out.len().min(self.cur.len() - self.at);
-        out[..n].copy_from_slice(&self.cur[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
     }
 }
 
-fn decompress_into(reader: impl Read, tx: mpsc::SyncSender<io::Result<Vec<u8>>>, back: mpsc::Receiver<Vec<u8>>) {
-    let mut dec = match zstd::stream::read::Decoder::new(reader) {
-        Ok(d) => d,
-        Err(e) => {
-            let _ = tx.send(Err(io::Error::other(ZstdFailure(e.to_string()))));
-            return;
+/// Remembers the first error of the reader under a zstd decoder, so that a body that fails
+/// (cut short, wrong length) is reported as such rather than as a damaged frame.
+struct SourceErrors<'a, R> {
+    inner: R,
+    first: &'a std::cell::Cell<Option<io::Error>>,
+}
+
+impl<R: Read> Read for SourceErrors<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                return e;
+            }
+            let copy = io::Error::new(e.kind(), e.to_string());
+            if let Some(earlier) = self.first.take() {
+                self.first.set(Some(earlier));
+            } else {
+                self.first.set(Some(e));
+            }
+            copy
+        })
+    }
+}
+
+/// Sends the bytes of `reader` (decompressed when `zst`) in chunks of [`CHUNK`] bytes.
+fn pump(reader: impl Read, zst: bool, tx: mpsc::SyncSender<io::Result<Vec<u8>>>, back: mpsc::Receiver<Vec<u8>>) {
+    let first = std::cell::Cell::new(None);
+    let mut source: Box<dyn Read + '_> = if zst {
+        match zstd::stream::read::Decoder::new(SourceErrors { inner: reader, first: &first }) {
+            Ok(d) => Box::new(d),
+            Err(e) => {
+                let _ = tx.send(Err(io::Error::other(ZstdFailure(e.to_string()))));
+                return;
+            }
         }
+    } else {
+        Box::new(reader)
     };
     loop {
         let mut buf = back.try_recv().unwrap_or_default();
         buf.resize(CHUNK, 0);
         let mut filled = 0;
         while filled < CHUNK {
-            match dec.read(&mut buf[filled..]) {
+            match source.read(&mut buf[filled..]) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    // zstd reports corrupt and truncated frames as io errors; a failing
-                    // source reader too, but then the frame ends early, which says the same.
-                    let _ = tx.send(Err(io::Error::other(ZstdFailure(e.to_string()))));
+                    // zstd reports corrupt and truncated frames as io errors; an error of the
+                    // reader under it is sent as it is.
+                    let e = match first.take() {
+                        Some(source_error) => source_error,
+                        None if zst => io::Error::other(ZstdFailure(e.to_string())),
+                        None => e,
+                    };
+                    let _ = tx.send(Err(e));
                     return;
                 }
             }
@@ -414,17 +442,20 @@ pub fn stream_repodata_zst<R: Read + Send, F: RecordFilter>(
     filter: &mut F,
     visit: impl FnMut(Entry<'_>),
 ) -> Result<RepodataSummary, FormatError> {
-    with_decompressed(reader, |chunks| stream_repodata(chunks, source_name, filter, visit))
+    with_pumped(reader, true, |chunks| {
+        let mut sc = Scanner::new(chunks);
+        Parse { filter, visit, extra: None, raw: None }.document(&mut sc, source_name)
+    })
 }
 
-/// Runs `f` over the decompressed bytes of `reader`, decompressed on a second thread.
-fn with_decompressed<R: Read + Send, T>(reader: R, f: impl FnOnce(ChunkReader) -> T) -> T {
+/// Runs `f` over the bytes of `reader` (decompressed when `zst`), read on a second thread.
+fn with_pumped<R: Read + Send, T>(reader: R, zst: bool, f: impl FnOnce(ChunkReader) -> T) -> T {
     let (tx, rx) = mpsc::sync_channel(4);
     let (back_tx, back_rx) = mpsc::sync_channel(6);
     std::thread::scope(|s| {
-        s.spawn(move || decompress_into(reader, tx, back_rx));
+        s.spawn(move || pump(reader, zst, tx, back_rx));
         // Dropping the reader (on return or error) stops the decompressing thread.
-        f(ChunkReader { rx, back: back_tx, cur: Vec::new(), at: 0 })
+        f(ChunkReader { rx, back: back_tx })
     })
 }
 
