@@ -17,7 +17,7 @@ use std::process::Command;
 
 use minis3::channel::publish::{index_channel, upload_packages, IndexOptions, PublishError, UploadOptions};
 use minis3::channel::repodata::read_repodata;
-use minis3::channel::shards::{decode_shard, decode_shard_index};
+use minis3::channel::shards::{decode_shard, decode_shard_index, encode_shard, shards_from_repodata};
 use minis3::s3::{Client, PutOptions};
 use serde_json::Value;
 use support::{
@@ -66,6 +66,23 @@ fn creds(server: &impl TestServer) -> Vec<String> {
 fn repodata_json(client: &Client, bucket: &str, key: &str) -> Value {
     let (_, bytes) = client.get_object_bytes(bucket, key, 1 << 30).unwrap();
     serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The subdir's shard index names exactly the shards its repodata.json makes (the digests a
+/// full re-encoding gives), and every shard it names is there: an incremental index that
+/// encodes only the touched names keeps the others right.
+fn assert_shards_match_repodata(client: &Client, bucket: &str, subdir: &str) {
+    let (_, json) = client.get_object_bytes(bucket, &format!("chan/{subdir}/repodata.json"), 1 << 30).unwrap();
+    let repodata = read_repodata(&json[..], "repodata.json").unwrap();
+    let (_, idx) =
+        client.get_object_bytes(bucket, &format!("chan/{subdir}/repodata_shards.msgpack.zst"), 1 << 30).unwrap();
+    let index = decode_shard_index(&idx, "index").unwrap();
+    let want: BTreeMap<String, [u8; 32]> =
+        shards_from_repodata(&repodata).iter().map(|(n, s)| (n.clone(), encode_shard(s).unwrap().1)).collect();
+    assert_eq!(index.shards, want, "{subdir}: the shard index after incremental indexing");
+    for digest in index.shards.values() {
+        client.head_object(bucket, &format!("chan/{subdir}/shards/{}.msgpack.zst", minis3_hex(digest))).unwrap();
+    }
 }
 
 /// Records without `indexed_timestamp` (the time of indexing differs by nature).
@@ -265,6 +282,7 @@ fn publish_round_trip(server: &impl TestServer) {
     assert_eq!((s.packages_read, s.stored_checksums, s.packages_kept), (1, 1, files.len()), "{}", s.line());
     assert_eq!(s.subdirs_written, 1, "{}", s.line());
     assert!(s.bytes_read < 200_000, "{}", s.line());
+    assert_shards_match_repodata(&client, &bucket, "linux-64");
 
     // A same-name re-upload with other bytes gets its new hashes.
     let replaced = &files[1];
@@ -287,6 +305,7 @@ fn publish_round_trip(server: &impl TestServer) {
     assert_eq!(doc[section][&name]["sha256"], h.sha256_hex());
     assert_eq!(doc[section][&name]["size"], h.size);
     assert_eq!(doc[section][&name]["indexed_timestamp"], now);
+    assert_shards_match_repodata(&client, &bucket, &sub);
 
     // An unreadable package is reported and skipped; the rest is indexed; exit status 1.
     client.put_object(&bucket, "chan/linux-64/broken-1-0.conda", b"garbage", &PutOptions::default()).unwrap();
@@ -297,6 +316,16 @@ fn publish_round_trip(server: &impl TestServer) {
     assert!(err.contains("broken-1-0.conda"), "{err}");
     let doc = repodata_json(&client, &bucket, "chan/linux-64/repodata.json");
     assert!(doc["packages.conda"].get("broken-1-0.conda").is_none());
+    // A package removed: its record and (when it was the name's last) its shard go.
+    let gone = &files[0];
+    let gone_sub = gone.parent().unwrap().file_name().unwrap().to_str().unwrap().to_string();
+    let gone_key = format!("chan/{gone_sub}/{}", gone.file_name().unwrap().to_str().unwrap());
+    client.delete_object(&bucket, &gone_key).unwrap();
+    let s = index_channel(&client, &bucket, "chan", &IndexOptions::new(now)).unwrap();
+    assert_eq!(s.packages_removed, 1, "{}", s.line());
+    for sub in ["noarch", "linux-64"] {
+        assert_shards_match_repodata(&client, &bucket, sub);
+    }
 
     // --force re-reads everything and keeps indexed_timestamp.
     let before =

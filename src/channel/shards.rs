@@ -343,18 +343,38 @@ fn encode_value(e: &mut Encoder, v: &Value) {
 /// Splits a subdir's repodata into shards by package name, as rattler does (records by
 /// their lowercased `name`, removed files by the name in the file name).
 pub fn shards_from_repodata(repodata: &RepoData) -> BTreeMap<String, Shard> {
+    shards_for_names(repodata, |_| true)
+}
+
+/// The shard names of a subdir's repodata ([`shards_from_repodata`]'s keys), without
+/// building the shards.
+pub fn shard_names(repodata: &RepoData) -> BTreeSet<String> {
+    let records = repodata.conda_packages.values().chain(repodata.packages.values());
+    let mut out: BTreeSet<String> = records.map(|r| r.name.to_lowercase()).collect();
+    out.extend(repodata.removed.iter().map(|f| name_from_filename(f).unwrap_or(f).to_owned()));
+    out
+}
+
+/// [`shards_from_repodata`] for the names `wanted` accepts only.
+pub fn shards_for_names(repodata: &RepoData, wanted: impl Fn(&str) -> bool) -> BTreeMap<String, Shard> {
     let mut out: BTreeMap<String, Shard> = BTreeMap::new();
     for (filename, r) in &repodata.conda_packages {
-        let shard = out.entry(r.name.to_lowercase()).or_default();
-        shard.conda_packages.insert(filename.clone(), r.clone());
+        let name = r.name.to_lowercase();
+        if wanted(&name) {
+            out.entry(name).or_default().conda_packages.insert(filename.clone(), r.clone());
+        }
     }
     for (filename, r) in &repodata.packages {
-        let shard = out.entry(r.name.to_lowercase()).or_default();
-        shard.packages.insert(filename.clone(), r.clone());
+        let name = r.name.to_lowercase();
+        if wanted(&name) {
+            out.entry(name).or_default().packages.insert(filename.clone(), r.clone());
+        }
     }
     for filename in &repodata.removed {
         let name = name_from_filename(filename).unwrap_or(filename);
-        out.entry(name.to_owned()).or_default().removed.insert(filename.clone());
+        if wanted(name) {
+            out.entry(name.to_owned()).or_default().removed.insert(filename.clone());
+        }
     }
     out
 }

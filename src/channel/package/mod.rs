@@ -12,6 +12,7 @@
 //!
 //! Pure code: no network, no clock. Every failure is a [`PackageError`] naming the file.
 
+mod bz2;
 mod conda;
 mod error;
 mod hash;

@@ -3,6 +3,7 @@
 
 use std::io::{self, Read};
 
+use super::bz2::Bz2Decoder;
 use super::error::{PackageError, PackageErrorKind};
 use super::info::{read_info_tar, InfoFiles, Limits};
 use super::source::ReadStats;
@@ -45,7 +46,7 @@ impl<R: Read> Read for Counting<R> {
 pub fn read_tar_bz2<R: Read>(stream: R, file: &str, limits: &Limits) -> Result<TarBz2Metadata, PackageError> {
     let mut counting = Counting { inner: stream, count: 0 };
     let info = {
-        let decoder = bzip2::read::BzDecoder::new(&mut counting);
+        let decoder = Bz2Decoder::new(&mut counting);
         read_info_tar(decoder, file, limits, true, PackageErrorKind::Bzip2)?
     };
     Ok(TarBz2Metadata { info, stats: ReadStats { requests: 1, bytes: counting.count } })

@@ -1,16 +1,18 @@
 //! `index s3`: (re)writing a channel's repodata on S3 from the packages in it, as rattler's
 //! indexer writes it, reading only what changed.
 //!
-//! Per subdir (one after another; packages of a subdir `max_parallel` at a time):
+//! Subdirs are indexed side by side, with at most `max_parallel` packages read at once over
+//! all of them. Per subdir:
 //!
-//! 1. GET `repodata.json` (its ETag is the precondition of the write), the shard index and
-//!    the sidecar ([`super::state`]); HEAD `repodata.json.zst`; LIST the subdir.
+//! 1. At once: GET `repodata.json` (its ETag is the precondition of the write), the shard
+//!    index and the sidecar ([`super::state`]); HEAD `repodata.json.zst`; LIST the subdir.
 //! 2. Keep the records of listed packages that did not change (size and ETag; `force`: none),
 //!    drop those of packages no longer listed, read the others ([`read_remote_package`]). A
 //!    package that cannot be read is reported in [`IndexSummary::skipped`] and left out.
 //! 3. Unless nothing changed, write the shards that are new (`If-None-Match: *`, immutable),
 //!    the shard index, `repodata.json.zst` (zstd 19), the sidecar, and last `repodata.json`,
-//!    each with `If-Match` on the ETag read in step 1 (`If-None-Match: *` when it was absent).
+//!    each with `If-Match` on the ETag read in step 1 (`If-None-Match: *` when it was absent)
+//!    ([`super::write`]).
 //!    A `412` means someone else wrote the subdir meanwhile: it is listed and indexed again,
 //!    up to [`IndexOptions::attempts`] times.
 //!
@@ -20,15 +22,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use super::error::PublishError;
-use super::s3_source::read_packages;
+use super::s3_source::{read_packages, Permits};
 use super::state::{IndexState, Seen, STATE_FILE};
+use super::write::{write_subdir, Attempt, Existing};
 use crate::channel::package::PackageFormat;
 use crate::channel::record::PackageRecord;
-use crate::channel::repodata::{compress_repodata, read_repodata, repodata_to_vec, ChannelInfo, RepoData};
-use crate::channel::shards::{
-    decode_shard_index, encode_shard, encode_shard_index, shards_from_repodata, ShardIndex, ShardIndexInfo,
-};
-use crate::s3::{Client, GetOptions, ListEntry, ListOptions, ListedObject, PutOptions, S3Error};
+use crate::channel::repodata::{read_repodata, ChannelInfo, RepoData};
+use crate::channel::shards::{decode_shard_index, shard_names};
+use crate::s3::{Client, GetOptions, ListEntry, ListOptions, ListedObject, S3Error};
 
 /// `Cache-Control` of repodata files and the shard index.
 pub const REPODATA_CACHE_CONTROL: &str = "public, max-age=300";
@@ -188,13 +189,15 @@ pub fn index_channel_with(
     };
     // A channel always has noarch (rattler's reader requires it).
     subdirs.insert("noarch".to_string());
-    for subdir in &subdirs {
+    let permits = Permits::new(opts.max_parallel);
+    let one = |subdir: &str| -> Result<IndexSummary, PublishError> {
+        let mut s = IndexSummary::default();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match index_subdir(client, bucket, &prefix, subdir, opts, &mut summary, progress) {
-                Ok(()) => break,
-                Err(Attempt::Conflict) if attempt < opts.attempts.max(1) => summary.retries += 1,
+            match index_subdir(client, bucket, &prefix, subdir, opts, &permits, &mut s, progress) {
+                Ok(()) => return Ok(s),
+                Err(Attempt::Conflict) if attempt < opts.attempts.max(1) => s.retries += 1,
                 Err(Attempt::Conflict) => {
                     return Err(PublishError::Conflict {
                         subdir: format!("s3://{bucket}/{prefix}{subdir}"),
@@ -204,47 +207,36 @@ pub fn index_channel_with(
                 Err(Attempt::Failed(e)) => return Err(e),
             }
         }
+    };
+    let results: Vec<Result<IndexSummary, PublishError>> = std::thread::scope(|scope| {
+        let one = &one;
+        let handles: Vec<_> = subdirs.iter().map(|d| scope.spawn(move || one(d))).collect();
+        handles.into_iter().map(joined).collect()
+    });
+    for r in results {
+        let s = r?;
+        summary.subdirs_written += s.subdirs_written;
+        summary.packages_read += s.packages_read;
+        summary.stored_checksums += s.stored_checksums;
+        summary.packages_kept += s.packages_kept;
+        summary.packages_removed += s.packages_removed;
+        summary.skipped.extend(s.skipped);
+        summary.requests += s.requests;
+        summary.bytes_read += s.bytes_read;
+        summary.bytes_written += s.bytes_written;
+        summary.retries += s.retries;
     }
     summary.subdirs = subdirs.len();
     summary.millis = start.elapsed().as_millis();
     Ok(summary)
 }
 
-enum Attempt {
-    Conflict,
-    Failed(PublishError),
-}
-
-impl From<S3Error> for Attempt {
-    fn from(e: S3Error) -> Self {
-        if e.status() == Some(412) || e.status() == Some(409) {
-            Attempt::Conflict
-        } else {
-            Attempt::Failed(PublishError::S3(e))
-        }
-    }
-}
-
-impl From<PublishError> for Attempt {
-    fn from(e: PublishError) -> Self {
-        Attempt::Failed(e)
-    }
-}
-
 /// An object read whole (`None` when absent) with its ETag.
-fn get_small(
-    client: &Client,
-    bucket: &str,
-    key: &str,
-    s: &mut IndexSummary,
-) -> Result<Option<(Vec<u8>, String)>, S3Error> {
-    s.requests += 1;
+fn get_small(client: &Client, bucket: &str, key: &str) -> Result<Option<(Vec<u8>, String)>, S3Error> {
     match client.get_object(bucket, key, &GetOptions::default()) {
         Ok(obj) => {
             let etag = obj.meta.etag.clone().unwrap_or_default();
-            let body = obj.read_to_vec(1 << 31)?;
-            s.bytes_read += body.len() as u64;
-            Ok(Some((body, etag)))
+            Ok(Some((obj.read_to_vec(1 << 31)?, etag)))
         }
         Err(e) if is_missing(&e) => Ok(None),
         Err(e) => Err(e),
@@ -255,56 +247,19 @@ fn is_missing(e: &S3Error) -> bool {
     e.status() == Some(404) && e.code() != Some("NoSuchBucket")
 }
 
-/// `If-Match` on `etag`, or `If-None-Match: *` when the object was absent.
-fn conditional(etag: &Option<String>, cache_control: &str, content_type: &str) -> PutOptions {
-    PutOptions {
-        if_match: etag.clone(),
-        if_none_match_any: etag.is_none(),
-        cache_control: Some(cache_control.into()),
-        content_type: Some(content_type.into()),
-        ..PutOptions::default()
+fn head_etag(client: &Client, bucket: &str, key: &str) -> Result<Option<String>, S3Error> {
+    match client.head_object(bucket, key) {
+        Ok(m) => Ok(Some(m.etag.unwrap_or_default())),
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
-fn index_subdir(
-    client: &Client,
-    bucket: &str,
-    prefix: &str,
-    subdir: &str,
-    opts: &IndexOptions,
-    summary: &mut IndexSummary,
-    progress: &(dyn Fn(IndexProgress<'_>) + Sync),
-) -> Result<(), Attempt> {
-    let dir = format!("{prefix}{subdir}/");
-    let key = |name: &str| format!("{dir}{name}");
-    let fmt_err = |e: &dyn std::fmt::Display| Attempt::Failed(PublishError::Format(e.to_string()));
-
-    let old = get_small(client, bucket, &key("repodata.json"), summary)?;
-    let old_repodata = match &old {
-        Some((bytes, _)) => {
-            Some(read_repodata(&bytes[..], &format!("s3://{bucket}/{dir}repodata.json")).map_err(|e| fmt_err(&e))?)
-        }
-        None => None,
-    };
-    let old_etag = old.as_ref().map(|(_, e)| e.clone());
-    let state_obj = get_small(client, bucket, &key(STATE_FILE), summary)?;
-    let state = state_obj.as_ref().map(|(b, _)| IndexState::from_slice(b)).unwrap_or_default();
-    let state_etag = state_obj.map(|(_, e)| e);
-    let zst_etag = head_etag(client, bucket, &key("repodata.json.zst"), summary)?;
-    let (old_index, index_etag) = if opts.write_shards {
-        match get_small(client, bucket, &key("repodata_shards.msgpack.zst"), summary)? {
-            Some((bytes, etag)) => (decode_shard_index(&bytes, "repodata_shards.msgpack.zst").ok(), Some(etag)),
-            None => (None, None),
-        }
-    } else {
-        (None, None)
-    };
-
-    // The packages listed now.
-    let list_opts = ListOptions { prefix: Some(dir.clone()), delimiter: Some("/".into()), ..Default::default() };
-    let mut listed: BTreeMap<String, ListedObject> = BTreeMap::new();
-    let listing = client.list_objects(bucket, &list_opts);
-    for entry in listing {
+/// The packages listed directly under `dir`, by file name.
+fn list_packages(client: &Client, bucket: &str, dir: &str) -> Result<BTreeMap<String, ListedObject>, S3Error> {
+    let list_opts = ListOptions { prefix: Some(dir.to_string()), delimiter: Some("/".into()), ..Default::default() };
+    let mut listed = BTreeMap::new();
+    for entry in client.list_objects(bucket, &list_opts) {
         if let ListEntry::Object(o) = entry? {
             let name = o.key[dir.len()..].to_string();
             if PackageFormat::from_file_name(&name).is_ok() && !name.contains('/') {
@@ -312,7 +267,57 @@ fn index_subdir(
             }
         }
     }
-    summary.requests += 1;
+    Ok(listed)
+}
+
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn index_subdir(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    subdir: &str,
+    opts: &IndexOptions,
+    permits: &Permits,
+    summary: &mut IndexSummary,
+    progress: &(dyn Fn(IndexProgress<'_>) + Sync),
+) -> Result<(), Attempt> {
+    let dir = format!("{prefix}{subdir}/");
+    let key = |name: &str| format!("{dir}{name}");
+    let fmt_err = |e: &dyn std::fmt::Display| Attempt::Failed(PublishError::Format(e.to_string()));
+
+    // What the run depends on, read at once.
+    let (old, state_obj, zst_etag, index_obj, listed) = std::thread::scope(|scope| {
+        let state = scope.spawn(|| get_small(client, bucket, &key(STATE_FILE)));
+        let zst = scope.spawn(|| head_etag(client, bucket, &key("repodata.json.zst")));
+        let index = scope.spawn(|| match opts.write_shards {
+            true => get_small(client, bucket, &key("repodata_shards.msgpack.zst")),
+            false => Ok(None),
+        });
+        let listed = scope.spawn(|| list_packages(client, bucket, &dir));
+        let old = get_small(client, bucket, &key("repodata.json"));
+        (old, joined(state), joined(zst), joined(index), joined(listed))
+    });
+    let (old, state_obj, zst_etag, index_obj, listed) = (old?, state_obj?, zst_etag?, index_obj?, listed?);
+    summary.requests += 4 + u64::from(opts.write_shards);
+    summary.bytes_read +=
+        [&old, &state_obj, &index_obj].iter().map(|o| o.as_ref().map_or(0, |(b, _)| b.len() as u64)).sum::<u64>();
+    let old_repodata = match &old {
+        Some((bytes, _)) => {
+            Some(read_repodata(&bytes[..], &format!("s3://{bucket}/{dir}repodata.json")).map_err(|e| fmt_err(&e))?)
+        }
+        None => None,
+    };
+    let old_etag = old.as_ref().map(|(_, e)| e.clone());
+    let state = state_obj.as_ref().map(|(b, _)| IndexState::from_slice(b)).unwrap_or_default();
+    let state_etag = state_obj.map(|(_, e)| e);
+    let (old_index, index_etag) = match index_obj {
+        Some((bytes, etag)) => (decode_shard_index(&bytes, "repodata_shards.msgpack.zst").ok(), Some(etag)),
+        None => (None, None),
+    };
 
     let empty = RepoData::default();
     let previous = old_repodata.as_ref().unwrap_or(&empty);
@@ -326,6 +331,8 @@ fn index_subdir(
     };
     repodata.extra.entry("v3".into()).or_insert_with(|| serde_json::json!({}));
     let mut to_read: Vec<(String, ListedObject)> = Vec::new();
+    // Package names whose records change (their shards are written again).
+    let mut touched: BTreeSet<String> = BTreeSet::new();
     let mut kept = 0;
     for (name, obj) in &listed {
         match old_record(name) {
@@ -333,16 +340,24 @@ fn index_subdir(
                 insert(&mut repodata, name, r.clone());
                 kept += 1;
             }
-            _ => to_read.push((name.clone(), obj.clone())),
+            other => {
+                touched.extend(other.map(|r| r.name.to_lowercase()));
+                to_read.push((name.clone(), obj.clone()));
+            }
         }
     }
-    let removed =
-        previous.packages.keys().chain(previous.conda_packages.keys()).filter(|n| !listed.contains_key(*n)).count();
+    let mut removed = 0;
+    for (name, r) in previous.packages.iter().chain(previous.conda_packages.iter()) {
+        if !listed.contains_key(name) {
+            removed += 1;
+            touched.insert(r.name.to_lowercase());
+        }
+    }
 
-    // Read the new and changed packages, max_parallel at a time.
+    // Read the new and changed packages.
     let to_read_count = to_read.len();
     let report = |read: usize, bytes: u64| progress(IndexProgress { subdir, read, to_read: to_read_count, bytes });
-    let results = read_packages(client, bucket, &dir, &to_read, opts.max_parallel, &report);
+    let results = read_packages(client, bucket, &dir, &to_read, opts.max_parallel, permits, &report);
     let mut read = 0;
     let mut new_state = IndexState { version: 1, files: BTreeMap::new() };
     for (name, obj) in &listed {
@@ -364,6 +379,7 @@ fn index_subdir(
                     Some(r) if opts.force && r.sha256 == record.sha256 => r.indexed_timestamp.or(Some(opts.now_ms)),
                     _ => Some(opts.now_ms),
                 };
+                touched.insert(record.name.to_lowercase());
                 insert(&mut repodata, name, record);
                 new_state.files.insert(name.clone(), Seen { etag: obj.etag.clone(), size: obj.size });
                 read += 1;
@@ -380,60 +396,25 @@ fn index_subdir(
         && state_etag.is_some()
         && !opts.force;
     if !unchanged {
-        let mut sent = 0u64;
-        let mut requests = 0u64;
-        if opts.write_shards {
-            let mut index = ShardIndex {
-                info: ShardIndexInfo {
-                    subdir: subdir.to_string(),
-                    base_url: String::new(),
-                    shards_base_url: "./shards/".into(),
-                    created_at: Some(rfc3339_ms(opts.now_ms)),
-                    extra: Vec::new(),
-                },
-                shards: BTreeMap::new(),
-            };
-            for (name, shard) in shards_from_repodata(&repodata) {
-                let (zst, digest) = encode_shard(&shard).map_err(|e| fmt_err(&e))?;
-                let known = old_index.as_ref().is_some_and(|i| i.shards.get(&name) == Some(&digest));
-                if !known {
-                    let put = PutOptions {
-                        if_none_match_any: true,
-                        cache_control: Some(SHARD_CACHE_CONTROL.into()),
-                        content_type: Some("application/octet-stream".into()),
-                        ..PutOptions::default()
-                    };
-                    let k = key(&format!("shards/{}.msgpack.zst", crate::channel::hex(digest)));
-                    requests += 1;
-                    match client.put_object(bucket, &k, &zst, &put) {
-                        Ok(_) => sent += zst.len() as u64,
-                        // Content-addressed: already there means the same bytes.
-                        Err(e) if e.status() == Some(412) || e.status() == Some(409) => {}
-                        Err(e) => return Err(Attempt::Failed(PublishError::S3(e))),
-                    }
-                }
-                index.shards.insert(name, digest);
-            }
-            let bytes = encode_shard_index(&index).map_err(|e| fmt_err(&e))?;
-            let put = conditional(&index_etag, REPODATA_CACHE_CONTROL, "application/octet-stream");
-            requests += 1;
-            client.put_object(bucket, &key("repodata_shards.msgpack.zst"), &bytes, &put)?;
-            sent += bytes.len() as u64;
-        }
-        let json = repodata_to_vec(&repodata);
-        let zst = compress_repodata(&json).map_err(|e| fmt_err(&e))?;
-        let put = conditional(&zst_etag, REPODATA_CACHE_CONTROL, "application/zstd");
-        client.put_object(bucket, &key("repodata.json.zst"), &zst, &put)?;
-        let state_bytes = new_state.to_vec();
-        let put = conditional(&state_etag, "no-cache", "application/json");
-        client.put_object(bucket, &key(STATE_FILE), &state_bytes, &put)?;
-        // Last: repodata.json, the commit point.
-        let put = conditional(&old_etag, REPODATA_CACHE_CONTROL, "application/json");
-        client.put_object(bucket, &key("repodata.json"), &json, &put)?;
-        requests += 3;
-        sent += (zst.len() + state_bytes.len() + json.len()) as u64;
-        summary.requests += requests;
-        summary.bytes_written += sent;
+        // The shard index read describes the repodata read when it has the same names; then
+        // only the touched names' shards are encoded again.
+        let trusted = old_index.filter(|i| i.shards.keys().eq(shard_names(previous).iter()));
+        let existing =
+            Existing { repodata: old_etag, zst: zst_etag, state: state_etag, index: index_etag, shards: trusted };
+        let w = write_subdir(
+            client,
+            bucket,
+            &dir,
+            subdir,
+            &repodata,
+            &new_state,
+            &existing,
+            &touched,
+            opts.write_shards,
+            opts.now_ms,
+        )?;
+        summary.requests += w.requests;
+        summary.bytes_written += w.bytes;
         summary.subdirs_written += 1;
     }
     summary.packages_read += read;
@@ -441,15 +422,6 @@ fn index_subdir(
     summary.packages_removed += removed;
     summary.skipped.extend(skipped);
     Ok(())
-}
-
-fn head_etag(client: &Client, bucket: &str, key: &str, s: &mut IndexSummary) -> Result<Option<String>, S3Error> {
-    s.requests += 1;
-    match client.head_object(bucket, key) {
-        Ok(m) => Ok(Some(m.etag.unwrap_or_default())),
-        Err(e) if is_missing(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 fn insert(repodata: &mut RepoData, filename: &str, record: PackageRecord) {

@@ -7,7 +7,8 @@
 //! - [`index`], [`index_channel`];
 //! - [`upload`], [`upload_packages`];
 //! - [`s3_source`], package metadata by ranged GETs ([`ranged`]: a `.tar.bz2` front to back);
-//! - [`state`], the index's sidecar (ETag and size per file).
+//! - [`state`], the index's sidecar (ETag and size per file);
+//! - `write`, a subdir's index files written (new shards only, the zstd beside the rest).
 
 pub mod connect;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod ranged;
 pub mod s3_source;
 pub mod state;
 pub mod upload;
+mod write;
 
 pub use connect::{publish_client, publish_config, ClientOrigin, S3ToolOptions};
 pub use error::PublishError;

@@ -15,7 +15,7 @@
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use super::ranged::RangedReader;
 use crate::channel::package::{
@@ -143,6 +143,31 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
+/// A `.tar.bz2` read by ranges, hashed only when its first answer carries no stored
+/// checksums (then the whole object is hashed from the same bytes).
+struct MaybeHashing<'r, 'a> {
+    inner: &'r mut RangedReader<'a>,
+    size: u64,
+    /// `None` until the first answer; then `Some(None)` when the checksums are stored.
+    hasher: Option<Option<PackageHasher>>,
+}
+
+impl Read for MaybeHashing<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let (inner, size) = (&self.inner, self.size);
+        let hasher =
+            self.hasher.get_or_insert_with(|| match inner.meta.as_ref().and_then(|m| stored_hashes(m, size)) {
+                Some(_) => None,
+                None => Some(PackageHasher::new()),
+            });
+        if let Some(h) = hasher {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
 /// What reading one remote package gave and cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemotePackage {
@@ -216,7 +241,7 @@ pub fn read_remote_package(
                 let mut src = RangedReader::new(client, bucket, key, n);
                 // The first range's answer carries the stored checksums: without them the
                 // whole object is hashed, so the rest comes in one stream.
-                let mut stream = Hashing { inner: &mut src, hasher: PackageHasher::new() };
+                let mut stream = MaybeHashing { inner: &mut src, size: n, hasher: None };
                 let md = read_tar_bz2(&mut stream, filename, &Limits::default()).map_err(RemoteError::Package)?;
                 let stored = stream.inner.meta.as_ref().and_then(|m| stored_hashes(m, n));
                 match stored {
@@ -224,7 +249,10 @@ pub fn read_remote_package(
                     None => {
                         stream.inner.stream_rest();
                         io::copy(&mut stream, &mut io::sink()).map_err(|e| s3(&e))?;
-                        let h = stream.hasher.finish();
+                        let h = match stream.hasher.take().flatten() {
+                            Some(hasher) => hasher.finish(),
+                            None => return Err(s3(&"nothing of the object was read")),
+                        };
                         if h.size != n {
                             return Err(s3(&format!("read {} bytes of {n}", h.size)));
                         }
@@ -263,14 +291,43 @@ pub fn read_remote_package(
     Ok(RemotePackage { record, stored_checksums: stored, requests, bytes })
 }
 
-/// Reads `packages` (name, listing) under `dir`, `parallel` at a time, results in order;
-/// `done(read so far, bytes so far)` after each.
+/// A counting semaphore: at most N package reads at once over every subdir being indexed.
+pub(crate) struct Permits {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Permits {
+    /// `n` permits (at least 1).
+    pub(crate) fn new(n: usize) -> Self {
+        Permits { free: Mutex::new(n.max(1)), freed: Condvar::new() }
+    }
+
+    /// Runs `f` holding one permit.
+    fn with<T>(&self, f: impl FnOnce() -> T) -> T {
+        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+        drop(free);
+        let out = f();
+        *self.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.freed.notify_one();
+        out
+    }
+}
+
+/// Reads `packages` (name, listing) under `dir`, at most `parallel` at a time here and as
+/// many as `permits` allow over all callers; results in order. `done(read so far, bytes so
+/// far)` after each.
 pub(crate) fn read_packages(
     client: &Client,
     bucket: &str,
     dir: &str,
     packages: &[(String, ListedObject)],
     parallel: usize,
+    permits: &Permits,
     done: &(dyn Fn(usize, u64) + Sync),
 ) -> Vec<Result<RemotePackage, String>> {
     let next = AtomicUsize::new(0);
@@ -284,7 +341,8 @@ pub(crate) fn read_packages(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((name, listed)) = packages.get(i) else { break };
                 let key = format!("{dir}{name}");
-                let r = read_remote_package(client, bucket, &key, name, Some(listed.size)).map_err(|e| e.to_string());
+                let r = permits.with(|| read_remote_package(client, bucket, &key, name, Some(listed.size)));
+                let r = r.map_err(|e| e.to_string());
                 let got = r.as_ref().map_or(0, |p| p.bytes);
                 let total = bytes.fetch_add(got, Ordering::Relaxed) + got;
                 results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
