@@ -79,8 +79,8 @@ pub(super) fn wrap_chunked<'r>(
 
 /// Bytes per aws-chunked chunk: 64 KiB where each chunk is signed (the S3 documentation's
 /// size), 256 KiB where none is: unsigned chunks pass through without a copy, and servers
-/// spend less per byte on bigger ones (s3s-fs: about 1 CPU-s less per GiB than at 64 KiB,
-/// as little as with no chunks at all).
+/// spend less per byte on bigger ones (s3s-fs, decoding 1 GiB: about 1.1 CPU-s more than a
+/// plain body at 64 KiB, 0.4 CPU-s more at 256 KiB).
 fn chunk_size(mode: ChunkedMode) -> usize {
     match mode {
         ChunkedMode::UnsignedWithCrc32cTrailer => UNSIGNED_CHUNK_SIZE,
