@@ -192,3 +192,14 @@ fn shard_and_index_errors_name_the_file() {
     let err = decode_shard(&z, None, NAME).clean_err();
     assert!(matches!(&err.kind, FormatErrorKind::Record { filename, .. } if filename == "a-1-0.tar.bz2"), "{err}");
 }
+
+/// Found by the repodata fuzz target: serde_json's message quotes the decoded key, and a JSON
+/// `\n` escape in it made the error two lines. Every control character is escaped now.
+#[test]
+fn an_error_quoting_the_document_stays_one_line() {
+    let doc = br#"{"ibuildldnoarchep\ndsdd a":{:}}"#;
+    let e = read_repodata(&doc[..], NAME).clean_err();
+    assert_names_file(&e);
+    let line = e.to_string();
+    assert!(!line.contains('\n') && line.contains("\\n"), "{line}");
+}

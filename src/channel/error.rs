@@ -59,21 +59,30 @@ impl FormatError {
     }
 }
 
+/// `message` with control characters escaped (`\n`, `\u{1}`): parser messages quote the
+/// document, and an error stays one line whatever the document holds.
+fn one_line(message: &str) -> std::borrow::Cow<'_, str> {
+    if !message.chars().any(char::is_control) {
+        return message.into();
+    }
+    message.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
 impl fmt::Display for FormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = &self.source_name;
         match &self.kind {
             FormatErrorKind::Io(e) => write!(f, "{name}: read failed: {e}"),
-            FormatErrorKind::Zstd(m) => write!(f, "{name}: corrupt or truncated zstd data: {m}"),
+            FormatErrorKind::Zstd(m) => write!(f, "{name}: corrupt or truncated zstd data: {}", one_line(m)),
             FormatErrorKind::Json { offset, message } => {
-                write!(f, "{name}: malformed JSON at byte {offset}: {message}")
+                write!(f, "{name}: malformed JSON at byte {offset}: {}", one_line(message))
             }
             FormatErrorKind::Msgpack { offset, message } => {
-                write!(f, "{name}: malformed msgpack at byte {offset}: {message}")
+                write!(f, "{name}: malformed msgpack at byte {offset}: {}", one_line(message))
             }
-            FormatErrorKind::Shape(m) => write!(f, "{name}: unexpected content: {m}"),
+            FormatErrorKind::Shape(m) => write!(f, "{name}: unexpected content: {}", one_line(m)),
             FormatErrorKind::Record { filename, message } => {
-                write!(f, "{name}: bad record {filename:?}: {message}")
+                write!(f, "{name}: bad record {filename:?}: {}", one_line(message))
             }
             FormatErrorKind::DigestMismatch { expected, actual } => {
                 write!(f, "{name}: sha256 {actual} does not match {expected} from the shard index")
