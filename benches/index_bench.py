@@ -233,22 +233,25 @@ def clone_bucket(data, src, dst, with_metadata):
 def clear_index(data, bucket):
     """Removes the index outputs of every subdir (files and their sidecars)."""
     root = os.path.join(data, bucket)
+    keys = []
     for path in glob.glob(os.path.join(root, "chan", "*", "*")):
         name = os.path.basename(path)
         if name.endswith((".conda", ".tar.bz2")):
             continue
-        key = os.path.relpath(path, root)
         if os.path.isdir(path):
             for r, _, files in os.walk(path):
-                for f in files:
-                    k = os.path.relpath(os.path.join(r, f), root)
-                    for s in glob.glob(os.path.join(data, f".bucket-{b64(bucket)}.object-{b64(k)}.*")):
-                        os.remove(s)
+                keys.extend(os.path.relpath(os.path.join(r, f), root) for f in files)
             shutil.rmtree(path)
         else:
+            keys.append(os.path.relpath(path, root))
             os.remove(path)
-            for s in glob.glob(os.path.join(data, f".bucket-{b64(bucket)}.object-{b64(key)}.*")):
-                os.remove(s)
+    # Sidecars are `.bucket-B.object-K.*` in the data directory: one listing of it, not one
+    # glob per key (a shard directory holds thousands of keys).
+    wanted = {f".bucket-{b64(bucket)}.object-{b64(k)}." for k in keys}
+    for entry in os.listdir(data):
+        cut = entry.find(".", entry.find(".object-") + 1)
+        if entry.startswith(".bucket-") and cut > 0 and entry[: cut + 1] in wanted:
+            os.remove(os.path.join(data, entry))
 
 
 def drop_metadata(data, bucket, key):

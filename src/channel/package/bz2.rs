@@ -5,8 +5,8 @@
 //! inverse Burrows-Wheeler transform. A `.tar.bz2`'s `info/` is its first few kilobytes, so a
 //! reader that stops there skips almost all of those steps (cache misses over a 3.6 MB table,
 //! the run-length decoding and the CRC), which a general decoder does for the whole block
-//! before it hands anything out. Huffman codes up to [`FAST_BITS`] long are decoded by one
-//! table look-up.
+//! before it hands anything out. The Huffman and move-to-front stage, where a block's time goes,
+//! is `bz2_entropy.rs`.
 //!
 //! A block read to its end is checked against its CRC, and a stream against its combined CRC;
 //! a block left unread is not (its bytes were never handed out). Concatenated streams (as
@@ -16,209 +16,14 @@
 
 use std::io::{self, Read};
 
-/// Huffman codes up to this many bits are decoded by one table look-up.
-pub const FAST_BITS: u32 = 10;
-const MAX_CODE_LEN: usize = 20;
+use super::bz2_entropy::{bad, decode_symbols, Bits, Coding, Table, MAX_ALPHA, MAX_CODE_LEN};
+#[cfg(test)]
+use super::bz2_entropy::INPUT_CHUNK;
+
 const MAX_GROUPS: usize = 6;
-const MAX_ALPHA: usize = 258;
 const MAX_SELECTORS: usize = 18002;
 const BLOCK_MAGIC: u64 = 0x3141_5926_5359;
 const END_MAGIC: u64 = 0x1772_4538_5090;
-const INPUT_CHUNK: usize = 8 * 1024;
-
-fn bad(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, format!("bzip2: {what}"))
-}
-
-/// Bits, most significant first, from a reader taken in chunks of [`INPUT_CHUNK`].
-struct Bits<R> {
-    inner: R,
-    buf: Box<[u8]>,
-    pos: usize,
-    len: usize,
-    eof: bool,
-    /// The next bits, left-aligned.
-    acc: u64,
-    /// How many of `acc`'s bits are real.
-    n: u32,
-}
-
-impl<R: Read> Bits<R> {
-    fn new(inner: R) -> Self {
-        Bits { inner, buf: vec![0; INPUT_CHUNK].into_boxed_slice(), pos: 0, len: 0, eof: false, acc: 0, n: 0 }
-    }
-
-    /// Tops `acc` up to at least 57 bits unless the input has ended.
-    fn refill(&mut self) -> io::Result<()> {
-        if self.n <= 56 && self.pos + 8 <= self.len {
-            // Eight bytes at once, as many of them as fit.
-            let w = u64::from_be_bytes(self.buf[self.pos..self.pos + 8].try_into().unwrap_or([0; 8]));
-            let take = (64 - self.n) / 8;
-            let filled = self.n + 8 * take;
-            let mask = if filled == 64 { !0 } else { !(!0u64 >> filled) };
-            self.acc |= (w >> self.n) & mask;
-            self.n = filled;
-            self.pos += take as usize;
-            return Ok(());
-        }
-        while self.n <= 56 {
-            if self.pos == self.len {
-                if self.eof {
-                    return Ok(());
-                }
-                self.pos = 0;
-                self.len = loop {
-                    match self.inner.read(&mut self.buf) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(e),
-                    }
-                };
-                if self.len == 0 {
-                    self.eof = true;
-                    return Ok(());
-                }
-            }
-            self.acc |= u64::from(self.buf[self.pos]) << (56 - self.n);
-            self.pos += 1;
-            self.n += 8;
-        }
-        Ok(())
-    }
-
-    /// The next `k` (1..=32) bits, consumed.
-    fn get(&mut self, k: u32) -> io::Result<u32> {
-        if self.n < k {
-            self.refill()?;
-            if self.n < k {
-                return Err(bad("the stream ends inside a block"));
-            }
-        }
-        let v = (self.acc >> (64 - k)) as u32;
-        self.acc <<= k;
-        self.n -= k;
-        Ok(v)
-    }
-
-    fn bit(&mut self) -> io::Result<bool> {
-        Ok(self.get(1)? == 1)
-    }
-
-    /// Drops the bits up to the next byte boundary of the input.
-    fn align(&mut self) {
-        let r = self.n % 8;
-        self.acc <<= r;
-        self.n -= r;
-    }
-
-    /// Whether the input has no more bits.
-    fn at_end(&mut self) -> io::Result<bool> {
-        self.refill()?;
-        Ok(self.n == 0)
-    }
-}
-
-/// One Huffman table: a look-up table for short codes, and bzip2's limit/base/perm arrays
-/// for the rest.
-struct Table {
-    /// `(symbol << 5) | length` for each [`FAST_BITS`]-bit prefix; 0 when the code is longer.
-    fast: Vec<u16>,
-    limit: [i32; MAX_CODE_LEN + 2],
-    base: [i32; MAX_CODE_LEN + 2],
-    perm: [u16; MAX_ALPHA],
-    min_len: u32,
-}
-
-impl Table {
-    fn new(lengths: &[u8]) -> Table {
-        let min_len = u32::from(*lengths.iter().min().unwrap_or(&1));
-        let max_len = u32::from(*lengths.iter().max().unwrap_or(&1));
-        let mut t = Table {
-            fast: vec![0; 1 << FAST_BITS],
-            limit: [0; MAX_CODE_LEN + 2],
-            base: [0; MAX_CODE_LEN + 2],
-            perm: [0; MAX_ALPHA],
-            min_len,
-        };
-        // As libbzip2's BZ2_hbCreateDecodeTables.
-        let mut pp = 0;
-        for len in min_len..=max_len {
-            for (sym, &l) in lengths.iter().enumerate() {
-                if u32::from(l) == len {
-                    t.perm[pp] = sym as u16;
-                    pp += 1;
-                }
-            }
-        }
-        for &l in lengths {
-            t.base[usize::from(l) + 1] += 1;
-        }
-        for i in 1..t.base.len() {
-            t.base[i] += t.base[i - 1];
-        }
-        let mut vec = 0i32;
-        for i in min_len as usize..=max_len as usize {
-            vec += t.base[i + 1] - t.base[i];
-            t.limit[i] = vec - 1;
-            vec <<= 1;
-        }
-        for i in min_len as usize + 1..=max_len as usize {
-            t.base[i] = ((t.limit[i - 1] + 1) << 1) - t.base[i];
-        }
-        // Canonical codes, as the limits above describe them; only a code set that is not
-        // oversubscribed (as every encoder writes) gets the look-up table.
-        let kraft: u64 = lengths.iter().map(|&l| 1u64 << (MAX_CODE_LEN as u32 - u32::from(l))).sum();
-        if kraft <= 1 << MAX_CODE_LEN {
-            let mut code = 0u32;
-            let mut i = 0;
-            for len in min_len..=max_len {
-                while i < pp && u32::from(lengths[usize::from(t.perm[i])]) == len {
-                    if len <= FAST_BITS {
-                        let shift = FAST_BITS - len;
-                        let entry = (t.perm[i] << 5) | len as u16;
-                        for slot in &mut t.fast[(code << shift) as usize..((code + 1) << shift) as usize] {
-                            *slot = entry;
-                        }
-                    }
-                    code += 1;
-                    i += 1;
-                }
-                code <<= 1;
-            }
-        }
-        t
-    }
-
-    fn decode<R: Read>(&self, bits: &mut Bits<R>) -> io::Result<u16> {
-        if bits.n < FAST_BITS {
-            bits.refill()?;
-        }
-        let entry = self.fast[(bits.acc >> (64 - FAST_BITS)) as usize];
-        let len = u32::from(entry & 31);
-        if len != 0 && len <= bits.n {
-            bits.acc <<= len;
-            bits.n -= len;
-            return Ok(entry >> 5);
-        }
-        let mut zn = self.min_len;
-        let mut zvec = bits.get(zn)? as i32;
-        loop {
-            if zn as usize > MAX_CODE_LEN {
-                return Err(bad("a Huffman code is too long"));
-            }
-            if zvec <= self.limit[zn as usize] {
-                break;
-            }
-            zn += 1;
-            zvec = (zvec << 1) | bits.get(1)? as i32;
-        }
-        let idx = zvec - self.base[zn as usize];
-        if !(0..MAX_ALPHA as i32).contains(&idx) {
-            return Err(bad("a Huffman code is out of range"));
-        }
-        Ok(self.perm[idx as usize])
-    }
-}
 
 /// A big-endian CRC-32 (polynomial 0x04C11DB7), as bzip2 checks its blocks.
 fn crc_table() -> &'static [u32; 256] {
@@ -406,64 +211,12 @@ impl<R: Read> Bz2Decoder<R> {
             tables.push(Table::new(&lengths[..alpha]));
         }
 
-        // The symbols: run lengths of the front byte (RUNA, RUNB) and move-to-front indexes.
+        // The symbols.
         let max = self.level as usize * 100_000;
-        let tt = &mut self.block.ll;
-        tt.clear();
-        tt.reserve(max);
+        let coding = Coding { tables: &tables, selectors: &selectors, seq_to_unseq: &seq_to_unseq, in_use };
         let mut counts = [0u32; 256];
-        let mut mtf: [u8; 256] = std::array::from_fn(|i| i as u8);
-        let eob = (in_use + 1) as u16;
-        let (mut run, mut weight) = (0u32, 1u32);
-        let mut left_in_group = 0;
-        let mut selector = 0;
-        let mut table = &tables[0];
-        loop {
-            if left_in_group == 0 {
-                let Some(&s) = selectors.get(selector) else { return Err(bad("too few selectors")) };
-                if usize::from(s) >= groups {
-                    return Err(bad("bad selector"));
-                }
-                table = &tables[usize::from(s)];
-                selector += 1;
-                left_in_group = 50;
-            }
-            left_in_group -= 1;
-            let sym = table.decode(&mut self.bits)?;
-            if sym <= 1 {
-                if weight >= 2 * 1024 * 1024 {
-                    return Err(bad("run too long"));
-                }
-                run += weight << sym;
-                weight <<= 1;
-                continue;
-            }
-            if run > 0 {
-                let byte = seq_to_unseq[usize::from(mtf[0])];
-                if tt.len() + run as usize > max {
-                    return Err(bad("block longer than its header allows"));
-                }
-                counts[usize::from(byte)] += run;
-                tt.resize(tt.len() + run as usize, byte);
-                (run, weight) = (0, 1);
-            }
-            if sym == eob {
-                break;
-            }
-            if usize::from(sym) > eob as usize {
-                return Err(bad("bad symbol"));
-            }
-            let idx = usize::from(sym - 1);
-            let v = mtf[idx];
-            mtf.copy_within(0..idx, 1);
-            mtf[0] = v;
-            let byte = seq_to_unseq[usize::from(v)];
-            if tt.len() >= max {
-                return Err(bad("block longer than its header allows"));
-            }
-            counts[usize::from(byte)] += 1;
-            tt.push(byte);
-        }
+        decode_symbols(&mut self.bits, &coding, max, &mut self.block.ll, &mut counts)?;
+        let tt = &self.block.ll;
         let n = tt.len();
         if orig_ptr as usize >= n {
             return Err(bad("bad origin pointer"));

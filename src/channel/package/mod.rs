@@ -13,6 +13,7 @@
 //! Pure code: no network, no clock. Every failure is a [`PackageError`] naming the file.
 
 mod bz2;
+mod bz2_entropy;
 mod conda;
 mod error;
 mod hash;

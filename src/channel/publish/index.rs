@@ -56,9 +56,10 @@ pub struct IndexOptions {
 }
 
 impl IndexOptions {
-    /// Defaults: incremental, 8 at a time, shards on, 5 attempts.
+    /// Defaults: incremental, 16 at a time (reads wait on the server as much as they decode),
+    /// shards on, 5 attempts.
     pub fn new(now_ms: i64) -> Self {
-        IndexOptions { force: false, max_parallel: 8, now_ms, write_shards: true, subdirs: None, attempts: 5 }
+        IndexOptions { force: false, max_parallel: 16, now_ms, write_shards: true, subdirs: None, attempts: 5 }
     }
 }
 
@@ -411,6 +412,7 @@ fn index_subdir(
             &existing,
             &touched,
             opts.write_shards,
+            opts.max_parallel,
             opts.now_ms,
         )?;
         summary.requests += w.requests;

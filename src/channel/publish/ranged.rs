@@ -10,6 +10,9 @@
 //! [`LATER_RANGE`] at a time. Every GET after the first carries `If-Match` on the first
 //! answer's ETag, so all reads see one version of the object.
 //!
+//! Each answer is read as the caller asks for bytes, so decoding overlaps the transfer; one
+//! left unread when the reader is dropped is read to its end first, for its connection.
+//!
 //! [`RangedReader::stream_rest`] switches to one open-ended GET for the rest, for when the
 //! whole object has to be hashed anyway (no stored checksums).
 
@@ -37,8 +40,8 @@ pub struct RangedReader<'a> {
     key: &'a str,
     size: u64,
     pos: u64,
-    buf: Vec<u8>,
-    buf_pos: usize,
+    /// The answer being read, and how many of its body bytes are still to come.
+    range: Option<(GetObject, u64)>,
     level: Option<u8>,
     rest: Option<GetObject>,
     stream_rest: bool,
@@ -59,8 +62,7 @@ impl<'a> RangedReader<'a> {
             key,
             size,
             pos: 0,
-            buf: Vec::new(),
-            buf_pos: 0,
+            range: None,
             level: None,
             rest: None,
             stream_rest: false,
@@ -115,21 +117,28 @@ impl<'a> RangedReader<'a> {
         if self.meta.is_none() {
             self.meta = Some(obj.meta.clone());
         }
-        let body = obj.read_to_vec(want).map_err(err)?;
-        if body.len() as u64 != want {
+        if obj.meta.content_length != want {
             return Err(io::Error::other(format!(
-                "asked for {want} bytes at {}, got {}: the object changed",
-                self.pos,
-                body.len()
+                "asked for {want} bytes at {}, got an answer of {}: the object changed",
+                self.pos, obj.meta.content_length
             )));
         }
-        if self.pos == 0 && body.starts_with(b"BZh") {
-            self.level = body.get(3).map(|b| b.wrapping_sub(b'0'));
-        }
         self.bytes += want;
-        self.buf = body;
-        self.buf_pos = 0;
+        // Read as the caller asks, so that decoding overlaps the transfer.
+        self.range = Some((obj, want));
         Ok(())
+    }
+}
+
+/// A range left unread is read to its end (at most one range), so that its connection goes
+/// back to the pool instead of being closed.
+impl Drop for RangedReader<'_> {
+    fn drop(&mut self) {
+        if let Some((obj, left)) = self.range.take() {
+            if left > 0 {
+                let _ = io::copy(&mut obj.take(left), &mut io::sink());
+            }
+        }
     }
 }
 
@@ -145,12 +154,24 @@ impl Read for RangedReader<'_> {
                 self.bytes += n as u64;
                 return Ok(n);
             }
-            if self.buf_pos < self.buf.len() {
-                let n = out.len().min(self.buf.len() - self.buf_pos);
-                out[..n].copy_from_slice(&self.buf[self.buf_pos..self.buf_pos + n]);
-                self.buf_pos += n;
-                self.pos += n as u64;
-                return Ok(n);
+            if let Some((obj, left)) = &mut self.range {
+                if *left > 0 {
+                    let cap = out.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
+                    let n = obj.read(&mut out[..cap])?;
+                    if n == 0 {
+                        return Err(io::Error::other(format!(
+                            "the answer for bytes at {} ended {left} bytes short: the object changed",
+                            self.pos
+                        )));
+                    }
+                    if self.pos == 0 && out[..n].starts_with(b"BZh") && n > 3 {
+                        self.level = Some(out[3].wrapping_sub(b'0'));
+                    }
+                    *left -= n as u64;
+                    self.pos += n as u64;
+                    return Ok(n);
+                }
+                self.range = None;
             }
             if self.pos >= self.size {
                 return Ok(0);

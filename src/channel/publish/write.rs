@@ -10,13 +10,15 @@
 //! of an incremental run; it runs beside the other uploads.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use super::error::PublishError;
 use super::index::{rfc3339_ms, REPODATA_CACHE_CONTROL, SHARD_CACHE_CONTROL};
 use super::state::{IndexState, STATE_FILE};
 use crate::channel::repodata::{compress_repodata, repodata_to_vec, RepoData};
 use crate::channel::shards::{
-    encode_shard, encode_shard_index, shard_names, shards_for_names, ShardIndex, ShardIndexInfo,
+    encode_shard, encode_shard_index, shard_names, shards_for_names, Shard, ShardIndex, ShardIndexInfo,
 };
 use crate::s3::{Client, PutOptions, S3Error};
 
@@ -94,6 +96,7 @@ pub(crate) fn write_subdir(
     existing: &Existing,
     touched: &BTreeSet<String>,
     write_shards: bool,
+    parallel: usize,
     now_ms: i64,
 ) -> Result<Written, Attempt> {
     let key = |name: &str| format!("{dir}{name}");
@@ -113,7 +116,9 @@ pub(crate) fn write_subdir(
             Ok(state_bytes.len() as u64)
         });
         let shards =
-            write_shards.then(|| write_shard_files(client, bucket, dir, subdir, repodata, existing, touched, now_ms));
+            write_shards.then(|| {
+                write_shard_files(client, bucket, dir, subdir, repodata, existing, touched, parallel, now_ms)
+            });
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<u64, Attempt>>| {
             h.join().unwrap_or_else(|_| Err(format_error(&"a writer thread panicked")))
         };
@@ -136,7 +141,11 @@ pub(crate) fn write_subdir(
     Ok(written)
 }
 
-/// The shards that are new (`If-None-Match: *`, immutable), then the shard index.
+/// One shard written: its name, digest, requests and bytes sent.
+type ShardWritten = (String, [u8; 32], u64, u64);
+
+/// The shards that are new (`If-None-Match: *`, immutable), `parallel` at a time, then the
+/// shard index.
 #[allow(clippy::too_many_arguments)]
 fn write_shard_files(
     client: &Client,
@@ -146,6 +155,7 @@ fn write_shard_files(
     repodata: &RepoData,
     existing: &Existing,
     touched: &BTreeSet<String>,
+    parallel: usize,
     now_ms: i64,
 ) -> Result<Written, Attempt> {
     let mut written = Written::default();
@@ -153,26 +163,30 @@ fn write_shard_files(
     let old = existing.shards.as_ref();
     let encode =
         |name: &str| old.is_none() || touched.contains(name) || !old.is_some_and(|i| i.shards.contains_key(name));
-    let mut digests: BTreeMap<String, [u8; 32]> = BTreeMap::new();
-    for (name, shard) in shards_for_names(repodata, encode) {
-        let (zst, digest) = encode_shard(&shard).map_err(|e| format_error(&e))?;
-        let known = old.is_some_and(|i| i.shards.get(&name) == Some(&digest));
-        if !known {
-            let put = PutOptions {
-                if_none_match_any: true,
-                cache_control: Some(SHARD_CACHE_CONTROL.into()),
-                content_type: Some("application/octet-stream".into()),
-                ..PutOptions::default()
-            };
-            let k = format!("{dir}shards/{}.msgpack.zst", crate::channel::hex(digest));
-            written.requests += 1;
-            match client.put_object(bucket, &k, &zst, &put) {
-                Ok(_) => written.bytes += zst.len() as u64,
-                // Content-addressed: already there means the same bytes.
-                Err(e) if e.status() == Some(412) || e.status() == Some(409) => {}
-                Err(e) => return Err(Attempt::Failed(PublishError::S3(e))),
-            }
+    let todo: Vec<(String, Shard)> = shards_for_names(repodata, encode).into_iter().collect();
+    // Encoded and sent by `parallel` workers: a full index writes a shard per name, and one
+    // PUT at a time would leave the cores idle on the answers.
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let done: Mutex<Vec<Result<ShardWritten, Attempt>>> = Mutex::new(Vec::with_capacity(todo.len()));
+    let workers = parallel.max(1).min(todo.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let Some((name, shard)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                    let r = write_shard(client, bucket, dir, name, shard, old);
+                    failed.fetch_or(r.is_err(), Ordering::Relaxed);
+                    done.lock().unwrap_or_else(|p| p.into_inner()).push(r);
+                }
+            });
         }
+    });
+    let mut digests: BTreeMap<String, [u8; 32]> = BTreeMap::new();
+    for r in done.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        let (name, digest, requests, bytes) = r?;
+        written.requests += requests;
+        written.bytes += bytes;
         digests.insert(name, digest);
     }
     if let Some(old) = old {
@@ -200,4 +214,32 @@ fn write_shard_files(
     client.put_object(bucket, &format!("{dir}repodata_shards.msgpack.zst"), &bytes, &put)?;
     written.bytes += bytes.len() as u64;
     Ok(written)
+}
+
+/// Encodes one shard and sends it unless the shard index read already names its digest.
+fn write_shard(
+    client: &Client,
+    bucket: &str,
+    dir: &str,
+    name: &str,
+    shard: &Shard,
+    old: Option<&ShardIndex>,
+) -> Result<ShardWritten, Attempt> {
+    let (zst, digest) = encode_shard(shard).map_err(|e| format_error(&e))?;
+    if old.is_some_and(|i| i.shards.get(name) == Some(&digest)) {
+        return Ok((name.to_string(), digest, 0, 0));
+    }
+    let put = PutOptions {
+        if_none_match_any: true,
+        cache_control: Some(SHARD_CACHE_CONTROL.into()),
+        content_type: Some("application/octet-stream".into()),
+        ..PutOptions::default()
+    };
+    let k = format!("{dir}shards/{}.msgpack.zst", crate::channel::hex(digest));
+    match client.put_object(bucket, &k, &zst, &put) {
+        Ok(_) => Ok((name.to_string(), digest, 1, zst.len() as u64)),
+        // Content-addressed: already there means the same bytes.
+        Err(e) if e.status() == Some(412) || e.status() == Some(409) => Ok((name.to_string(), digest, 1, 0)),
+        Err(e) => Err(Attempt::Failed(PublishError::S3(e))),
+    }
 }

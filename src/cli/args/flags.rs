@@ -460,7 +460,7 @@ pub const FLAGS: &[FlagDef] = &[
         short: None,
         value: Some("N"),
         commands: PUBLISH,
-        doc: "At most N packages read (index) or uploaded (upload) at once. Default 8 (index), 4 (upload).",
+        doc: "At most N packages read (index) or uploaded (upload) at once. Default 16 (index), 4 (upload).",
     },
     FlagDef {
         id: FlagId::Index,
