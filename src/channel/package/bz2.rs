@@ -16,9 +16,9 @@
 
 use std::io::{self, Read};
 
-use super::bz2_entropy::{bad, decode_symbols, Bits, Coding, Table, MAX_ALPHA, MAX_CODE_LEN};
 #[cfg(test)]
 use super::bz2_entropy::INPUT_CHUNK;
+use super::bz2_entropy::{bad, decode_symbols, Bits, Coding, Table, MAX_ALPHA, MAX_CODE_LEN};
 
 const MAX_GROUPS: usize = 6;
 const MAX_SELECTORS: usize = 18002;

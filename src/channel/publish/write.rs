@@ -115,10 +115,8 @@ pub(crate) fn write_subdir(
             client.put_object(bucket, &key(STATE_FILE), &state_bytes, &put)?;
             Ok(state_bytes.len() as u64)
         });
-        let shards =
-            write_shards.then(|| {
-                write_shard_files(client, bucket, dir, subdir, repodata, existing, touched, parallel, now_ms)
-            });
+        let shards = write_shards
+            .then(|| write_shard_files(client, bucket, dir, subdir, repodata, existing, touched, parallel, now_ms));
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<u64, Attempt>>| {
             h.join().unwrap_or_else(|_| Err(format_error(&"a writer thread panicked")))
         };

@@ -137,6 +137,16 @@ fn help_and_version() {
     }
     assert!(help(Some("auth")).unwrap().contains("auth logout"));
     assert!(help(Some("nope")).is_none());
+    // In the general help every command's description is apart from its usage, on the same
+    // line when the usage fits its column, on the next line when it does not.
+    let general = help(None).unwrap();
+    for (_, name, args, doc) in COMMANDS {
+        let usage = format!("    {name} {args}");
+        let at = general.find(&format!("{usage} ")).or_else(|| general.find(&format!("{usage}\n")));
+        let at = at.unwrap_or_else(|| panic!("{name}: usage not followed by a space or a new line"));
+        let after = &general[at + usage.len()..];
+        assert!(after.trim_start().starts_with(doc), "{name}: {:?}", &after[..after.len().min(60)]);
+    }
     // Every flag is documented in some help text.
     let all: String = COMMANDS.iter().map(|c| help(Some(c.1)).unwrap()).collect();
     for f in FLAGS {
