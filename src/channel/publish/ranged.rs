@@ -117,7 +117,9 @@ impl<'a> RangedReader<'a> {
         if self.meta.is_none() {
             self.meta = Some(obj.meta.clone());
         }
-        if obj.meta.content_length != want {
+        // Longer than asked: the range was not honoured (or the object changed). Shorter is
+        // caught as the body ends early.
+        if obj.meta.content_length > want {
             return Err(io::Error::other(format!(
                 "asked for {want} bytes at {}, got an answer of {}: the object changed",
                 self.pos, obj.meta.content_length
