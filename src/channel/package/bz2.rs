@@ -214,8 +214,7 @@ impl<R: Read> Bz2Decoder<R> {
         // The symbols.
         let max = self.level as usize * 100_000;
         let coding = Coding { tables: &tables, selectors: &selectors, seq_to_unseq: &seq_to_unseq, in_use };
-        let mut counts = [0u32; 256];
-        decode_symbols(&mut self.bits, &coding, max, &mut self.block.ll, &mut counts)?;
+        let counts = decode_symbols(&mut self.bits, &coding, max, &mut self.block.ll)?;
         let tt = &self.block.ll;
         let n = tt.len();
         if orig_ptr as usize >= n {

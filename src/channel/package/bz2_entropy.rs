@@ -237,20 +237,19 @@ pub(super) struct Coding<'a> {
     pub in_use: usize,
 }
 
-/// Decodes a block's symbols into `ll` (the block's bytes as coded, at most `max`), counting
-/// each byte in `counts`; stops at the end-of-block symbol.
+/// Decodes a block's symbols into `ll` (the block's bytes as coded, at most `max`), up to the
+/// end-of-block symbol; returns how many times each byte occurs.
 pub(super) fn decode_symbols<R: Read>(
     bits: &mut Bits<R>,
     coding: &Coding<'_>,
     max: usize,
     ll: &mut Vec<u8>,
-    counts: &mut [u32; 256],
-) -> io::Result<()> {
+) -> io::Result<[u32; 256]> {
     ll.clear();
     ll.resize(max, 0);
     let out = &mut ll[..];
     let mut len = 0usize;
-    *counts = [0; 256];
+    let mut counts = [0u32; 256];
     let mut mtf: [u8; 256] = std::array::from_fn(|i| i as u8);
     let eob = (coding.in_use + 1) as u16;
     let (mut run, mut weight) = (0u32, 1u32);
@@ -305,5 +304,5 @@ pub(super) fn decode_symbols<R: Read>(
         len += 1;
     }
     ll.truncate(len);
-    Ok(())
+    Ok(counts)
 }

@@ -13,6 +13,7 @@
 pub mod connect;
 pub mod error;
 pub mod index;
+mod parallel;
 pub mod ranged;
 pub mod s3_source;
 pub mod state;

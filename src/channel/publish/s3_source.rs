@@ -17,6 +17,8 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
+use super::parallel::parallel_map;
+
 use super::ranged::RangedReader;
 use crate::channel::package::{
     hash_reader, read_conda, read_tar_bz2, repodata_record, CondaOptions, FileHashes, Limits, PackageError,
@@ -330,29 +332,18 @@ pub(crate) fn read_packages(
     permits: &Permits,
     done: &(dyn Fn(usize, u64) + Sync),
 ) -> Vec<Result<RemotePackage, String>> {
-    let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let bytes = AtomicU64::new(0);
-    let results: Mutex<Vec<Option<Result<RemotePackage, String>>>> = Mutex::new(vec![None; packages.len()]);
-    let workers = parallel.max(1).min(packages.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((name, listed)) = packages.get(i) else { break };
-                let key = format!("{dir}{name}");
-                let r = permits.with(|| read_remote_package(client, bucket, &key, name, Some(listed.size)));
-                let r = r.map_err(|e| e.to_string());
-                let got = r.as_ref().map_or(0, |p| p.bytes);
-                let total = bytes.fetch_add(got, Ordering::Relaxed) + got;
-                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
-                done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
+    let read = |_: usize, (name, listed): &(String, ListedObject)| {
+        let key = format!("{dir}{name}");
+        let r = permits.with(|| read_remote_package(client, bucket, &key, name, Some(listed.size)));
+        let r = r.map_err(|e| e.to_string());
+        let got = r.as_ref().map_or(0, |p| p.bytes);
+        let total = bytes.fetch_add(got, Ordering::Relaxed) + got;
+        done(finished.fetch_add(1, Ordering::Relaxed) + 1, total);
+        r
+    };
+    parallel_map(packages, parallel, |_| false, read)
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err("not read".into())))
         .collect()

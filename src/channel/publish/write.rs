@@ -10,11 +10,10 @@
 //! of an incremental run; it runs beside the other uploads.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use super::error::PublishError;
 use super::index::{rfc3339_ms, REPODATA_CACHE_CONTROL, SHARD_CACHE_CONTROL};
+use super::parallel::parallel_map;
 use super::state::{IndexState, STATE_FILE};
 use crate::channel::repodata::{compress_repodata, repodata_to_vec, RepoData};
 use crate::channel::shards::{
@@ -30,9 +29,14 @@ pub(crate) enum Attempt {
     Failed(PublishError),
 }
 
+/// A refused precondition (412), or a conflicting write under way (409).
+fn is_conflict(e: &S3Error) -> bool {
+    e.status() == Some(412) || e.status() == Some(409)
+}
+
 impl From<S3Error> for Attempt {
     fn from(e: S3Error) -> Self {
-        if e.status() == Some(412) || e.status() == Some(409) {
+        if is_conflict(&e) {
             Attempt::Conflict
         } else {
             Attempt::Failed(PublishError::S3(e))
@@ -164,24 +168,11 @@ fn write_shard_files(
     let todo: Vec<(String, Shard)> = shards_for_names(repodata, encode).into_iter().collect();
     // Encoded and sent by `parallel` workers: a full index writes a shard per name, and one
     // PUT at a time would leave the cores idle on the answers.
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let done: Mutex<Vec<Result<ShardWritten, Attempt>>> = Mutex::new(Vec::with_capacity(todo.len()));
-    let workers = parallel.max(1).min(todo.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while !failed.load(Ordering::Relaxed) {
-                    let Some((name, shard)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-                    let r = write_shard(client, bucket, dir, name, shard, old);
-                    failed.fetch_or(r.is_err(), Ordering::Relaxed);
-                    done.lock().unwrap_or_else(|p| p.into_inner()).push(r);
-                }
-            });
-        }
+    let sent = parallel_map(&todo, parallel, Result::is_err, |_, (name, shard)| {
+        write_shard(client, bucket, dir, name, shard, old)
     });
     let mut digests: BTreeMap<String, [u8; 32]> = BTreeMap::new();
-    for r in done.into_inner().unwrap_or_else(|p| p.into_inner()) {
+    for r in sent.into_iter().flatten() {
         let (name, digest, requests, bytes) = r?;
         written.requests += requests;
         written.bytes += bytes;
@@ -237,7 +228,7 @@ fn write_shard(
     match client.put_object(bucket, &k, &zst, &put) {
         Ok(_) => Ok((name.to_string(), digest, 1, zst.len() as u64)),
         // Content-addressed: already there means the same bytes.
-        Err(e) if e.status() == Some(412) || e.status() == Some(409) => Ok((name.to_string(), digest, 1, 0)),
+        Err(e) if is_conflict(&e) => Ok((name.to_string(), digest, 1, 0)),
         Err(e) => Err(Attempt::Failed(PublishError::S3(e))),
     }
 }

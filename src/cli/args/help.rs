@@ -50,10 +50,10 @@ pub fn help(topic: Option<&str>) -> Option<String> {
         );
         for (cmd, name, args, doc) in COMMANDS {
             let missing = if needs_channel(*cmd) && !cfg!(feature = "channel") { " [not in this build]" } else { "" };
-            // A usage longer than its column gets the description on the next line.
+            // A usage as long as its column or longer gets the description on the next line.
             let usage = format!("{name} {args}");
-            let sep = if usage.len() < 28 { " ".repeat(28 - usage.len()) } else { format!("\n{:32}", "") };
-            s.push_str(&format!("    {usage}{sep}{doc}{missing}\n"));
+            let usage = if usage.len() < 28 { format!("{usage:<28}") } else { format!("{usage}\n{:32}", "") };
+            s.push_str(&format!("    {usage}{doc}{missing}\n"));
         }
         if !cfg!(feature = "channel") {
             s.push_str(&format!("\n{}\n", wrap(NO_CHANNEL, 0, 100).trim_end()));
