@@ -28,7 +28,7 @@ use crate::sigv4::encode::to_hex;
 use crate::sigv4::Crc32c;
 
 /// Bytes read from the connection before each write to the file.
-const WRITE_BUFFER: usize = 1024 * 1024;
+const WRITE_BUFFER: usize = 256 * 1024;
 
 /// What a download did.
 #[derive(Debug, Clone, PartialEq, Eq)]
