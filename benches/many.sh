@@ -125,7 +125,7 @@ cenv=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$work/home" TMPDIR="$work/t
   AWS_CONFIG_FILE="$work/aws/config" AWS_SHARED_CREDENTIALS_FILE="$work/aws/credentials")
 clk_tck=$(getconf CLK_TCK)
 server_pid=
-server_name=
+vacuum_url=
 endpoint=
 
 cleanup() {
@@ -174,11 +174,13 @@ start_server() {
   case $name in
     s3s-fs)
       port=$(free_port one)
+      vacuum_url=
       "$servers_root/bin/s3s-fs" --host 127.0.0.1 --port "$port" --access-key "$AK" --secret-key "$SK" \
         --domain "localhost:$port" "$dir/data" >"$dir/server.log" 2>&1 &
       ;;
     seaweedfs)
       port=$(free_port weed)
+      vacuum_url="http://127.0.0.1:$((port + 1))/vol/vacuum?garbageThreshold=0.0001" # its master
       printf '{"identities":[{"name":"bench","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
         "$AK" "$SK" >"$dir/s3.json"
       TMPDIR=$dir/tmp "$servers_root/venv/bin/weed" -logdir="$dir/logs" mini -dir="$dir/data" -ip=127.0.0.1 \
@@ -189,7 +191,6 @@ start_server() {
       ;;
   esac
   server_pid=$!
-  server_name=$name
   endpoint=http://127.0.0.1:$port
   for _ in $(seq 600); do
     if m3 mb "s3://$BUCKET" >/dev/null 2>&1 || m3 ls "s3://$BUCKET" >/dev/null 2>&1; then
@@ -344,9 +345,7 @@ line_count() { [ "$(wc -l <"$1")" -ge "$2" ] || { echo "$(wc -l <"$1") lines, wa
 # cell's 15 uploads of 5 GB, which filled the disk).
 remove() {
   m3 rm --quiet "$@" >/dev/null || true
-  if [ "$server_name" = seaweedfs ]; then
-    curl -s -o /dev/null "http://127.0.0.1:$((${endpoint##*:} + 1))/vol/vacuum?garbageThreshold=0.0001" || true
-  fi
+  [ -z "$vacuum_url" ] || curl -s -o /dev/null "$vacuum_url" || true
 }
 
 make_files() { # DIR COUNT MIN_BYTES MAX_BYTES DIRS
