@@ -89,6 +89,36 @@ fn is_listing(line: &str, bucket: &str) -> bool {
     line.starts_with(&format!("GET /{bucket}?")) && line.contains("list-type=2")
 }
 
+/// The `prefix` of each `/`-delimited listing request among `sent`, sorted (`None` for a
+/// listing without the delimiter).
+fn listed_prefixes(sent: &[String]) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = sent
+        .iter()
+        .filter(|l| l.contains("list-type=2"))
+        .map(|l| {
+            let query = l.split_whitespace().nth(1).unwrap_or("").split_once('?').map_or("", |q| q.1);
+            let param = |name: &str| query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}=")));
+            param("delimiter").filter(|d| *d == "%2F").map(|_| param("prefix").unwrap_or("").replace("%2F", "/"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// `prefix` and the prefix of every directory under `root` below it, sorted: what a sync lists,
+/// each once.
+fn directory_prefixes(root: &Path, prefix: &str) -> Vec<Option<String>> {
+    let mut dirs = std::collections::BTreeSet::from([prefix.to_string()]);
+    for path in tree(root).keys() {
+        let mut at = prefix.to_string();
+        for segment in path.split('/').rev().skip(1).collect::<Vec<_>>().into_iter().rev() {
+            at = format!("{at}{segment}/");
+            dirs.insert(at.clone());
+        }
+    }
+    dirs.into_iter().map(Some).collect()
+}
+
 fn sync_round_trip(server: &dyn TestServer, files: usize) {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
@@ -108,12 +138,15 @@ fn sync_round_trip(server: &dyn TestServer, files: usize) {
     assert_eq!(sent.iter().filter(|l| l.starts_with("PUT ")).count(), files);
     assert!(sent.iter().all(|l| l.starts_with("PUT ") || is_listing(l, &b)), "{sent:?}");
 
-    // Nothing changed: the listing only (500 keys: one page).
+    // Nothing changed: the listing only, each directory listed once with a `/` delimiter
+    // (the root, 20 directories and the `a/` of 4 of them, each one page).
     let mark = proxy.heads().len();
     assert_eq!(ok(h, &ep, &["sync", "src", &url]), "");
     let sent = requests(&proxy, mark);
     assert!(!sent.is_empty() && sent.iter().all(|l| is_listing(l, &b)), "{sent:?}");
-    assert_eq!(sent.len(), files.div_ceil(1000));
+    let dirs = directory_prefixes(&src, "tree/");
+    assert_eq!(dirs.len(), 25);
+    assert_eq!(listed_prefixes(&sent), dirs, "{sent:?}");
 
     // Down into an empty directory: the same tree, byte for byte.
     let out = ok(h, &ep, &["sync", &url, "down"]);
@@ -123,6 +156,7 @@ fn sync_round_trip(server: &dyn TestServer, files: usize) {
     assert_eq!(ok(h, &ep, &["sync", &url, "down"]), "");
     let sent = requests(&proxy, mark);
     assert!(!sent.is_empty() && sent.iter().all(|l| is_listing(l, &b)), "{sent:?}");
+    assert_eq!(listed_prefixes(&sent), dirs, "{sent:?}");
 
     // One file changed, one gone, one new, with --delete: exactly those requests.
     std::fs::write(src.join("d01/a-b1"), b"changed, and of another size").unwrap();
@@ -143,7 +177,8 @@ fn sync_round_trip(server: &dyn TestServer, files: usize) {
     let sent = requests(&proxy, mark);
     assert_eq!(sent.iter().filter(|l| l.starts_with("PUT ")).count(), 2, "{sent:?}");
     assert_eq!(sent.iter().filter(|l| l.starts_with("POST ") && l.contains("?delete")).count(), 1, "{sent:?}");
-    assert_eq!(sent.len(), 3 + files.div_ceil(1000), "{sent:?}");
+    assert_eq!(sent.len(), 3 + dirs.len(), "{sent:?}");
+    assert_eq!(listed_prefixes(&sent), dirs, "{sent:?}");
 
     // And down again with --delete: the local copy follows.
     let out = ok(h, &ep, &["sync", "--delete", &url, "down"]);

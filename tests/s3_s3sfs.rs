@@ -183,6 +183,18 @@ fn odd_keys_round_trip_and_list() {
         let copies = keys_of(&c, &bucket, &ListOptions { prefix: Some("copies/".into()), ..Default::default() });
         assert!(copies.iter().any(|k| k.ends_with(key)), "{key} in {copies:?}");
     }
+    // Directory by directory: the same keys as the flat listing, each directory's together.
+    let flat = keys_of(&c, &bucket, &ListOptions::default());
+    std::thread::scope(|s| {
+        let listed: Vec<String> = c.list_tree(s, &bucket, "", 4).map(|o| o.unwrap().key).collect();
+        let mut sorted = listed.clone();
+        sorted.sort();
+        assert_eq!(sorted, flat);
+        let tops: Vec<&str> = listed.iter().map(|k| k.split('/').next().unwrap()).collect();
+        let mut runs = tops.clone();
+        runs.dedup();
+        assert_eq!(runs.len(), ODD_KEYS.len() + 1, "{listed:?}");
+    });
 }
 
 #[test]

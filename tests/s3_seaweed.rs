@@ -130,6 +130,13 @@ fn url_encoded_listing_of_odd_keys() {
         .unwrap();
     let names: Vec<&str> = top.iter().map(|e| e.name()).collect();
     assert_eq!(names, ["pct/", "plus/", "sp ace/", "sym/", "uni/"]);
+    // Directory by directory: the same keys, through one delimiter listing per directory.
+    std::thread::scope(|s| {
+        let mut tree = c.list_tree(s, &bucket, "", 3);
+        let listed: Vec<String> = tree.by_ref().map(|o| o.unwrap().key).collect();
+        assert_eq!(listed, want);
+        assert_eq!(tree.pages(), 6);
+    });
 }
 
 #[test]
@@ -156,6 +163,13 @@ fn pagination_over_more_than_1000_keys() {
     let mut it = c.list_objects(&bucket, &ListOptions { max_keys: Some(250), ..Default::default() });
     assert_eq!(it.by_ref().count(), 1100);
     assert_eq!(it.pages(), 5);
+    // Directory by directory: the root, then `p/` in two pages.
+    std::thread::scope(|s| {
+        let mut tree = c.list_tree(s, &bucket, "", 4);
+        let listed: Vec<String> = tree.by_ref().map(|o| o.unwrap().key).collect();
+        assert_eq!(listed, keys);
+        assert_eq!(tree.pages(), 3);
+    });
     // DeleteObjects in batches of 1000.
     let res = c.delete_objects(&bucket, &keys).unwrap();
     assert!(res.errors.is_empty(), "{:?}", res.errors.first());
