@@ -205,6 +205,35 @@ fn check_download(len: usize) {
     assert!(files_in(dir.path()).is_empty(), "{:?}", files_in(dir.path()));
 }
 
+/// An object stored without a CRC32C is checked by its MD5 ETag instead: a corrupted answer
+/// fails, with nothing renamed into place and no temporary file left.
+#[test]
+fn a_corrupted_download_of_an_object_without_crc32c_fails_its_md5() {
+    let server = S3sFs::start();
+    let mut cfg = s3s_config(&server.endpoint());
+    cfg.request_checksums = Some(ChecksumWhen::WhenRequired);
+    let direct = client(cfg);
+    let bucket = unique_bucket("md5-get");
+    direct.create_bucket(&bucket).unwrap();
+    let data = test_bytes(2 * MIB + 3, 8);
+    direct.put_object(&bucket, "obj", &data, &PutOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.bin");
+    let r = direct.download_listed(&bucket, "obj", &dest, Some(data.len() as u64)).unwrap();
+    assert!(r.md5_checked && !r.crc32c_checked, "{r:?}");
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+
+    let proxy = FaultProxy::start(server.port(), vec![Fault::TamperResponseBody; 8]);
+    let c = client(s3s_config(&proxy.endpoint()));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.bin");
+    let err = c.download_listed(&bucket, "obj", &dest, Some(data.len() as u64)).clean_err();
+    assert!(matches!(err, S3Error::Integrity(minis3::s3::IntegrityError::Md5 { .. })), "{err}");
+    let msg = assert_clean_error(&err);
+    assert!(msg.contains("MD5") || msg.contains("md5"), "{msg}");
+    assert!(files_in(dir.path()).is_empty(), "{:?}", files_in(dir.path()));
+}
+
 #[test]
 fn a_corrupted_single_stream_download_is_retried_then_refused() {
     check_download(3 * MIB + 11);

@@ -177,6 +177,32 @@ fn pagination_over_more_than_1000_keys() {
     c.delete_bucket(&bucket).unwrap();
 }
 
+/// SeaweedFS sends the CRC32C it stored only with a whole object: a download of an object
+/// whose listed size fits one part asks for it whole and is checked by that CRC32C alone; one
+/// that starts with a ranged request is checked by the MD5 ETag; an object stored without a
+/// CRC32C by its MD5 either way.
+#[test]
+fn a_listed_small_object_is_fetched_whole_and_checked_by_its_crc32c() {
+    let s = Seaweed::shared();
+    let c = client(s.client_config());
+    let bucket = unique_bucket("whole");
+    c.create_bucket(&bucket).unwrap();
+    let data = test_bytes(3 * 1024 * 1024 + 5, 11);
+    let len = Some(data.len() as u64);
+    c.put_object(&bucket, "crc", &data, &PutOptions::default()).unwrap();
+    let mut cfg = s.client_config();
+    cfg.request_checksums = Some(minis3::s3::ChecksumWhen::WhenRequired);
+    client(cfg).put_object(&bucket, "plain", &data, &PutOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out");
+    for (key, listed, crc, md5) in [("crc", len, true, false), ("crc", None, false, true), ("plain", len, false, true)]
+    {
+        let res = c.download_listed(&bucket, key, &dest, listed).unwrap();
+        assert_eq!((res.crc32c_checked, res.md5_checked, res.requests), (crc, md5, 1), "{key} {listed:?}: {res:?}");
+        assert!(std::fs::read(&dest).unwrap() == data, "{key}");
+    }
+}
+
 #[test]
 fn multipart_upload_of_64_mib_and_parallel_download() {
     let s = Seaweed::shared();

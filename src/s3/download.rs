@@ -1,7 +1,8 @@
 //! Downloads to a file: into a temporary file next to the target, renamed only when every
 //! byte arrived and the size matches, and the CRC32C the server stored (whole-object or
-//! composite, see [`DownloadResult::crc32c_checked`]) or the MD5 (when the ETag is a plain MD5
-//! and the object came in one stream: parallel ranges are not read back to hash them). Large objects
+//! composite, see [`DownloadResult::crc32c_checked`]) or, where the first answer carries no
+//! whole-object CRC32C, the MD5 (when the ETag is a plain MD5 and the object came in one
+//! stream: parallel ranges are not read back to hash them). Large objects
 //! are fetched as parallel ranges; a body cut mid-way resumes with a `Range` request pinned by
 //! `If-Match` to the first response's ETag, so bytes are never spliced from two versions.
 //! With [`ClientConfig::sync_downloads`](super::ClientConfig::sync_downloads) the file is also
@@ -42,8 +43,10 @@ pub struct DownloadResult {
     /// How many times an interrupted body was resumed.
     pub resumes: u32,
     /// Whether the content was checked against an MD5 ETag: only for an object that arrived in
-    /// one stream. Objects fetched as several ranges are not read back for it; their size is
-    /// checked and every range is pinned to the first response's ETag with `If-Match`.
+    /// one stream, and whose first answer carried no whole-object CRC32C (that one is checked
+    /// instead, in a fraction of the time). Objects fetched as several ranges are not read
+    /// back for it; their size is checked and every range is pinned to the first response's
+    /// ETag with `If-Match`.
     pub md5_checked: bool,
     /// Whether the content was checked against the CRC32C the server stored with the object
     /// (`x-amz-checksum-mode: ENABLED`): the CRC32C of every 1 MiB piece as it was written,
@@ -234,19 +237,36 @@ impl Client {
     /// scratch: a corruption on the way is rarely repeated, one in storage always is, and the
     /// second failure says so.
     pub fn download_to_file(&self, bucket: &str, key: &str, dest: &Path) -> Result<DownloadResult, S3Error> {
-        match self.download_once(bucket, key, dest) {
+        self.download_listed(bucket, key, dest, None)
+    }
+
+    /// [`download_to_file`](Self::download_to_file) of an object whose size a listing gave
+    /// (`listed_size`). One no larger than the part size is asked for whole, without a
+    /// `Range`: servers send the CRC32C they stored only with a whole object (SeaweedFS,
+    /// AWS), and with it the content is checked by CRC32C instead of the far slower MD5. An
+    /// object that has grown since the listing still arrives whole, in one stream.
+    pub fn download_listed(
+        &self,
+        bucket: &str,
+        key: &str,
+        dest: &Path,
+        listed_size: Option<u64>,
+    ) -> Result<DownloadResult, S3Error> {
+        let whole = listed_size.is_some_and(|n| n <= self.cfg.part_size);
+        match self.download_once(bucket, key, dest, whole) {
             Err(S3Error::Integrity(IntegrityError::Checksum { got, want, .. })) => {
                 self.notice(&format!(
                     "download of s3://{bucket}/{key}: CRC32C {got} of the bytes received, the server stored \
                      {want}; downloading it again"
                 ));
-                self.download_once(bucket, key, dest)
+                self.download_once(bucket, key, dest, whole)
             }
             other => other,
         }
     }
 
-    fn download_once(&self, bucket: &str, key: &str, dest: &Path) -> Result<DownloadResult, S3Error> {
+    /// One attempt; `whole`: the first request asks for the whole object, not its first part.
+    fn download_once(&self, bucket: &str, key: &str, dest: &Path, whole: bool) -> Result<DownloadResult, S3Error> {
         check_key(bucket, key)?;
         if dest.is_dir() {
             return Err(S3Error::InvalidInput(InputError::DestinationIsDirectory {
@@ -268,23 +288,15 @@ impl Client {
         let verify = self.verify_checksums();
         let chunk = self.cfg.part_size;
         let started = Instant::now();
-        let first = self.get_object(
-            bucket,
-            key,
-            &GetOptions {
-                range: Some(ByteRange::Inclusive(0, chunk - 1)),
-                bulk_read: true,
-                checksum_mode: verify,
-                ..Default::default()
-            },
-        );
-        let first = match first {
-            Err(e) if e.code() == Some("InvalidRange") => self.get_object(
-                bucket,
-                key,
-                &GetOptions { bulk_read: true, checksum_mode: verify, ..Default::default() },
-            )?,
-            other => other?,
+        let whole_object = GetOptions { bulk_read: true, checksum_mode: verify, ..Default::default() };
+        let first = if whole {
+            self.get_object(bucket, key, &whole_object)?
+        } else {
+            let first_part = GetOptions { range: Some(ByteRange::Inclusive(0, chunk - 1)), ..whole_object.clone() };
+            match self.get_object(bucket, key, &first_part) {
+                Err(e) if e.code() == Some("InvalidRange") => self.get_object(bucket, key, &whole_object)?,
+                other => other?,
+            }
         };
         let meta = first.meta.clone();
         let total = meta.size;
@@ -313,14 +325,21 @@ impl Client {
         };
         let want_md5 = meta.etag_md5();
         let sequential = first_end + 1 >= total;
-        let mut hasher = (want_md5.is_some() && sequential).then(Md5::new);
+        // One check of the content is enough: the whole-object CRC32C the server stored, when
+        // its first answer carries one (computed in hardware, many times faster than MD5, and
+        // what the AWS SDKs check), else the ETag's MD5.
+        let stored_crc = verify && meta.checksum_crc32c.as_deref().and_then(parse_crc32c_header).is_some();
+        let mut hasher = (want_md5.is_some() && sequential && !stored_crc).then(Md5::new);
+        // The CRC32C is computed only where there will be a stored one to compare it with (see
+        // `check_crc32c`: from this answer, or from a HEAD).
+        let crc_wanted = verify && (meta.checksum_crc32c.is_some() || self.head_for_checksum() || !sequential);
         // An object that comes in one piece needs no larger buffer than itself (many small
         // downloads at once would otherwise each hold a whole one).
         let first_buffer = if sequential { (total as usize).clamp(1, WRITE_BUFFER) } else { WRITE_BUFFER };
         let mut buf = vec![0u8; first_buffer];
         // The CRC32C of every piece of every range, combined in order at the end.
         let crcs: Mutex<Vec<Piece>> = Mutex::new(Vec::new());
-        let mut first_crc = verify.then(|| PieceCrcs::new(0));
+        let mut first_crc = crc_wanted.then(|| PieceCrcs::new(0));
         if total > 0 {
             shared.fetch(&mut file, &mut buf, (0, first_end), Some(first), hasher.as_mut(), first_crc.as_mut())?;
             if let (Some(c), Ok(mut v)) = (first_crc, crcs.lock()) {
@@ -365,7 +384,7 @@ impl Client {
                                 return;
                             }
                             let (a, b) = ranges[i];
-                            let mut crc = verify.then(|| PieceCrcs::new(a));
+                            let mut crc = crc_wanted.then(|| PieceCrcs::new(a));
                             if let Err(e) = shared.fetch(&mut f, &mut buf, (a, b), None, None, crc.as_mut()) {
                                 return fail(e);
                             }
@@ -386,7 +405,7 @@ impl Client {
         if written != total || length != total {
             return Err(S3Error::Integrity(IntegrityError::Written { written, file: length, object: total }));
         }
-        let crc32c_checked = if verify {
+        let crc32c_checked = if crc_wanted {
             self.check_crc32c(bucket, key, dest, &meta, crcs.into_inner().unwrap_or_default(), (total, sequential))?
         } else {
             false

@@ -99,7 +99,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                                 o.size,
                                 weight(client, o.size, false),
                                 Box::new(move || {
-                                    let r = download(ctx, client, bucket, &o.key, &dest, opts);
+                                    let r = download(ctx, client, (bucket, &o.key, Some(o.size)), &dest, opts);
                                     pending.done(&dest);
                                     r
                                 }),
@@ -126,7 +126,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
             } else {
                 path
             };
-            download(ctx, &client, &bucket, &key, &dest, opts).map_err(CliError::from)
+            download(ctx, &client, (&bucket, &key, None), &dest, opts).map_err(CliError::from)
         }
         (Operand::S3 { bucket, key }, Operand::S3 { bucket: db, key: dk }) => {
             if recursive {

@@ -298,11 +298,11 @@ fn upload(
     Ok(print_item(ctx, opts, &line)?)
 }
 
+/// Downloads `bucket/key` (of the size a listing gave, when it came from one) to `dest`.
 fn download(
     ctx: &Ctx,
     client: &Client,
-    bucket: &str,
-    key: &str,
+    (bucket, key, listed_size): (&str, &str, Option<u64>),
     dest: &Path,
     opts: &TransferOptions,
 ) -> Result<(), Failure> {
@@ -314,7 +314,7 @@ fn download(
     if let Some(parent) = dest.parent() {
         mkdirs(parent).map_err(fail)?;
     }
-    let result = client.download_to_file(bucket, key, dest).map_err(|e| {
+    let result = client.download_listed(bucket, key, dest, listed_size).map_err(|e| {
         let t = advice::s3_error(&e);
         let hint = if matches!(e, S3Error::Io { .. }) { local_hint(&t) } else { "" };
         Failure::new(fail(format!("{t}{hint}")), &e)

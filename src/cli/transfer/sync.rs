@@ -142,7 +142,7 @@ pub fn sync(
                                     o.size,
                                     weight(client, o.size, false),
                                     Box::new(move || {
-                                        let r = download(ctx, client, bucket, &o.key, &dest, opts);
+                                        let r = download(ctx, client, (bucket, &o.key, Some(o.size)), &dest, opts);
                                         pending.done(&dest);
                                         r
                                     }),
