@@ -1,7 +1,7 @@
 //! A sync's two sides met one directory at a time, in memory that does not grow with the
 //! number of files: one side is a listing streamed page by page (every key under the
-//! prefix), the other a tree read directory by directory (a local directory, or an S3 prefix
-//! listed with a `/` delimiter).
+//! prefix; `sync` lists it directory by directory, `Client::list_tree`), the other a tree read
+//! directory by directory (a local directory, or an S3 prefix listed with a `/` delimiter).
 //!
 //! Servers do not agree on the order of a listing: AWS and s3s-fs send keys in byte order
 //! (`a b`, `a.txt`, `a/x`, `a0`), SeaweedFS directory by directory (`a/x`, `a b`, `a.txt`,
