@@ -89,7 +89,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                 let (client, bucket, prefix) = (&client, bucket.as_str(), dir_prefix(&key));
                 let pending = &PendingFiles::default();
                 return pool::run(ctx, slots, opts.quiet, |pool| {
-                    for item in Listing::new(client, bucket, &prefix) {
+                    for item in Listing::flat(client, bucket, &prefix) {
                         let (rel, o) = item?;
                         if !opts.filters.includes(&rel) {
                             continue;
@@ -134,7 +134,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                 let (client, bucket, db) = (&client, bucket.as_str(), db.as_str());
                 let (prefix, dprefix) = (dir_prefix(&key), dir_prefix(&dk));
                 return pool::run(ctx, slots, opts.quiet, |pool| {
-                    for item in Listing::new(client, bucket, &prefix) {
+                    for item in Listing::flat(client, bucket, &prefix) {
                         let (rel, o) = item?;
                         if !opts.filters.includes(&rel) {
                             continue;

@@ -14,57 +14,49 @@ use super::tree::{Child, Tree};
 use crate::cli::plan::Entry;
 use crate::cli::CliError;
 
-/// Every object under `prefix` (a directory: empty or ending in `/`), with its path under it,
-/// one page in memory at a time. Directory markers (keys ending in `/`) are left out.
-pub struct Listing<'c> {
-    inner: ListObjects<'c>,
+/// Every object under `prefix` (a directory: empty or ending in `/`), with its path under it;
+/// directory markers (keys ending in `/`) are left out. Flat for `cp` ([`Listing::flat`], one
+/// page in memory at a time), directory by directory for `sync` (over [`Client::list_tree`]:
+/// far fewer pages' work for servers whose flat listing walks the whole prefix for every page,
+/// and several directories listed at once).
+pub struct Listing<I> {
+    inner: I,
     prefix: String,
 }
 
-impl<'c> Listing<'c> {
-    /// The listing of `bucket` under `prefix`.
-    pub fn new(client: &'c Client, bucket: &str, prefix: &str) -> Self {
-        let opts = ListOptions { prefix: (!prefix.is_empty()).then(|| prefix.to_string()), ..Default::default() };
-        Listing { inner: client.list_objects(bucket, &opts), prefix: prefix.to_string() }
-    }
-}
+/// The objects of a flat ListObjectsV2 listing (it has no common prefixes without a delimiter).
+pub struct FlatObjects<'c>(ListObjects<'c>);
 
-impl Iterator for Listing<'_> {
-    type Item = Result<(String, ListedObject), CliError>;
+impl Iterator for FlatObjects<'_> {
+    type Item = Result<ListedObject, S3Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            match self.inner.next()? {
-                Err(e) => return Some(Err(e.into())),
-                Ok(ListEntry::Object(o)) => {
-                    if o.key.ends_with('/') || !o.key.starts_with(&self.prefix) {
-                        continue;
-                    }
-                    return Some(Ok((o.key[self.prefix.len()..].to_string(), o)));
-                }
+            match self.0.next()? {
+                Err(e) => return Some(Err(e)),
+                Ok(ListEntry::Object(o)) => return Some(Ok(o)),
                 Ok(ListEntry::Prefix(_)) => continue,
             }
         }
     }
 }
 
-/// Every object under `prefix` listed directory by directory (see [`Client::list_tree`]), with
-/// its path under the prefix; directory markers are left out. A sync's listing side: far
-/// fewer pages' work for servers whose flat listing walks the whole prefix for every page,
-/// and several directories listed at once.
-pub struct TreeListing<I> {
-    inner: I,
-    prefix: String,
-}
-
-impl<I: Iterator<Item = Result<ListedObject, S3Error>>> TreeListing<I> {
-    /// The paths of `objects`, which are under `prefix` (a directory: empty or ending in `/`).
-    pub fn new(objects: I, prefix: &str) -> Self {
-        TreeListing { inner: objects, prefix: prefix.to_string() }
+impl<'c> Listing<FlatObjects<'c>> {
+    /// The flat listing of `bucket` under `prefix`.
+    pub fn flat(client: &'c Client, bucket: &str, prefix: &str) -> Self {
+        let opts = ListOptions { prefix: (!prefix.is_empty()).then(|| prefix.to_string()), ..Default::default() };
+        Listing::new(FlatObjects(client.list_objects(bucket, &opts)), prefix)
     }
 }
 
-impl<I: Iterator<Item = Result<ListedObject, S3Error>>> Iterator for TreeListing<I> {
+impl<I: Iterator<Item = Result<ListedObject, S3Error>>> Listing<I> {
+    /// The paths of `objects`, which are under `prefix` (a directory: empty or ending in `/`).
+    pub fn new(objects: I, prefix: &str) -> Self {
+        Listing { inner: objects, prefix: prefix.to_string() }
+    }
+}
+
+impl<I: Iterator<Item = Result<ListedObject, S3Error>>> Iterator for Listing<I> {
     type Item = Result<(String, ListedObject), CliError>;
 
     fn next(&mut self) -> Option<Self::Item> {

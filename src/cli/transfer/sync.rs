@@ -12,7 +12,7 @@ use minis3::s3::Client;
 
 use super::local::local_hint;
 use super::pool::{self, Pool};
-use super::sides::{file_entry, object_entry, LocalTree, S3Tree, TreeListing};
+use super::sides::{file_entry, object_entry, Listing, LocalTree, S3Tree};
 use super::tree::{Merge, Pair};
 use super::{copy, download, many_client, upload, weight, PendingFiles};
 use crate::cli::args::{Operand, TransferOptions};
@@ -71,7 +71,7 @@ pub fn sync(
                 pool::run(ctx, slots, opts.quiet, |pool| {
                     let mut deletions = Vec::new();
                     let listing =
-                        TreeListing::new(client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix);
+                        Listing::new(client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix);
                     for pair in Merge::new(LocalTree::new(dir.clone()), listing) {
                         if pool.stopped() {
                             break;
@@ -119,7 +119,7 @@ pub fn sync(
             thread::scope(|scope| {
                 pool::run(ctx, slots, opts.quiet, |pool| {
                     let listing =
-                        TreeListing::new(client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix);
+                        Listing::new(client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix);
                     for pair in Merge::new(LocalTree::new(dir.clone()), listing) {
                         if pool.stopped() {
                             break;
@@ -187,7 +187,7 @@ pub fn sync(
                 pool::run(ctx, slots, opts.quiet, |pool| {
                     let mut deletions = Vec::new();
                     let listing =
-                        TreeListing::new(client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix);
+                        Listing::new(client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix);
                     for pair in Merge::new(S3Tree::new(client, db, &dprefix), listing) {
                         if pool.stopped() {
                             break;
