@@ -9,7 +9,7 @@ use super::local::is_dir_like;
 use super::pool;
 use super::sides::{Listing, LocalTree};
 use super::tree::{Merge, Pair};
-use super::{copy, download, many_client, upload, weight, PendingFiles};
+use super::{copy, download, many_client, submit_download, upload, weight, PendingFiles};
 use crate::cli::args::{Operand, TransferOptions};
 use crate::cli::paths::{dir_prefix, key_basename, upload_key};
 use crate::cli::{CliError, Ctx};
@@ -94,18 +94,7 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                         if !opts.filters.includes(&rel) {
                             continue;
                         }
-                        match pending.prepare(&path, &rel, !opts.dryrun) {
-                            Ok(dest) => pool.submit(
-                                o.size,
-                                weight(client, o.size, false),
-                                Box::new(move || {
-                                    let r = download(ctx, client, (bucket, &o.key, Some(o.size)), &dest, opts);
-                                    pending.done(&dest);
-                                    r
-                                }),
-                            ),
-                            Err(why) => pool.refuse(&format!("s3://{bucket}/{}", o.key), &why),
-                        }
+                        submit_download(ctx, pool, pending, client, bucket, (&path, &rel), o, opts);
                         if pool.stopped() {
                             break;
                         }

@@ -263,6 +263,34 @@ impl PendingFiles {
     }
 }
 
+/// Queues the download of the listed object `o` to its path `rel` under `dir` (pending in
+/// `pending` while it runs), or refuses it when that path cannot be written inside `dir`.
+#[allow(clippy::too_many_arguments)]
+fn submit_download<'env>(
+    ctx: &'env Ctx,
+    pool: &mut pool::Pool<'_, 'env>,
+    pending: &'env PendingFiles,
+    client: &'env Client,
+    bucket: &'env str,
+    (dir, rel): (&Path, &str),
+    o: minis3::s3::ListedObject,
+    opts: &'env TransferOptions,
+) {
+    match pending.prepare(dir, rel, !opts.dryrun) {
+        Ok(dest) => pool.submit(
+            o.size,
+            weight(client, o.size, false),
+            Box::new(move || {
+                let r = download(ctx, client, (bucket, &o.key, Some(o.size)), &dest, opts);
+                pending.done(&dest);
+                r
+            }),
+        ),
+        // Keys that cannot be written inside the directory are refused.
+        Err(why) => pool.refuse(&format!("s3://{bucket}/{}", o.key), &why),
+    }
+}
+
 fn put_options(opts: &TransferOptions, name: &str) -> PutOptions {
     PutOptions {
         content_type: opts.content_type.clone().or_else(|| guess_content_type(name).map(str::to_string)),

@@ -14,7 +14,7 @@ use super::local::local_hint;
 use super::pool::{self, Pool};
 use super::sides::{file_entry, object_entry, Listing, LocalTree, S3Tree};
 use super::tree::{Merge, Pair};
-use super::{copy, download, many_client, upload, weight, PendingFiles};
+use super::{copy, many_client, submit_download, upload, weight, PendingFiles};
 use crate::cli::args::{Operand, TransferOptions};
 use crate::cli::commands::delete_keys;
 use crate::cli::paths::dir_prefix;
@@ -137,19 +137,9 @@ pub fn sync(
                             local.as_ref().map(|f| file_entry(&rel, f)),
                         );
                         match (decide(s.as_ref(), d.as_ref(), Direction::Download, compare, delete), remote, local) {
-                            (Step::Transfer(_), Some(o), _) => match pending.prepare(&dir, &rel, !opts.dryrun) {
-                                Ok(dest) => pool.submit(
-                                    o.size,
-                                    weight(client, o.size, false),
-                                    Box::new(move || {
-                                        let r = download(ctx, client, (bucket, &o.key, Some(o.size)), &dest, opts);
-                                        pending.done(&dest);
-                                        r
-                                    }),
-                                ),
-                                // Keys that cannot be written inside the directory are refused.
-                                Err(why) => pool.refuse(&format!("s3://{bucket}/{}", o.key), &why),
-                            },
+                            (Step::Transfer(_), Some(o), _) => {
+                                submit_download(ctx, pool, pending, client, bucket, (&dir, &rel), o, opts)
+                            }
                             (Step::Delete, _, Some(f)) => {
                                 let line = format!("delete: {}", f.path.display());
                                 if opts.dryrun {
