@@ -191,6 +191,60 @@ fn ls_buckets_prefixes_recursive_and_json() {
     assert_eq!(o.code, 1, "{o:?}");
 }
 
+/// `ls --recursive` lists directory by directory; its order must still be a flat listing's,
+/// key order by UTF-8 bytes, with keys that sort beside a directory of the same name (`.`
+/// and `-` before `/`, `0` after it) and beyond ASCII. (No key is also a directory's name:
+/// s3s-fs keeps objects as files.)
+fn ls_recursive_is_in_key_order(w: &World) {
+    let b = unique_bucket("lsorder");
+    w.ok(&["mb", &format!("s3://{b}")]);
+    write(&w.path("work/f.txt"), b"x");
+    let keys = [
+        "a.txt",
+        "a-b",
+        "a/x",
+        "a/y/z",
+        "a/y0",
+        "a0",
+        "b/c/d/e",
+        "b/c.d",
+        "b0/f",
+        "dir.txt",
+        "dir/sub/deep/f",
+        "z",
+        "\u{fc}.txt",
+        "\u{fc}/n",
+    ];
+    for k in keys {
+        w.ok(&["cp", "f.txt", &format!("s3://{b}/{k}")]);
+    }
+    let names = |url: &str| -> Vec<String> {
+        let text = w.ok(&["ls", "--recursive", url]).text();
+        // "YYYY-MM-DD HH:MM:SS" and the size in 10 columns, then the key.
+        text.lines().map(|l| l.get(31..).unwrap_or_default().to_string()).collect()
+    };
+    let mut want: Vec<&str> = keys.to_vec();
+    want.sort();
+    assert_eq!(names(&format!("s3://{b}")), want);
+    assert_eq!(keys_of(w, &format!("s3://{b}/")), want, "--json: the same order");
+    let under_a: Vec<&str> = want.iter().copied().filter(|k| k.starts_with('a')).collect();
+    assert_eq!(names(&format!("s3://{b}/a")), under_a, "a prefix that is not a directory");
+    let under_dir: Vec<&str> = want.iter().copied().filter(|k| k.starts_with("dir/")).collect();
+    assert_eq!(names(&format!("s3://{b}/dir/")), under_dir);
+}
+
+#[test]
+fn ls_recursive_is_in_key_order_on_s3s_fs() {
+    let (_server, w) = s3s();
+    ls_recursive_is_in_key_order(&w);
+}
+
+#[test]
+fn ls_recursive_is_in_key_order_on_seaweedfs() {
+    let w = World::new(&Seaweed::shared().endpoint());
+    ls_recursive_is_in_key_order(&w);
+}
+
 #[test]
 fn cp_in_every_direction() {
     let (_server, w) = s3s();

@@ -16,7 +16,7 @@ use minis3::clock::FixedClock;
 use minis3::http::{Body, Http, HttpConfig};
 use minis3::s3::{
     Auth, ByteRange, Client, ClientConfig, CollectedNotices, GetOptions, ListEntry, ListOptions, PayloadSigning,
-    PutOptions, RecordingSleeper, S3Error,
+    PutOptions, RecordingSleeper, S3Error, TreeOrder,
 };
 use minis3::sigv4::ChunkedMode;
 use support::{test_bytes, test_config, unique_bucket, Fault, FaultProxy, S3sFs, TestServer};
@@ -183,10 +183,15 @@ fn odd_keys_round_trip_and_list() {
         let copies = keys_of(&c, &bucket, &ListOptions { prefix: Some("copies/".into()), ..Default::default() });
         assert!(copies.iter().any(|k| k.ends_with(key)), "{key} in {copies:?}");
     }
-    // Directory by directory: the same keys as the flat listing, each directory's together.
+    // Directory by directory: in key order, the flat listing; directories first, the same keys,
+    // each directory's together.
     let flat = keys_of(&c, &bucket, &ListOptions::default());
     std::thread::scope(|s| {
-        let listed: Vec<String> = c.list_tree(s, &bucket, "", 4).map(|o| o.unwrap().key).collect();
+        let in_key_order: Vec<String> =
+            c.list_tree(s, &bucket, "", 4, TreeOrder::Key).map(|o| o.unwrap().key).collect();
+        assert_eq!(in_key_order, flat, "in key order: the flat listing's order");
+        let listed: Vec<String> =
+            c.list_tree(s, &bucket, "", 4, TreeOrder::DirectoryFirst).map(|o| o.unwrap().key).collect();
         let mut sorted = listed.clone();
         sorted.sort();
         assert_eq!(sorted, flat);

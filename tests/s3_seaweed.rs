@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use minis3::clock::FixedClock;
-use minis3::s3::{Auth, Client, ClientConfig, GetOptions, ListEntry, ListOptions, PutOptions, S3Error};
+use minis3::s3::{Auth, Client, ClientConfig, GetOptions, ListEntry, ListOptions, PutOptions, S3Error, TreeOrder};
 use support::{test_bytes, unique_bucket, Seaweed, TestServer};
 
 fn md5(data: &[u8]) -> [u8; 16] {
@@ -132,7 +132,7 @@ fn url_encoded_listing_of_odd_keys() {
     assert_eq!(names, ["pct/", "plus/", "sp ace/", "sym/", "uni/"]);
     // Directory by directory: the same keys, through one delimiter listing per directory.
     std::thread::scope(|s| {
-        let mut tree = c.list_tree(s, &bucket, "", 3);
+        let mut tree = c.list_tree(s, &bucket, "", 3, TreeOrder::DirectoryFirst);
         let listed: Vec<String> = tree.by_ref().map(|o| o.unwrap().key).collect();
         assert_eq!(listed, want);
         assert_eq!(tree.pages(), 6);
@@ -165,7 +165,7 @@ fn pagination_over_more_than_1000_keys() {
     assert_eq!(it.pages(), 5);
     // Directory by directory: the root, then `p/` in two pages.
     std::thread::scope(|s| {
-        let mut tree = c.list_tree(s, &bucket, "", 4);
+        let mut tree = c.list_tree(s, &bucket, "", 4, TreeOrder::DirectoryFirst);
         let listed: Vec<String> = tree.by_ref().map(|o| o.unwrap().key).collect();
         assert_eq!(listed, keys);
         assert_eq!(tree.pages(), 3);

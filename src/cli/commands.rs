@@ -7,11 +7,12 @@ use minis3::config::auth_file::{self, AuthFiles, S3Credentials};
 use minis3::settings::{self, CredentialPlan, Inputs};
 
 use super::advice;
-use minis3::s3::{ListEntry, ListOptions};
+use minis3::s3::{ListEntry, ListOptions, TreeOrder};
 
 use super::args::{PresignMethod, TransferOptions};
 use super::output::short_time;
 use super::paths::dir_prefix;
+use super::transfer::{many_client, LIST_AHEAD};
 use super::{CliError, Ctx};
 
 /// `ls`: buckets, or objects and prefixes.
@@ -29,10 +30,13 @@ pub fn ls(ctx: &Ctx, target: Option<(String, String)>, recursive: bool, json: bo
         }
         return Ok(());
     };
+    if recursive {
+        return ls_recursive(ctx, &bucket, &prefix, json);
+    }
     let client = ctx.client(Some((&bucket, &prefix)))?;
     let opts = ListOptions {
         prefix: (!prefix.is_empty()).then(|| prefix.clone()),
-        delimiter: (!recursive).then(|| "/".to_string()),
+        delimiter: Some("/".to_string()),
         ..Default::default()
     };
     let mut printer = ListPrinter::new(ctx, &prefix, recursive, json);
@@ -53,6 +57,29 @@ pub fn ls(ctx: &Ctx, target: Option<(String, String)>, recursive: bool, json: bo
     }
     printer.finish()
 }
+
+/// `ls --recursive`: every key under the prefix in key order, as a flat listing gives them,
+/// but listed directory by directory, several directories at a time (`Client::list_tree`):
+/// on a server whose flat listing pages cost more as the bucket grows (s3s-fs walks the
+/// whole tree for every page), the cost is then one page per directory.
+fn ls_recursive(ctx: &Ctx, bucket: &str, prefix: &str, json: bool) -> Result<(), CliError> {
+    let (client, slots) = many_client(ctx, bucket, prefix)?;
+    let mut printer = ListPrinter::new(ctx, prefix, true, json);
+    let mut page: Vec<ListEntry> = Vec::with_capacity(PRINTED_PAGE);
+    std::thread::scope(|scope| {
+        for object in client.list_tree(scope, bucket, prefix, LIST_AHEAD.min(slots), TreeOrder::Key) {
+            page.push(ListEntry::Object(object?));
+            if page.len() == PRINTED_PAGE {
+                printer.page(&mut page)?;
+            }
+        }
+        printer.page(&mut page)
+    })?;
+    printer.finish()
+}
+
+/// Objects printed at once by `ls --recursive`, as a flat listing's page.
+const PRINTED_PAGE: usize = 1000;
 
 /// Prints a listing page by page as `aws s3 ls` does (also for `gcs://` listings).
 pub struct ListPrinter<'a> {

@@ -8,11 +8,13 @@
 //! independent: while the caller reads one directory's objects, the next directories in the
 //! order it will read them are already being listed, by up to `parallel` worker threads.
 //!
-//! The order is depth first: a directory's own objects (in the server's order, page after
-//! page), then each subdirectory's whole subtree, subdirectories in the server's order. So
-//! every directory's keys come together, whatever order the server sends within a page.
-//! Memory is the pages listed ahead (at most `parallel` directories' first pages, plus the
-//! next page of the directory being read) and the names of the directories still to visit.
+//! Two orders ([`TreeOrder`]), both depth first: [`TreeOrder::Key`] is a flat listing's order
+//! (the keys under a common prefix are contiguous in key order and come where the prefix
+//! sorts, so each subdirectory's subtree is read at that place); [`TreeOrder::DirectoryFirst`]
+//! gives a directory's own objects first, then each subdirectory's subtree, the order in
+//! which a local directory is compared with it. Memory is the pages listed ahead (at most
+//! `parallel` pages), the unread part of one page per directory on the way down, and the
+//! names of the directories still to visit.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -28,6 +30,17 @@ use super::xml::{ListObjectsPage, ListedObject};
 pub trait PageSource: Sync {
     /// Lists one page of `prefix` with a `/` delimiter.
     fn page(&self, prefix: &str, token: Option<&str>) -> Result<ListObjectsPage, S3Error>;
+}
+
+/// The order in which [`Client::list_tree`] gives the objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeOrder {
+    /// Key order (UTF-8 bytes), as a flat listing gives them: what `ls --recursive` prints.
+    Key,
+    /// Each directory's own objects (in key order), then each subdirectory's subtree (in key
+    /// order of the subdirectories): the order of a directory walk that reads a directory's
+    /// files before descending.
+    DirectoryFirst,
 }
 
 /// A bucket's delimiter listings through a [`Client`].
@@ -50,28 +63,62 @@ impl PageSource for ClientPages<'_> {
 type Job = (u64, String, Option<String>);
 type Answer = (u64, Result<ListObjectsPage, S3Error>);
 
-/// A directory still to be read: its prefix, and the request of its first page once sent.
-struct Pending {
-    prefix: String,
-    first: Option<u64>,
+/// One entry of a directory still to be read.
+enum Entry {
+    Object(ListedObject),
+    /// A subdirectory, and the request of its first page once sent.
+    Dir {
+        prefix: String,
+        first: Option<u64>,
+    },
 }
 
-/// The directory being read.
-struct Current {
+impl Entry {
+    fn name(&self) -> &str {
+        match self {
+            Entry::Object(o) => &o.key,
+            Entry::Dir { prefix, .. } => prefix,
+        }
+    }
+}
+
+/// A directory on the way down: what is left of the pages read, and its next page.
+struct Frame {
     prefix: String,
-    objects: VecDeque<ListedObject>,
-    subdirs: Vec<String>,
+    entries: VecDeque<Entry>,
+    /// `entries[..scanned]` hold no subdirectory whose first page is still to request.
+    scanned: usize,
+    /// With [`TreeOrder::DirectoryFirst`], the subdirectories until the last page is read.
+    later: Vec<String>,
+    /// The last subdirectory taken: a server that repeats a prefix on the next page would
+    /// otherwise have it read twice.
+    last_dir: Option<String>,
     /// The request of its next page, when the last page read was truncated.
     next: Option<u64>,
     token: Option<String>,
 }
 
-/// The iterator returned by [`Client::list_tree`]: every object under a prefix, each
-/// directory's objects together, depth first.
+impl Frame {
+    fn new(prefix: String) -> Frame {
+        Frame {
+            prefix,
+            entries: VecDeque::new(),
+            scanned: 0,
+            later: Vec::new(),
+            last_dir: None,
+            next: None,
+            token: None,
+        }
+    }
+}
+
+/// The iterator returned by [`Client::list_tree`]: every object under a prefix, depth first,
+/// in the [`TreeOrder`] asked for.
 pub struct ListTree<'scope, 'env, P: PageSource + Send + 'env> {
     scope: &'scope Scope<'scope, 'env>,
     source: Arc<P>,
     parallel: usize,
+    order: TreeOrder,
     jobs: Option<Sender<Job>>,
     shared_jobs: Arc<Mutex<Receiver<Job>>>,
     answers_tx: Sender<Answer>,
@@ -81,23 +128,27 @@ pub struct ListTree<'scope, 'env, P: PageSource + Send + 'env> {
     /// Requests sent whose page the caller has not taken yet.
     outstanding: usize,
     arrived: HashMap<u64, Result<ListObjectsPage, S3Error>>,
-    /// Directories still to read; the last is the next.
-    stack: Vec<Pending>,
-    current: Option<Current>,
+    /// The directories on the way down; the last is the one being read. The first holds only
+    /// the prefix listed.
+    frames: Vec<Frame>,
     done: bool,
     pages: u64,
 }
 
 impl<'scope, 'env, P: PageSource + Send + 'env> ListTree<'scope, 'env, P> {
-    /// Lists `prefix` (empty, or a "directory" ending in `/`) of `source`, `parallel`
-    /// directories at a time (at least 1), with worker threads started in `scope` as needed.
-    pub fn new(scope: &'scope Scope<'scope, 'env>, source: P, prefix: &str, parallel: usize) -> Self {
+    /// Lists `prefix` of `source` in `order`, `parallel` directories at a time (at least 1),
+    /// with worker threads started in `scope` as needed. A prefix that does not end in `/`
+    /// lists every key that starts with it, as a flat listing does.
+    pub fn new(scope: &'scope Scope<'scope, 'env>, source: P, prefix: &str, parallel: usize, order: TreeOrder) -> Self {
         let (jobs, jobs_rx) = channel();
         let (answers_tx, answers) = channel();
+        let mut root = Frame::new(String::new());
+        root.entries.push_back(Entry::Dir { prefix: prefix.to_string(), first: None });
         ListTree {
             scope,
             source: Arc::new(source),
             parallel: parallel.max(1),
+            order,
             jobs: Some(jobs),
             shared_jobs: Arc::new(Mutex::new(jobs_rx)),
             answers_tx,
@@ -106,8 +157,7 @@ impl<'scope, 'env, P: PageSource + Send + 'env> ListTree<'scope, 'env, P> {
             next_id: 0,
             outstanding: 0,
             arrived: HashMap::new(),
-            stack: vec![Pending { prefix: prefix.to_string(), first: None }],
-            current: None,
+            frames: vec![root],
             done: false,
             pages: 0,
         }
@@ -145,18 +195,27 @@ impl<'scope, 'env, P: PageSource + Send + 'env> ListTree<'scope, 'env, P> {
         id
     }
 
-    /// Sends the first-page requests of the next directories to read, up to `parallel` pages
-    /// ahead.
+    /// Sends the first-page requests of the next subdirectories to read (those of the
+    /// directory being read, then those of the directories above it), up to `parallel`
+    /// requests in flight.
     fn look_ahead(&mut self) {
-        let n = self.stack.len();
-        for i in (n.saturating_sub(self.parallel)..n).rev() {
-            if self.outstanding >= self.parallel {
-                return;
+        for f in (0..self.frames.len()).rev() {
+            let mut i = self.frames[f].scanned;
+            while i < self.frames[f].entries.len() {
+                if self.outstanding >= self.parallel {
+                    self.frames[f].scanned = i;
+                    return;
+                }
+                if let Entry::Dir { prefix, first: None } = &self.frames[f].entries[i] {
+                    let prefix = prefix.clone();
+                    let id = self.request(&prefix, None);
+                    if let Entry::Dir { first, .. } = &mut self.frames[f].entries[i] {
+                        *first = Some(id);
+                    }
+                }
+                i += 1;
             }
-            if self.stack[i].first.is_none() {
-                let prefix = self.stack[i].prefix.clone();
-                self.stack[i].first = Some(self.request(&prefix, None));
-            }
+            self.frames[f].scanned = i;
         }
     }
 
@@ -178,59 +237,86 @@ impl<'scope, 'env, P: PageSource + Send + 'env> ListTree<'scope, 'env, P> {
         }
     }
 
-    /// Takes a page of `cur`: its objects, its subdirectories, the request of its next page.
-    fn take_page(&mut self, mut cur: Current, page: ListObjectsPage) -> Result<Current, S3Error> {
-        let prefix = cur.prefix.clone();
-        cur.objects.extend(page.contents.into_iter().filter(|o| o.key.starts_with(&prefix)));
+    /// Takes a page of `frame`: its objects and subdirectories in the order asked for, and
+    /// the request of its next page.
+    fn take_page(&mut self, mut frame: Frame, page: ListObjectsPage) -> Result<Frame, S3Error> {
+        let prefix = frame.prefix.clone();
+        let objects = page.contents.into_iter().filter(|o| o.key.starts_with(&prefix)).map(Entry::Object);
         // Only prefixes strictly below this one: a server that echoed the prefix itself would
         // otherwise be listed forever.
-        cur.subdirs
-            .extend(page.common_prefixes.into_iter().filter(|p| p.len() > prefix.len() && p.starts_with(&prefix)));
-        cur.next = match (page.is_truncated, page.next_continuation_token) {
-            (true, Some(next)) if !next.is_empty() && Some(&next) != cur.token.as_ref() => {
-                cur.token = Some(next.clone());
+        let dirs: Vec<String> = page
+            .common_prefixes
+            .into_iter()
+            .filter(|p| p.len() > prefix.len() && p.starts_with(&prefix) && frame.last_dir.as_ref() != Some(p))
+            .collect();
+        if let Some(last) = dirs.last() {
+            frame.last_dir = Some(last.clone());
+        }
+        match self.order {
+            TreeOrder::Key => {
+                // Objects and prefixes merged in key order (each list is in key order on a
+                // conforming server; a stable sort also orders one that is not, page by page).
+                let mut entries: Vec<Entry> = objects.collect();
+                entries.extend(dirs.into_iter().map(|prefix| Entry::Dir { prefix, first: None }));
+                entries.sort_by(|a, b| a.name().cmp(b.name()));
+                frame.entries.extend(entries);
+            }
+            TreeOrder::DirectoryFirst => {
+                frame.entries.extend(objects);
+                frame.later.extend(dirs);
+            }
+        }
+        frame.next = match (page.is_truncated, page.next_continuation_token) {
+            (true, Some(next)) if !next.is_empty() && Some(&next) != frame.token.as_ref() => {
+                frame.token = Some(next.clone());
                 Some(self.request(&prefix, Some(next)))
             }
             (true, _) => return Err(S3Error::InvalidResponse(ResponseError::TruncatedListing)),
             (false, _) => None,
         };
-        Ok(cur)
+        if frame.next.is_none() {
+            let later = std::mem::take(&mut frame.later);
+            frame.entries.extend(later.into_iter().map(|prefix| Entry::Dir { prefix, first: None }));
+        }
+        Ok(frame)
+    }
+
+    /// Puts `frame` back on top with `page` taken into it.
+    fn push_page(&mut self, frame: Frame, page: Result<ListObjectsPage, S3Error>) -> Result<(), S3Error> {
+        let frame = self.take_page(frame, page?)?;
+        self.frames.push(frame);
+        self.look_ahead();
+        Ok(())
     }
 
     fn step(&mut self) -> Result<Option<ListedObject>, S3Error> {
         loop {
-            if let Some(cur) = &mut self.current {
-                if let Some(o) = cur.objects.pop_front() {
+            let Some(top) = self.frames.last_mut() else { return Ok(None) };
+            match top.entries.pop_front() {
+                Some(Entry::Object(o)) => {
+                    top.scanned = top.scanned.saturating_sub(1);
                     return Ok(Some(o));
                 }
-            }
-            match self.current.take() {
-                Some(cur) if cur.next.is_some() => {
-                    let page = self.wait(cur.next.unwrap_or_default())?;
-                    self.current = Some(self.take_page(cur, page)?);
-                }
-                Some(cur) => {
-                    // Depth first: the first subdirectory on top.
-                    self.stack.extend(cur.subdirs.into_iter().rev().map(|prefix| Pending { prefix, first: None }));
-                }
-                None => {
-                    let Some(mut next) = self.stack.pop() else { return Ok(None) };
-                    let id = match next.first.take() {
+                Some(Entry::Dir { prefix, first }) => {
+                    top.scanned = top.scanned.saturating_sub(1);
+                    let id = match first {
                         Some(id) => id,
-                        None => self.request(&next.prefix, None),
+                        None => self.request(&prefix, None),
                     };
                     self.look_ahead();
-                    let page = self.wait(id)?;
-                    let cur = Current {
-                        prefix: next.prefix,
-                        objects: VecDeque::new(),
-                        subdirs: Vec::new(),
-                        next: None,
-                        token: None,
-                    };
-                    self.current = Some(self.take_page(cur, page)?);
-                    self.look_ahead();
+                    let page = self.wait(id);
+                    self.push_page(Frame::new(prefix), page)?;
                 }
+                None => match top.next.take() {
+                    Some(id) => {
+                        let Some(frame) = self.frames.pop() else { return Ok(None) };
+                        let page = self.wait(id);
+                        self.push_page(frame, page)?;
+                    }
+                    None => {
+                        self.frames.pop();
+                    }
+                },
             }
         }
     }
@@ -251,8 +337,7 @@ impl<'env, P: PageSource + Send + 'env> Iterator for ListTree<'_, 'env, P> {
             }
             Err(e) => {
                 self.done = true;
-                self.stack.clear();
-                self.current = None;
+                self.frames.clear();
                 Some(Err(e))
             }
         }
@@ -267,15 +352,16 @@ impl<'env, P: PageSource + Send + 'env> Drop for ListTree<'_, 'env, P> {
 }
 
 impl Client {
-    /// Every object of `bucket` under `prefix` (empty, or ending in `/`), listed directory by
-    /// directory with a `/` delimiter, `parallel` directories at a time, on worker threads
-    /// started in `scope`: each directory's objects come together (its own first, then each
-    /// subdirectory's), depth first. Directory markers (keys ending in `/`) are included.
+    /// Every object of `bucket` whose key starts with `prefix`, listed directory by directory
+    /// with a `/` delimiter, `parallel` directories at a time, on worker threads started in
+    /// `scope`, in `order`: [`TreeOrder::Key`] is a flat listing's order. Directory markers
+    /// (keys ending in `/`) are included.
     ///
     /// ```no_run
+    /// # use minis3::s3::TreeOrder;
     /// # fn f(client: &minis3::s3::Client) -> Result<(), minis3::s3::S3Error> {
     /// std::thread::scope(|scope| {
-    ///     for object in client.list_tree(scope, "bucket", "channel/", 8) {
+    ///     for object in client.list_tree(scope, "bucket", "channel/", 8, TreeOrder::Key) {
     ///         println!("{}", object?.key);
     ///     }
     ///     Ok(())
@@ -288,8 +374,9 @@ impl Client {
         bucket: &str,
         prefix: &str,
         parallel: usize,
+        order: TreeOrder,
     ) -> ListTree<'scope, 'env, impl PageSource + Send + 'env> {
-        ListTree::new(scope, ClientPages { client: self, bucket: bucket.to_string() }, prefix, parallel)
+        ListTree::new(scope, ClientPages { client: self, bucket: bucket.to_string() }, prefix, parallel, order)
     }
 }
 
@@ -361,8 +448,12 @@ mod tests {
         }
     }
 
+    fn list_in(source: &Keys, prefix: &str, parallel: usize, order: TreeOrder) -> Vec<Result<String, S3Error>> {
+        std::thread::scope(|s| ListTree::new(s, source, prefix, parallel, order).map(|o| o.map(|o| o.key)).collect())
+    }
+
     fn list(source: &Keys, prefix: &str, parallel: usize) -> Vec<Result<String, S3Error>> {
-        std::thread::scope(|s| ListTree::new(s, source, prefix, parallel).map(|o| o.map(|o| o.key)).collect())
+        list_in(source, prefix, parallel, TreeOrder::DirectoryFirst)
     }
 
     impl PageSource for &Keys {
@@ -382,6 +473,87 @@ mod tests {
         }
         keys.extend(["p/a b".to_string(), "p/top".to_string(), "other/x".to_string(), "p/".to_string()]);
         keys
+    }
+
+    /// [`tree`] with keys that sort beside a directory of the same name: `.` and `-` before
+    /// `/`, `0` after it, a nested marker, a deeper tree.
+    fn tricky_tree() -> Vec<String> {
+        let mut keys = tree();
+        for k in ["p/a.txt", "p/a/x", "p/a/y/", "p/a/y/z", "p/a0", "p/a-", "p/a", "p/b/c/d/e/f", "p/b/c/d.e", "p/b/c0"]
+        {
+            keys.push(k.to_string());
+        }
+        keys
+    }
+
+    #[test]
+    fn key_order_is_the_order_of_a_flat_listing() {
+        let keys = tricky_tree();
+        for (per_page, parallel) in [(1000, 8), (4, 8), (1, 1), (3, 2)] {
+            let source = Keys::new(&keys, per_page);
+            for prefix in ["p/", "", "p/a", "p/d0", "p/b/c", "nothing"] {
+                let got: Vec<String> =
+                    list_in(&source, prefix, parallel, TreeOrder::Key).into_iter().map(Result::unwrap).collect();
+                let mut want: Vec<String> = keys.iter().filter(|k| k.starts_with(prefix)).cloned().collect();
+                want.sort();
+                assert_eq!(got, want, "prefix {prefix:?}, {per_page} per page, parallel {parallel}");
+            }
+        }
+    }
+
+    #[test]
+    fn key_order_lists_each_directory_once_and_ahead_in_parallel() {
+        let keys = tricky_tree();
+        let source = Keys::new(&keys, 1000);
+        assert_eq!(list_in(&source, "p/", 3, TreeOrder::Key).len(), keys.len() - 1);
+        // One request per directory: p/, 30 d??/ and their sub/, a/, a/y/, b/, b/c/, b/c/d/,
+        // b/c/d/e/.
+        assert_eq!(source.requests.load(Ordering::SeqCst), 1 + 30 * 2 + 6);
+        let most = source.most.load(Ordering::SeqCst);
+        assert!((2..=4).contains(&most), "{most} in flight with parallel 3");
+    }
+
+    #[test]
+    fn a_prefix_repeated_on_the_next_page_is_read_once() {
+        // Keys::page never repeats; a page source that does: the first page ends with `p/a/`
+        // and the second starts with it again.
+        struct Repeats;
+        impl PageSource for Repeats {
+            fn page(&self, prefix: &str, token: Option<&str>) -> Result<ListObjectsPage, S3Error> {
+                let object = |key: &str| ListedObject {
+                    key: key.to_string(),
+                    last_modified: String::new(),
+                    etag: String::new(),
+                    size: 0,
+                    storage_class: None,
+                };
+                Ok(match (prefix, token) {
+                    ("p/", None) => ListObjectsPage {
+                        contents: vec![object("p/0")],
+                        common_prefixes: vec!["p/a/".into()],
+                        is_truncated: true,
+                        next_continuation_token: Some("1".into()),
+                        ..Default::default()
+                    },
+                    ("p/", Some(_)) => ListObjectsPage {
+                        contents: vec![object("p/b")],
+                        common_prefixes: vec!["p/a/".into()],
+                        ..Default::default()
+                    },
+                    ("p/a/", _) => ListObjectsPage { contents: vec![object("p/a/x")], ..Default::default() },
+                    _ => ListObjectsPage::default(),
+                })
+            }
+        }
+        for order in [TreeOrder::Key, TreeOrder::DirectoryFirst] {
+            let got: Vec<String> =
+                std::thread::scope(|s| ListTree::new(s, Repeats, "p/", 4, order).map(|o| o.unwrap().key).collect());
+            let want = match order {
+                TreeOrder::Key => ["p/0", "p/a/x", "p/b"],
+                TreeOrder::DirectoryFirst => ["p/0", "p/b", "p/a/x"],
+            };
+            assert_eq!(got, want, "{order:?}");
+        }
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub(crate) use download::TempFile;
 pub use error::{InputError, IntegrityError, ResponseError, S3Error, ServiceError, REGION_HINT};
 pub use get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 pub use list::{ListEntry, ListObjects, ListOptions};
-pub use list_tree::{ListTree, PageSource};
+pub use list_tree::{ListTree, PageSource, TreeOrder};
 pub use multipart::{read_full, MultipartUploadInfo};
 pub use notices::{CollectedNotices, NoNotices, Notices};
 pub use progress::Progress;

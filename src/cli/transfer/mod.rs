@@ -60,10 +60,15 @@ pub fn sync(
     sync::sync(ctx, src, dst, delete, compare, opts)
 }
 
+/// Directories of a prefix listed at once, ahead of the reader (`sync`, `ls --recursive`;
+/// rclone lists 8 at a time too), or fewer when `max_concurrent_requests` allows fewer
+/// requests in flight.
+pub(super) const LIST_AHEAD: usize = 8;
+
 /// A client for many objects, and its request slots: `max_concurrent_requests` when the
 /// AWS config sets it, else [`pool::DEFAULT_SLOTS`]. The connection pool keeps as many idle
 /// connections as there are slots, so that no connection is closed to be opened again.
-fn many_client(ctx: &Ctx, bucket: &str, key: &str) -> Result<(Client, usize), CliError> {
+pub(super) fn many_client(ctx: &Ctx, bucket: &str, key: &str) -> Result<(Client, usize), CliError> {
     let s = ctx.settings(Some((bucket, key)))?;
     let slots = s.concurrency.as_ref().map(|c| c.value as usize).unwrap_or(pool::DEFAULT_SLOTS).max(1);
     let mut cfg = ctx.client_config(&s)?;

@@ -8,22 +8,18 @@
 use std::fs;
 use std::thread;
 
-use minis3::s3::Client;
+use minis3::s3::{Client, TreeOrder};
 
 use super::local::local_hint;
 use super::pool::{self, Pool};
 use super::sides::{file_entry, object_entry, Listing, LocalTree, S3Tree};
 use super::tree::{Merge, Pair};
-use super::{copy, many_client, submit_download, upload, weight, PendingFiles};
+use super::{copy, many_client, submit_download, upload, weight, PendingFiles, LIST_AHEAD};
 use crate::cli::args::{Operand, TransferOptions};
 use crate::cli::commands::delete_keys;
 use crate::cli::paths::dir_prefix;
 use crate::cli::plan::{decide, Compare, Direction, Step};
 use crate::cli::{CliError, Ctx};
-
-/// Directories of the source prefix listed at once, ahead of the planner (rclone lists 8 at a
-/// time too), or fewer when `max_concurrent_requests` allows fewer requests in flight.
-const LIST_AHEAD: usize = 8;
 
 /// DeleteObjects takes at most this many keys.
 const DELETE_BATCH: usize = 1000;
@@ -70,8 +66,10 @@ pub fn sync(
             thread::scope(|scope| {
                 pool::run(ctx, slots, opts.quiet, |pool| {
                     let mut deletions = Vec::new();
-                    let listing =
-                        Listing::new(client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix);
+                    let listing = Listing::new(
+                        client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots), TreeOrder::DirectoryFirst),
+                        &prefix,
+                    );
                     for pair in Merge::new(LocalTree::new(dir.clone()), listing) {
                         if pool.stopped() {
                             break;
@@ -118,8 +116,10 @@ pub fn sync(
             let pending = &PendingFiles::default();
             thread::scope(|scope| {
                 pool::run(ctx, slots, opts.quiet, |pool| {
-                    let listing =
-                        Listing::new(client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix);
+                    let listing = Listing::new(
+                        client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots), TreeOrder::DirectoryFirst),
+                        &prefix,
+                    );
                     for pair in Merge::new(LocalTree::new(dir.clone()), listing) {
                         if pool.stopped() {
                             break;
@@ -176,8 +176,10 @@ pub fn sync(
             thread::scope(|scope| {
                 pool::run(ctx, slots, opts.quiet, |pool| {
                     let mut deletions = Vec::new();
-                    let listing =
-                        Listing::new(client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix);
+                    let listing = Listing::new(
+                        client.list_tree(scope, bucket, &prefix, LIST_AHEAD.min(slots), TreeOrder::DirectoryFirst),
+                        &prefix,
+                    );
                     for pair in Merge::new(S3Tree::new(client, db, &dprefix), listing) {
                         if pool.stopped() {
                             break;
