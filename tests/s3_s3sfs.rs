@@ -203,6 +203,37 @@ fn odd_keys_round_trip_and_list() {
 }
 
 #[test]
+fn a_listing_in_key_ranges_is_the_listing() {
+    let server = S3sFs::start();
+    let c = client(s3s_config(&server.endpoint()));
+    let bucket = unique_bucket("ranges");
+    c.create_bucket(&bucket).unwrap();
+    for k in (0..20).map(|i| format!("k/{i:02}")).chain(["k/sub/x".to_string(), "k/sub/y".into(), "top".into()]) {
+        c.put_object(&bucket, &k, b"x", &PutOptions::default()).unwrap();
+    }
+    // Three keys a page (s3s-fs honours max-keys), one directory level.
+    let opts =
+        ListOptions { prefix: Some("k/".into()), delimiter: Some("/".into()), max_keys: Some(3), ..Default::default() };
+    let want = keys_of(&c, &bucket, &opts);
+    assert_eq!(want.len(), 21, "{want:?}");
+    let cuts = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    for (splits, parallel) in [
+        (cuts(&[]), 4),
+        (cuts(&["k/05", "k/10"]), 4),
+        (cuts(&["k/10", "k/nothing", "k/sub/zz", "k/05", "k/10"]), 2),
+        (cuts(&["k/sub/x", "a", "z"]), 1),
+    ] {
+        let l = c.list_in_ranges(&bucket, &opts, &splits, parallel).unwrap();
+        let got: Vec<&str> = l.entries.iter().map(|e| e.name()).collect();
+        assert_eq!(got, want, "cut at {splits:?}");
+        assert!(l.pages >= 7, "{} pages for 21 entries at 3 a page", l.pages);
+    }
+    // A missing bucket is the error, not an empty listing.
+    let e = c.list_in_ranges("no-such-bucket-ranges", &opts, &cuts(&["k/05"]), 2).unwrap_err();
+    assert_eq!(e.code(), Some("NoSuchBucket"), "{e}");
+}
+
+#[test]
 fn presigned_urls_work_and_are_checked() {
     let server = S3sFs::start();
     let c = client(s3s_config(&server.endpoint()));

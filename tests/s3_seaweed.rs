@@ -170,6 +170,27 @@ fn pagination_over_more_than_1000_keys() {
         assert_eq!(listed, keys);
         assert_eq!(tree.pages(), 3);
     });
+    // In key ranges listed at once: the same keys whatever the cuts, each once, in order.
+    let flat = ListOptions::default();
+    let ranged = |opts: &ListOptions, splits: &[&str], parallel: usize| {
+        let splits: Vec<String> = splits.iter().map(|s| s.to_string()).collect();
+        let l = c.list_in_ranges(&bucket, opts, &splits, parallel).unwrap();
+        (l.entries.iter().map(|e| e.name().to_owned()).collect::<Vec<_>>(), l.pages)
+    };
+    // Cuts at keys that are there: one page per range.
+    assert_eq!(ranged(&flat, &["p/00999", "p/00499"], 3), (keys.clone(), 3));
+    // Cuts that are not keys, out of order, repeated, before and after every key.
+    assert_eq!(ranged(&flat, &["zzz", "p/00010.5", "a", "p/00010.5"], 2).0, keys);
+    // A range whose first page ends before the next cut goes on: 250 keys a page, one cut at
+    // the 1000th key (4 pages), then the last 100 (1 page).
+    let small_pages = ListOptions { max_keys: Some(250), ..Default::default() };
+    assert_eq!(ranged(&small_pages, &["p/00999"], 2), (keys.clone(), 5));
+    // A cut inside a common prefix: the prefix once.
+    let by_dir = ListOptions { delimiter: Some("/".into()), ..Default::default() };
+    assert_eq!(ranged(&by_dir, &["p/00500"], 2).0, ["p/"]);
+    // Where the listing starts.
+    let after = ListOptions { start_after: Some("p/01049".into()), ..Default::default() };
+    assert_eq!(ranged(&after, &["p/00999", "p/01074"], 4).0, keys[1050..]);
     // DeleteObjects in batches of 1000.
     let res = c.delete_objects(&bucket, &keys).unwrap();
     assert!(res.errors.is_empty(), "{:?}", res.errors.first());
@@ -181,6 +202,52 @@ fn pagination_over_more_than_1000_keys() {
 /// whose listed size fits one part asks for it whole and is checked by that CRC32C alone; one
 /// that starts with a ranged request is checked by the MD5 ETag; an object stored without a
 /// CRC32C by its MD5 either way.
+/// Puts an empty object at each of `keys`, 8 at a time.
+fn put_empty(c: &Client, bucket: &str, keys: &[String]) {
+    std::thread::scope(|s| {
+        for chunk in keys.chunks(keys.len().div_ceil(8).max(1)) {
+            s.spawn(move || {
+                for k in chunk {
+                    c.put_object(bucket, k, b"", &PutOptions::default()).unwrap();
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn list_keys_walks_full_directories_and_lists_sparse_ones_flat_in_key_order() {
+    let (_, c) = seaweed();
+    let bucket = unique_bucket("keys");
+    c.create_bucket(&bucket).unwrap();
+    // Full directories: 20 of 60 keys, beside keys that sort next to them.
+    let mut full: Vec<String> = (0..20).flat_map(|d| (0..60).map(move |f| format!("full/d{d:02}/f{f:02}"))).collect();
+    full.extend((0..20).map(|d| format!("full/d{d:02}.txt")));
+    // Sparse: 300 directories of one key each.
+    let sparse: Vec<String> = (0..300).map(|d| format!("sparse/d{d:03}/only")).collect();
+    put_empty(&c, &bucket, &full);
+    put_empty(&c, &bucket, &sparse);
+    full.sort();
+    std::thread::scope(|s| {
+        let mut keys = c.list_keys(s, &bucket, "full/", 4);
+        let got: Vec<String> = keys.by_ref().map(|o| o.unwrap().key).collect();
+        assert_eq!(got, full);
+        assert!(!keys.went_flat());
+        assert_eq!(keys.pages(), 21, "the prefix and its 20 directories");
+
+        let mut keys = c.list_keys(s, &bucket, "sparse/", 4);
+        let got: Vec<String> = keys.by_ref().map(|o| o.unwrap().key).collect();
+        assert_eq!(got, sparse);
+        assert!(keys.went_flat(), "300 directories of one key: flat after the probe");
+        assert!(keys.pages() < 16 + 4, "{} requests", keys.pages());
+
+        // The whole bucket: full directories first (they sort first), then the sparse ones.
+        let mut keys = c.list_keys(s, &bucket, "", 4);
+        let got: Vec<String> = keys.by_ref().map(|o| o.unwrap().key).collect();
+        assert_eq!(got, full.iter().chain(&sparse).cloned().collect::<Vec<_>>());
+    });
+}
+
 #[test]
 fn a_listed_small_object_is_fetched_whole_and_checked_by_its_crc32c() {
     let s = Seaweed::shared();

@@ -7,7 +7,7 @@ use minis3::config::auth_file::{self, AuthFiles, S3Credentials};
 use minis3::settings::{self, CredentialPlan, Inputs};
 
 use super::advice;
-use minis3::s3::{ListEntry, ListOptions, TreeOrder};
+use minis3::s3::{ListEntry, ListOptions};
 
 use super::args::{PresignMethod, TransferOptions};
 use super::output::short_time;
@@ -59,15 +59,16 @@ pub fn ls(ctx: &Ctx, target: Option<(String, String)>, recursive: bool, json: bo
 }
 
 /// `ls --recursive`: every key under the prefix in key order, as a flat listing gives them,
-/// but listed directory by directory, several directories at a time (`Client::list_tree`):
-/// on a server whose flat listing pages cost more as the bucket grows (s3s-fs walks the
-/// whole tree for every page), the cost is then one page per directory.
+/// but listed directory by directory, several directories at a time, while directories hold
+/// many keys each (`Client::list_keys`): on a server whose flat listing pages cost more as
+/// the bucket grows (s3s-fs walks the whole tree for every page), the cost is then one page
+/// per directory; a tree of sparse directories is listed flat from where the walk got to.
 fn ls_recursive(ctx: &Ctx, bucket: &str, prefix: &str, json: bool) -> Result<(), CliError> {
     let (client, slots) = many_client(ctx, bucket, prefix)?;
     let mut printer = ListPrinter::new(ctx, prefix, true, json);
     let mut page: Vec<ListEntry> = Vec::with_capacity(PRINTED_PAGE);
     std::thread::scope(|scope| {
-        for object in client.list_tree(scope, bucket, prefix, LIST_AHEAD.min(slots), TreeOrder::Key) {
+        for object in client.list_keys(scope, bucket, prefix, LIST_AHEAD.min(slots)) {
             page.push(ListEntry::Object(object?));
             if page.len() == PRINTED_PAGE {
                 printer.page(&mut page)?;

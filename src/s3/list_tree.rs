@@ -44,9 +44,9 @@ pub enum TreeOrder {
 }
 
 /// A bucket's delimiter listings through a [`Client`].
-struct ClientPages<'c> {
-    client: &'c Client,
-    bucket: String,
+pub(super) struct ClientPages<'c> {
+    pub(super) client: &'c Client,
+    pub(super) bucket: String,
 }
 
 impl PageSource for ClientPages<'_> {

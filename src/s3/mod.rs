@@ -8,7 +8,7 @@
 //! | download to a file | [`Client::download_to_file`] (parallel ranges, resumable, atomic rename) |
 //! | PutObject | [`Client::put_object`], [`Client::put_object_from_file`], [`Client::put_object_from_reader`] |
 //! | multipart | automatic above `multipart_threshold`; also [`Client::create_multipart_upload`], [`Client::upload_part`], [`Client::complete_multipart_upload`], [`Client::abort_multipart_upload`], [`Client::list_multipart_uploads`] |
-//! | ListObjectsV2 | [`Client::list_objects`] (iterator), [`Client::list_objects_page`], [`Client::list_tree`] (directory by directory, in parallel) |
+//! | ListObjectsV2 | [`Client::list_objects`] (iterator), [`Client::list_objects_page`], [`Client::list_tree`] (directory by directory, in parallel), [`Client::list_keys`] (key order, directory by directory or flat), [`Client::list_in_ranges`] (key ranges at once) |
 //! | CopyObject | [`Client::copy_object`] |
 //! | DeleteObject(s) | [`Client::delete_object`], [`Client::delete_objects`] |
 //! | buckets | [`Client::create_bucket`], [`Client::delete_bucket`], [`Client::head_bucket`], [`Client::list_buckets`] |
@@ -35,6 +35,8 @@ mod execute;
 mod get;
 mod invalid;
 mod list;
+mod list_keys;
+mod list_ranges;
 mod list_tree;
 mod multipart;
 mod notices;
@@ -61,6 +63,8 @@ pub(crate) use download::TempFile;
 pub use error::{InputError, IntegrityError, ResponseError, S3Error, ServiceError, REGION_HINT};
 pub use get::{ByteRange, GetObject, GetOptions, ObjectMeta};
 pub use list::{ListEntry, ListObjects, ListOptions};
+pub use list_keys::{ListKeys, MIN_KEYS_PER_PAGE, PROBE_PAGES};
+pub use list_ranges::RangedListing;
 pub use list_tree::{ListTree, PageSource, TreeOrder};
 pub use multipart::{read_full, MultipartUploadInfo};
 pub use notices::{CollectedNotices, NoNotices, Notices};

@@ -256,19 +256,38 @@ fn head_etag(client: &Client, bucket: &str, key: &str) -> Result<Option<String>,
     }
 }
 
-/// The packages listed directly under `dir`, by file name.
-fn list_packages(client: &Client, bucket: &str, dir: &str) -> Result<BTreeMap<String, ListedObject>, S3Error> {
+/// Keys per ListObjectsV2 page (S3's maximum): the listing of a subdir is cut into ranges of
+/// about this many package names, listed at once.
+const LIST_PAGE: usize = 1000;
+
+/// Ranges of a subdir's listing listed at once.
+const LIST_RANGES: usize = 8;
+
+/// The packages listed directly under `dir`, by file name, and the pages that took. The
+/// listing is cut at every thousandth of `known` (the file names listed last time, sorted),
+/// and the ranges are listed at once ([`Client::list_in_ranges`]): a subdir of 30,000
+/// packages is 30 pages, and one after another they are 30 round trips.
+fn list_packages(
+    client: &Client,
+    bucket: &str,
+    dir: &str,
+    known: &BTreeMap<String, Seen>,
+    parallel: usize,
+) -> Result<(BTreeMap<String, ListedObject>, u64), S3Error> {
     let list_opts = ListOptions { prefix: Some(dir.to_string()), delimiter: Some("/".into()), ..Default::default() };
+    let splits: Vec<String> =
+        known.keys().skip(LIST_PAGE - 1).step_by(LIST_PAGE).map(|name| format!("{dir}{name}")).collect();
+    let listing = client.list_in_ranges(bucket, &list_opts, &splits, parallel.clamp(1, LIST_RANGES))?;
     let mut listed = BTreeMap::new();
-    for entry in client.list_objects(bucket, &list_opts) {
-        if let ListEntry::Object(o) = entry? {
+    for entry in listing.entries {
+        if let ListEntry::Object(o) = entry {
             let name = o.key[dir.len()..].to_string();
             if PackageFormat::from_file_name(&name).is_ok() && !name.contains('/') {
                 listed.insert(name, o);
             }
         }
     }
-    Ok(listed)
+    Ok((listed, listing.pages))
 }
 
 fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
@@ -290,20 +309,26 @@ fn index_subdir(
     let key = |name: &str| format!("{dir}{name}");
     let fmt_err = |e: &dyn std::fmt::Display| Attempt::Failed(PublishError::Format(e.to_string()));
 
-    // What the run depends on, read at once.
-    let (old, state_obj, zst_etag, index_obj, listed) = std::thread::scope(|scope| {
-        let state = scope.spawn(|| get_small(client, bucket, &key(STATE_FILE)));
+    // What the run depends on, read at once; the listing after the sidecar, whose names tell
+    // where to cut it.
+    let (old, zst_etag, index_obj, listed) = std::thread::scope(|scope| {
+        let listed = scope.spawn(|| -> Result<_, S3Error> {
+            let state_obj = get_small(client, bucket, &key(STATE_FILE))?;
+            let state = state_obj.as_ref().map(|(b, _)| IndexState::from_slice(b)).unwrap_or_default();
+            let (listed, pages) = list_packages(client, bucket, &dir, &state.files, opts.max_parallel)?;
+            Ok((state_obj, state, listed, pages))
+        });
         let zst = scope.spawn(|| head_etag(client, bucket, &key("repodata.json.zst")));
         let index = scope.spawn(|| match opts.write_shards {
             true => get_small(client, bucket, &key("repodata_shards.msgpack.zst")),
             false => Ok(None),
         });
-        let listed = scope.spawn(|| list_packages(client, bucket, &dir));
         let old = get_small(client, bucket, &key("repodata.json"));
-        (old, joined(state), joined(zst), joined(index), joined(listed))
+        (old, joined(zst), joined(index), joined(listed))
     });
-    let (old, state_obj, zst_etag, index_obj, listed) = (old?, state_obj?, zst_etag?, index_obj?, listed?);
-    summary.requests += 4 + u64::from(opts.write_shards);
+    let (old, zst_etag, index_obj) = (old?, zst_etag?, index_obj?);
+    let (state_obj, state, listed, pages) = listed?;
+    summary.requests += 3 + pages + u64::from(opts.write_shards);
     summary.bytes_read +=
         [&old, &state_obj, &index_obj].iter().map(|o| o.as_ref().map_or(0, |(b, _)| b.len() as u64)).sum::<u64>();
     let old_repodata = match &old {
@@ -313,7 +338,6 @@ fn index_subdir(
         None => None,
     };
     let old_etag = old.as_ref().map(|(_, e)| e.clone());
-    let state = state_obj.as_ref().map(|(b, _)| IndexState::from_slice(b)).unwrap_or_default();
     let state_etag = state_obj.map(|(_, e)| e);
     let (old_index, index_etag) = match index_obj {
         Some((bytes, etag)) => (decode_shard_index(&bytes, "repodata_shards.msgpack.zst").ok(), Some(etag)),

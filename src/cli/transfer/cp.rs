@@ -9,7 +9,7 @@ use super::local::is_dir_like;
 use super::pool;
 use super::sides::{Listing, LocalTree};
 use super::tree::{Merge, Pair};
-use super::{copy, download, many_client, submit_download, upload, weight, PendingFiles};
+use super::{copy, download, many_client, submit_download, upload, weight, PendingFiles, LIST_AHEAD};
 use crate::cli::args::{Operand, TransferOptions};
 use crate::cli::paths::{dir_prefix, key_basename, upload_key};
 use crate::cli::{CliError, Ctx};
@@ -88,18 +88,22 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                 let (client, slots) = many_client(ctx, &bucket, &key)?;
                 let (client, bucket, prefix) = (&client, bucket.as_str(), dir_prefix(&key));
                 let pending = &PendingFiles::default();
-                return pool::run(ctx, slots, opts.quiet, |pool| {
-                    for item in Listing::flat(client, bucket, &prefix) {
-                        let (rel, o) = item?;
-                        if !opts.filters.includes(&rel) {
-                            continue;
+                return std::thread::scope(|scope| {
+                    pool::run(ctx, slots, opts.quiet, |pool| {
+                        for item in
+                            Listing::new(client.list_keys(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix)
+                        {
+                            let (rel, o) = item?;
+                            if !opts.filters.includes(&rel) {
+                                continue;
+                            }
+                            submit_download(ctx, pool, pending, client, bucket, (&path, &rel), o, opts);
+                            if pool.stopped() {
+                                break;
+                            }
                         }
-                        submit_download(ctx, pool, pending, client, bucket, (&path, &rel), o, opts);
-                        if pool.stopped() {
-                            break;
-                        }
-                    }
-                    Ok(())
+                        Ok(())
+                    })
                 })?
                 .result();
             }
@@ -122,23 +126,27 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
                 let (client, slots) = many_client(ctx, &bucket, &key)?;
                 let (client, bucket, db) = (&client, bucket.as_str(), db.as_str());
                 let (prefix, dprefix) = (dir_prefix(&key), dir_prefix(&dk));
-                return pool::run(ctx, slots, opts.quiet, |pool| {
-                    for item in Listing::flat(client, bucket, &prefix) {
-                        let (rel, o) = item?;
-                        if !opts.filters.includes(&rel) {
-                            continue;
+                return std::thread::scope(|scope| {
+                    pool::run(ctx, slots, opts.quiet, |pool| {
+                        for item in
+                            Listing::new(client.list_keys(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix)
+                        {
+                            let (rel, o) = item?;
+                            if !opts.filters.includes(&rel) {
+                                continue;
+                            }
+                            let target = format!("{dprefix}{rel}");
+                            pool.submit(
+                                o.size,
+                                1,
+                                Box::new(move || copy(ctx, client, (bucket, &o.key), (db, &target), opts)),
+                            );
+                            if pool.stopped() {
+                                break;
+                            }
                         }
-                        let target = format!("{dprefix}{rel}");
-                        pool.submit(
-                            o.size,
-                            1,
-                            Box::new(move || copy(ctx, client, (bucket, &o.key), (db, &target), opts)),
-                        );
-                        if pool.stopped() {
-                            break;
-                        }
-                    }
-                    Ok(())
+                        Ok(())
+                    })
                 })?
                 .result();
             }

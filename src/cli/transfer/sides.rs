@@ -1,13 +1,13 @@
 //! The two sides of a many-object transfer: a listing streamed page by page (every key under
-//! a prefix, as `(path under the prefix, object)`: flat for `cp`, directory by directory for
-//! `sync`), and the [`Tree`]s a sync reads directory by directory: a local directory, or an
-//! S3 prefix listed with a `/` delimiter.
+//! a prefix, as `(path under the prefix, object)`: in key order for `cp`, directory by
+//! directory for `sync`), and the [`Tree`]s a sync reads directory by directory: a local
+//! directory, or an S3 prefix listed with a `/` delimiter.
 
 use std::fs;
 use std::io::ErrorKind;
 use std::path::PathBuf;
 
-use minis3::s3::{parse_iso8601, Client, ListEntry, ListObjects, ListOptions, ListedObject, S3Error};
+use minis3::s3::{parse_iso8601, Client, ListEntry, ListOptions, ListedObject, S3Error};
 
 use super::local::{secs, LocalFile};
 use super::tree::{Child, Tree};
@@ -15,38 +15,13 @@ use crate::cli::plan::Entry;
 use crate::cli::CliError;
 
 /// Every object under `prefix` (a directory: empty or ending in `/`), with its path under it;
-/// directory markers (keys ending in `/`) are left out. Flat for `cp` ([`Listing::flat`], one
-/// page in memory at a time), directory by directory for `sync` (over [`Client::list_tree`]:
-/// far fewer pages' work for servers whose flat listing walks the whole prefix for every page,
-/// and several directories listed at once).
+/// directory markers (keys ending in `/`) are left out. Over [`Client::list_keys`] for `cp`
+/// (key order), over [`Client::list_tree`] for `sync` (each directory's files first): both
+/// list directory by directory, several directories at once, which is far fewer pages' work
+/// for servers whose flat listing walks the whole prefix for every page.
 pub struct Listing<I> {
     inner: I,
     prefix: String,
-}
-
-/// The objects of a flat ListObjectsV2 listing (it has no common prefixes without a delimiter).
-pub struct FlatObjects<'c>(ListObjects<'c>);
-
-impl Iterator for FlatObjects<'_> {
-    type Item = Result<ListedObject, S3Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            match self.0.next()? {
-                Err(e) => return Some(Err(e)),
-                Ok(ListEntry::Object(o)) => return Some(Ok(o)),
-                Ok(ListEntry::Prefix(_)) => continue,
-            }
-        }
-    }
-}
-
-impl<'c> Listing<FlatObjects<'c>> {
-    /// The flat listing of `bucket` under `prefix`.
-    pub fn flat(client: &'c Client, bucket: &str, prefix: &str) -> Self {
-        let opts = ListOptions { prefix: (!prefix.is_empty()).then(|| prefix.to_string()), ..Default::default() };
-        Listing::new(FlatObjects(client.list_objects(bucket, &opts)), prefix)
-    }
 }
 
 impl<I: Iterator<Item = Result<ListedObject, S3Error>>> Listing<I> {
