@@ -152,11 +152,10 @@ impl<'a> ListPrinter<'a> {
 
 /// `rm`: one object, or every object under a prefix.
 pub fn rm(ctx: &Ctx, bucket: &str, key: &str, recursive: bool, opts: &TransferOptions) -> Result<(), CliError> {
-    let client = ctx.client(Some((bucket, key)))?;
     let dry = if opts.dryrun { "(dryrun) " } else { "" };
     if !recursive {
         if !opts.dryrun {
-            client.delete_object(bucket, key)?;
+            ctx.client(Some((bucket, key)))?.delete_object(bucket, key)?;
         }
         if !opts.quiet {
             ctx.out.line(&format!("{dry}delete: s3://{bucket}/{key}"))?;
@@ -164,16 +163,20 @@ pub fn rm(ctx: &Ctx, bucket: &str, key: &str, recursive: bool, opts: &TransferOp
         return Ok(());
     }
     let prefix = dir_prefix(key);
-    let list = ListOptions { prefix: (!prefix.is_empty()).then(|| prefix.clone()), ..Default::default() };
+    let (client, slots) = many_client(ctx, bucket, key)?;
+    // Listed as `ls --recursive` lists (directory by directory while directories are full):
+    // the keys in key order, and on s3s-fs not one walk of the whole bucket per page.
     let mut keys = Vec::new();
-    for entry in client.list_objects(bucket, &list) {
-        if let ListEntry::Object(o) = entry? {
+    std::thread::scope(|scope| -> Result<(), CliError> {
+        for o in client.list_keys(scope, bucket, &prefix, LIST_AHEAD.min(slots)) {
+            let o = o?;
             let rel = &o.key[prefix.len().min(o.key.len())..];
             if opts.filters.includes(rel) {
                 keys.push(o.key);
             }
         }
-    }
+        Ok(())
+    })?;
     delete_keys(ctx, &client, bucket, &keys, opts.dryrun, opts.quiet)
 }
 
