@@ -256,38 +256,58 @@ fn head_etag(client: &Client, bucket: &str, key: &str) -> Result<Option<String>,
     }
 }
 
-/// Keys per ListObjectsV2 page (S3's maximum): the listing of a subdir is cut into ranges of
-/// about this many package names, listed at once.
-const LIST_PAGE: usize = 1000;
+/// Package names per range when a subdir's listing is cut into ranges: a page holds 1,000
+/// entries, and the rest leaves room for the subdir's other files and for packages added
+/// since the names were listed.
+const NAMES_PER_RANGE: usize = 900;
 
 /// Ranges of a subdir's listing listed at once.
 const LIST_RANGES: usize = 8;
 
 /// The packages listed directly under `dir`, by file name, and the pages that took. The
-/// listing is cut at every thousandth of `known` (the file names listed last time, sorted),
-/// and the ranges are listed at once ([`Client::list_in_ranges`]): a subdir of 30,000
-/// packages is 30 pages, and one after another they are 30 round trips.
+/// first page is asked for at once; if there is more, the rest is cut at every 900th of the
+/// names `known()` gives (the sidecar's: the file names listed last time, read meanwhile)
+/// and its ranges are listed at once ([`Client::list_in_ranges`]): a subdir of 30,000
+/// packages is then not 30 round trips one after another.
 fn list_packages(
     client: &Client,
     bucket: &str,
     dir: &str,
-    known: &BTreeMap<String, Seen>,
+    known: &mut dyn FnMut() -> Vec<String>,
     parallel: usize,
 ) -> Result<(BTreeMap<String, ListedObject>, u64), S3Error> {
     let list_opts = ListOptions { prefix: Some(dir.to_string()), delimiter: Some("/".into()), ..Default::default() };
-    let splits: Vec<String> =
-        known.keys().skip(LIST_PAGE - 1).step_by(LIST_PAGE).map(|name| format!("{dir}{name}")).collect();
-    let listing = client.list_in_ranges(bucket, &list_opts, &splits, parallel.clamp(1, LIST_RANGES))?;
+    let first = client.list_objects_page(bucket, &list_opts, None)?;
+    let mut objects = first.contents;
+    let mut pages = 1;
+    let last = objects.iter().map(|o| o.key.as_str()).chain(first.common_prefixes.iter().map(String::as_str)).max();
+    if let (true, Some(last)) = (first.is_truncated, last) {
+        let names = known();
+        let splits: Vec<String> = names
+            .iter()
+            .map(|name| format!("{dir}{name}"))
+            .filter(|k| k.as_str() > last)
+            .skip(NAMES_PER_RANGE - 1)
+            .step_by(NAMES_PER_RANGE)
+            .collect();
+        let rest_opts = ListOptions { start_after: Some(last.to_string()), ..list_opts };
+        let rest = client.list_in_ranges(bucket, &rest_opts, &splits, parallel.clamp(1, LIST_RANGES))?;
+        pages += rest.pages;
+        objects.extend(rest.entries.into_iter().filter_map(|e| match e {
+            ListEntry::Object(o) => Some(o),
+            ListEntry::Prefix(_) => None,
+        }));
+    } else if first.is_truncated {
+        return Err(S3Error::InvalidResponse(crate::s3::ResponseError::TruncatedListing));
+    }
     let mut listed = BTreeMap::new();
-    for entry in listing.entries {
-        if let ListEntry::Object(o) = entry {
-            let name = o.key[dir.len()..].to_string();
-            if PackageFormat::from_file_name(&name).is_ok() && !name.contains('/') {
-                listed.insert(name, o);
-            }
+    for o in objects {
+        let name = o.key[dir.len()..].to_string();
+        if PackageFormat::from_file_name(&name).is_ok() && !name.contains('/') {
+            listed.insert(name, o);
         }
     }
-    Ok((listed, listing.pages))
+    Ok((listed, pages))
 }
 
 fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
@@ -313,10 +333,31 @@ fn index_subdir(
     // where to cut it.
     let (old, zst_etag, index_obj, listed) = std::thread::scope(|scope| {
         let listed = scope.spawn(|| -> Result<_, S3Error> {
-            let state_obj = get_small(client, bucket, &key(STATE_FILE))?;
-            let state = state_obj.as_ref().map(|(b, _)| IndexState::from_slice(b)).unwrap_or_default();
-            let (listed, pages) = list_packages(client, bucket, &dir, &state.files, opts.max_parallel)?;
-            Ok((state_obj, state, listed, pages))
+            std::thread::scope(|inner| {
+                let mut handle = Some(inner.spawn(|| get_small(client, bucket, &key(STATE_FILE))));
+                let mut fetched = None;
+                let listing = {
+                    // Called only when the listing has more than one page.
+                    let mut known = || -> Vec<String> {
+                        let obj = handle.take().map(joined);
+                        let names = match &obj {
+                            Some(Ok(Some((bytes, _)))) => IndexState::from_slice(bytes).files.into_keys().collect(),
+                            _ => Vec::new(),
+                        };
+                        fetched = obj;
+                        names
+                    };
+                    list_packages(client, bucket, &dir, &mut known, opts.max_parallel)
+                };
+                let state_obj = match (fetched, handle.take()) {
+                    (Some(read), _) => read?,
+                    (None, Some(h)) => joined(h)?,
+                    (None, None) => None,
+                };
+                let (listed, pages) = listing?;
+                let state = state_obj.as_ref().map(|(b, _)| IndexState::from_slice(b)).unwrap_or_default();
+                Ok((state_obj, state, listed, pages))
+            })
         });
         let zst = scope.spawn(|| head_etag(client, bucket, &key("repodata.json.zst")));
         let index = scope.spawn(|| match opts.write_shards {
