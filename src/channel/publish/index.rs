@@ -329,8 +329,8 @@ fn index_subdir(
     let key = |name: &str| format!("{dir}{name}");
     let fmt_err = |e: &dyn std::fmt::Display| Attempt::Failed(PublishError::Format(e.to_string()));
 
-    // What the run depends on, read at once; the listing after the sidecar, whose names tell
-    // where to cut it.
+    // What the run depends on, read at once: the listing's first page beside the sidecar,
+    // whose names cut the rest of the listing when there is more.
     let (old, zst_etag, index_obj, listed) = std::thread::scope(|scope| {
         let listed = scope.spawn(|| -> Result<_, S3Error> {
             std::thread::scope(|inner| {
