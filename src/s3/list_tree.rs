@@ -410,6 +410,17 @@ mod tests {
         }
     }
 
+    /// A listed object with only its key.
+    fn object(key: &str) -> ListedObject {
+        ListedObject {
+            key: key.to_string(),
+            last_modified: String::new(),
+            etag: String::new(),
+            size: 0,
+            storage_class: None,
+        }
+    }
+
     impl PageSource for Keys {
         fn page(&self, prefix: &str, token: Option<&str>) -> Result<ListObjectsPage, S3Error> {
             self.requests.fetch_add(1, Ordering::SeqCst);
@@ -431,13 +442,6 @@ mod tests {
             let skip = token.map_or(0, |t| t.parse::<usize>().unwrap());
             let page: Vec<_> = entries.iter().skip(skip).take(self.per_page).collect();
             let more = skip + page.len() < entries.len();
-            let object = |key: &str| ListedObject {
-                key: key.to_string(),
-                last_modified: String::new(),
-                etag: String::new(),
-                size: 0,
-                storage_class: None,
-            };
             Ok(ListObjectsPage {
                 contents: page.iter().filter(|e| !e.1).map(|e| object(&e.0)).collect(),
                 common_prefixes: page.iter().filter(|e| e.1).map(|e| e.0.clone()).collect(),
@@ -520,13 +524,6 @@ mod tests {
         struct Repeats;
         impl PageSource for Repeats {
             fn page(&self, prefix: &str, token: Option<&str>) -> Result<ListObjectsPage, S3Error> {
-                let object = |key: &str| ListedObject {
-                    key: key.to_string(),
-                    last_modified: String::new(),
-                    etag: String::new(),
-                    size: 0,
-                    storage_class: None,
-                };
                 Ok(match (prefix, token) {
                     ("p/", None) => ListObjectsPage {
                         contents: vec![object("p/0")],
