@@ -576,3 +576,51 @@ fn racing_writer_on_s3s_fs() {
 fn racing_writer_on_seaweedfs() {
     racing_writer(Seaweed::shared());
 }
+
+/// A subdir whose listing takes several pages: 1,200 other files beside the packages, and a
+/// sidecar that names 2,000 packages (its names only cut the listing into ranges; a cut need
+/// not be a key). Every package is found, the first time and incrementally.
+#[test]
+fn a_subdir_listed_in_ranges_finds_every_package() {
+    let server = Seaweed::shared();
+    let work = tempfile::tempdir().unwrap();
+    let client = Client::new(server.client_config()).unwrap();
+    let bucket = unique_bucket("pubranges");
+    client.create_bucket(&bucket).unwrap();
+    let pkgs = work.path().join("pkgs");
+    conda::make_packages(&pkgs, &["--count", "6", "--size", "20000"]);
+    let files = all_files(&pkgs);
+    for r in upload_packages(&client, &bucket, "chan", &files, &UploadOptions::default()).unwrap() {
+        r.unwrap();
+    }
+    let subdir = files[0].parent().unwrap().file_name().unwrap().to_str().unwrap().to_string();
+    let others: Vec<String> = (0..1200).map(|i| format!("chan/{subdir}/a-note-{i:04}.txt")).collect();
+    std::thread::scope(|s| {
+        for chunk in others.chunks(150) {
+            let (client, bucket) = (&client, &bucket);
+            s.spawn(move || {
+                for k in chunk {
+                    client.put_object(bucket, k, b"", &PutOptions::default()).unwrap();
+                }
+            });
+        }
+    });
+    let names: BTreeMap<String, Value> = (0..2000)
+        .map(|i| (format!("a-note-{i:04}-1-0.conda"), serde_json::json!({"etag": "\"x\"", "size": 1})))
+        .collect();
+    let sidecar = serde_json::json!({"version": 1, "files": names}).to_string();
+    client
+        .put_object(&bucket, &format!("chan/{subdir}/.minis3-index.json"), sidecar.as_bytes(), &PutOptions::default())
+        .unwrap();
+    let in_subdir = files.iter().filter(|f| f.parent().unwrap().ends_with(&subdir)).count();
+
+    let s = index_channel(&client, &bucket, "chan", &IndexOptions::new(1)).unwrap();
+    assert_eq!(s.packages_read, files.len(), "{}", s.line());
+    let doc = repodata_json(&client, &bucket, &format!("chan/{subdir}/repodata.json"));
+    let records = doc["packages"].as_object().unwrap().len() + doc["packages.conda"].as_object().unwrap().len();
+    assert_eq!(records, in_subdir);
+    // Again: nothing read, every package kept (the sidecar is ours now, the listing still in
+    // several pages).
+    let s = index_channel(&client, &bucket, "chan", &IndexOptions::new(2)).unwrap();
+    assert_eq!((s.packages_read, s.packages_kept, s.subdirs_written), (0, files.len(), 0), "{}", s.line());
+}

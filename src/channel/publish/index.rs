@@ -335,16 +335,17 @@ fn index_subdir(
         let listed = scope.spawn(|| -> Result<_, S3Error> {
             std::thread::scope(|inner| {
                 let mut handle = Some(inner.spawn(|| get_small(client, bucket, &key(STATE_FILE))));
-                let mut fetched = None;
+                let (mut fetched, mut parsed) = (None, None);
                 let listing = {
                     // Called only when the listing has more than one page.
                     let mut known = || -> Vec<String> {
                         let obj = handle.take().map(joined);
-                        let names = match &obj {
-                            Some(Ok(Some((bytes, _)))) => IndexState::from_slice(bytes).files.into_keys().collect(),
-                            _ => Vec::new(),
+                        let state = match &obj {
+                            Some(Ok(Some((bytes, _)))) => IndexState::from_slice(bytes),
+                            _ => IndexState::default(),
                         };
-                        fetched = obj;
+                        let names = state.files.keys().cloned().collect();
+                        (fetched, parsed) = (obj, Some(state));
                         names
                     };
                     list_packages(client, bucket, &dir, &mut known, opts.max_parallel)
@@ -355,7 +356,8 @@ fn index_subdir(
                     (None, None) => None,
                 };
                 let (listed, pages) = listing?;
-                let state = state_obj.as_ref().map(|(b, _)| IndexState::from_slice(b)).unwrap_or_default();
+                let state = parsed
+                    .unwrap_or_else(|| state_obj.as_ref().map(|(b, _)| IndexState::from_slice(b)).unwrap_or_default());
                 Ok((state_obj, state, listed, pages))
             })
         });
