@@ -21,7 +21,6 @@ import bz2
 import glob
 import json
 import os
-import random
 import resource
 import shutil
 import socket
@@ -327,12 +326,23 @@ def main():
     py = os.path.join(a.servers, "pyvenv", "bin", "python")
     shutil.rmtree(data, ignore_errors=True)
     os.makedirs(os.path.join(data, "with"))
-    port = random.randint(20000, 40000)
+    with socket.socket() as probe:  # a port nothing listens on (a random one collided with clients' ports)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     server = subprocess.Popen([os.path.join(a.servers, "bin", "s3s-fs"), "--host", "127.0.0.1", "--port", str(port),
                                "--access-key", KEY, "--secret-key", SECRET, data],
                               stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "s3s.log"), "w"))
     try:
-        time.sleep(0.5)
+        # s3s-fs takes longer to start after a large data directory was removed: wait for it.
+        deadline = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    sys.exit(f"s3s-fs did not start on port {port} (see {os.path.join(work, 's3s.log')})")
+                time.sleep(0.1)
         counters = Counters()
         proxy = start_proxy(port, counters)
         endpoint = f"http://127.0.0.1:{proxy}"

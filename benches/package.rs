@@ -3,8 +3,9 @@
 //! checksums. Packages are made by `tests/support/conda_packages.py` (real packages, info/ first,
 //! incompressible payload).
 //!
-//! Run: `cargo bench --features channel --bench package [-- COUNT SIZE_BYTES]` (default 40
-//! packages of 1 MB, half .conda).
+//! Run: `cargo bench --features channel --bench package [-- COUNT SIZE_BYTES [ROUNDS]]` (default
+//! 40 packages of 1 MB, half .conda; each package read ROUNDS times, default 1, for a steadier
+//! time per package and a profile of the reading alone).
 
 #[path = "../tests/support/conda.rs"]
 mod conda;
@@ -19,6 +20,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let count = args.first().map_or("40".to_string(), Clone::clone);
     let size = args.get(1).map_or("1000000".to_string(), Clone::clone);
+    let rounds: u32 = args.get(2).map_or(1, |r| r.parse().expect("ROUNDS is a number"));
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
     let made =
@@ -30,7 +32,7 @@ fn main() {
         let total: u64 = files.iter().map(|p| std::fs::metadata(p).unwrap().len()).sum();
         let (mut bytes, mut requests) = (0u64, 0u32);
         let t = Instant::now();
-        for p in &files {
+        for p in files.iter().flat_map(|p| std::iter::repeat_n(p, rounds as usize)) {
             let name = p.file_name().unwrap().to_str().unwrap();
             let stats = if format == "conda" {
                 read_conda(File::open(p).unwrap(), name, &CondaOptions::default()).unwrap().stats
@@ -40,12 +42,13 @@ fn main() {
             bytes += stats.bytes;
             requests += stats.requests;
         }
-        let per = t.elapsed().as_secs_f64() / files.len() as f64;
+        let reads = files.len() as u64 * u64::from(rounds);
+        let per = t.elapsed().as_secs_f64() / reads as f64;
         println!(
             "{format:8} {} packages, {total} bytes: read {bytes} bytes ({:.2}% of the packages, {} per package) in {requests} reads, {:.3} ms per package",
             files.len(),
-            100.0 * bytes as f64 / total as f64,
-            bytes / files.len() as u64,
+            100.0 * bytes as f64 / (total * u64::from(rounds)) as f64,
+            bytes / reads,
             per * 1e3
         );
     }

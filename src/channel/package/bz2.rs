@@ -18,7 +18,7 @@ use std::io::{self, Read};
 
 #[cfg(test)]
 use super::bz2_entropy::INPUT_CHUNK;
-use super::bz2_entropy::{bad, decode_symbols, Bits, Coding, Table, MAX_ALPHA, MAX_CODE_LEN};
+use super::bz2_entropy::{bad, decode_symbols, Bits, Coding, ListKind, Table, MAX_ALPHA, MAX_CODE_LEN};
 
 const MAX_GROUPS: usize = 6;
 const MAX_SELECTORS: usize = 18002;
@@ -79,12 +79,20 @@ pub struct Bz2Decoder<R> {
     level: u32,
     stream_crc: u32,
     block: Block,
+    /// The move-to-front list the entropy stage uses.
+    list: ListKind,
 }
 
 impl<R: Read> Bz2Decoder<R> {
     /// A decoder of the bzip2 stream(s) `inner` yields.
     pub fn new(inner: R) -> Self {
+        Self::with_list(inner, ListKind::best())
+    }
+
+    /// [`Bz2Decoder::new`] with the move-to-front list `list` (one this processor runs).
+    fn with_list(inner: R, list: ListKind) -> Self {
         Bz2Decoder {
+            list,
             bits: Bits::new(inner),
             state: State::StreamStart { first: true },
             level: 9,
@@ -214,7 +222,7 @@ impl<R: Read> Bz2Decoder<R> {
         // The symbols.
         let max = self.level as usize * 100_000;
         let coding = Coding { tables: &tables, selectors: &selectors, seq_to_unseq: &seq_to_unseq, in_use };
-        let counts = decode_symbols(&mut self.bits, &coding, max, &mut self.block.ll)?;
+        let counts = decode_symbols(self.list, &mut self.bits, &coding, max, &mut self.block.ll)?;
         let tt = &self.block.ll;
         let n = tt.len();
         if orig_ptr as usize >= n {
@@ -318,10 +326,19 @@ impl<R: Read> Read for Bz2Decoder<R> {
 mod tests {
     use super::*;
 
+    /// `data` decoded with each move-to-front list this processor runs; all must agree.
     fn decode(data: &[u8]) -> io::Result<Vec<u8>> {
-        let mut out = Vec::new();
-        Bz2Decoder::new(data).read_to_end(&mut out)?;
-        Ok(out)
+        let mut first: Option<io::Result<Vec<u8>>> = None;
+        for list in ListKind::available() {
+            let mut out = Vec::new();
+            let got = Bz2Decoder::with_list(data, list).read_to_end(&mut out).map(|_| out);
+            match &first {
+                None => first = Some(got),
+                Some(Ok(want)) => assert_eq!(got.as_ref().ok(), Some(want), "{list:?}"),
+                Some(Err(_)) => assert!(got.is_err(), "{list:?} decoded what the plain list refused"),
+            }
+        }
+        first.unwrap_or_else(|| Err(bad("no list")))
     }
 
     fn compress(data: &[u8], level: u32) -> Vec<u8> {

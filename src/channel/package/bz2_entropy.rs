@@ -2,10 +2,16 @@
 //! symbols, undone into the block's bytes as coded ([`decode_symbols`]: Huffman codes, then
 //! the RUNA/RUNB run lengths and the move-to-front indexes). This is where a block's time goes:
 //! one Huffman look-up and one move-to-front step per byte of the block, for every block, even
-//! one of which only the first kilobytes are read. The block's framing and the inverse
+//! one of which only the first kilobytes are read. The move-to-front list is `bz2_mtf.rs` (on
+//! x86-64 with AVX2 a vector list, for which the decoding loop is compiled a second time
+//! with that feature); the block's framing and the inverse
 //! Burrows-Wheeler transform are in `bz2.rs`.
 
 use std::io::{self, Read};
+
+#[cfg(target_arch = "x86_64")]
+use super::bz2_mtf::{avx2_available, Avx2List};
+use super::bz2_mtf::{MoveToFront, PlainList};
 
 /// Huffman codes up to this many bits are decoded by one table look-up.
 pub const FAST_BITS: u32 = 10;
@@ -237,9 +243,79 @@ pub(super) struct Coding<'a> {
     pub in_use: usize,
 }
 
+/// Which move-to-front list [`decode_symbols`] uses (`bz2_mtf.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ListKind {
+    Plain,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl ListKind {
+    /// The fastest list this processor runs (checked once per block; the check is cached).
+    pub(super) fn best() -> ListKind {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if avx2_available() {
+                return ListKind::Avx2;
+            }
+        }
+        ListKind::Plain
+    }
+
+    /// Every list this processor runs.
+    #[cfg(test)]
+    pub(super) fn available() -> Vec<ListKind> {
+        let mut kinds = vec![ListKind::Plain];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if avx2_available() {
+                kinds.push(ListKind::Avx2);
+            }
+        }
+        kinds
+    }
+}
+
 /// Decodes a block's symbols into `ll` (the block's bytes as coded, at most `max`), up to the
-/// end-of-block symbol; returns how many times each byte occurs.
+/// end-of-block symbol; returns how many times each byte occurs. A `list` this processor
+/// cannot run (not one [`ListKind::best`] or [`ListKind::available`] returned) falls back to
+/// the plain one.
+#[allow(unsafe_code)]
 pub(super) fn decode_symbols<R: Read>(
+    list: ListKind,
+    bits: &mut Bits<R>,
+    coding: &Coding<'_>,
+    max: usize,
+    ll: &mut Vec<u8>,
+) -> io::Result<[u32; 256]> {
+    match list {
+        ListKind::Plain => decode_with::<R, PlainList>(bits, coding, max, ll),
+        // SAFETY: the processor has AVX2 (checked; the check is cached by the standard
+        // library).
+        #[cfg(target_arch = "x86_64")]
+        ListKind::Avx2 if avx2_available() => unsafe { decode_avx2(bits, coding, max, ll) },
+        #[cfg(target_arch = "x86_64")]
+        ListKind::Avx2 => decode_with::<R, PlainList>(bits, coding, max, ll),
+    }
+}
+
+/// [`decode_with`] compiled for AVX2, where [`Avx2List`]'s intrinsics are inlined.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+#[target_feature(enable = "avx2")]
+unsafe fn decode_avx2<R: Read>(
+    bits: &mut Bits<R>,
+    coding: &Coding<'_>,
+    max: usize,
+    ll: &mut Vec<u8>,
+) -> io::Result<[u32; 256]> {
+    decode_with::<R, Avx2List>(bits, coding, max, ll)
+}
+
+/// [`decode_symbols`] with the move-to-front list `M`.
+#[inline(always)]
+fn decode_with<R: Read, M: MoveToFront>(
     bits: &mut Bits<R>,
     coding: &Coding<'_>,
     max: usize,
@@ -250,7 +326,7 @@ pub(super) fn decode_symbols<R: Read>(
     let out = &mut ll[..];
     let mut len = 0usize;
     let mut counts = [0u32; 256];
-    let mut mtf: [u8; 256] = std::array::from_fn(|i| i as u8);
+    let Some(mut mtf) = M::new() else { return Err(bad("this processor cannot run the move-to-front list")) };
     let eob = (coding.in_use + 1) as u16;
     let (mut run, mut weight) = (0u32, 1u32);
     let mut left_in_group = 0;
@@ -275,7 +351,7 @@ pub(super) fn decode_symbols<R: Read>(
             continue;
         }
         if run > 0 {
-            let byte = coding.seq_to_unseq[usize::from(mtf[0])];
+            let byte = coding.seq_to_unseq[usize::from(mtf.front())];
             let end = len + run as usize;
             if end > max {
                 return Err(bad("block longer than its header allows"));
@@ -291,10 +367,8 @@ pub(super) fn decode_symbols<R: Read>(
         if sym > eob {
             return Err(bad("bad symbol"));
         }
-        let idx = usize::from(sym - 1);
-        let v = mtf[idx];
-        mtf.copy_within(0..idx, 1);
-        mtf[0] = v;
+        // `sym` is at most `in_use` (256) here: its index fits a byte.
+        let v = mtf.take((sym - 1) as u8);
         let byte = coding.seq_to_unseq[usize::from(v)];
         if len >= max {
             return Err(bad("block longer than its header allows"));

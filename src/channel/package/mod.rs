@@ -14,6 +14,7 @@
 
 mod bz2;
 mod bz2_entropy;
+mod bz2_mtf;
 mod conda;
 mod error;
 mod hash;
