@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use minis3::clock::FixedClock;
 use minis3::s3::{Auth, Client, ClientConfig, GetOptions, ListEntry, ListOptions, PutOptions, S3Error, TreeOrder};
-use support::{test_bytes, unique_bucket, Seaweed, TestServer};
+use support::{test_bytes, test_config, unique_bucket, Fault, FaultProxy, Seaweed, TestServer};
 
 fn md5(data: &[u8]) -> [u8; 16] {
     <md5::Md5 as md5::Digest>::digest(data).into()
@@ -191,6 +191,25 @@ fn pagination_over_more_than_1000_keys() {
     // Where the listing starts.
     let after = ListOptions { start_after: Some("p/01049".into()), ..Default::default() };
     assert_eq!(ranged(&after, &["p/00999", "p/01074"], 4).0, keys[1050..]);
+    // More than 1,000 keys asked for: SeaweedFS sends them in one page (AWS sends 1,000 at
+    // most, as with no `max-keys`).
+    let big = ListOptions { max_keys: Some(5000), ..Default::default() };
+    let page = c.list_objects_page(&bucket, &big, None).unwrap();
+    assert_eq!((page.contents.len(), page.is_truncated), (1100, false));
+    // A server that refuses `max-keys` above 1,000 (400) is asked again without it: here a
+    // proxy answers the first request with that refusal.
+    let body = "<Error><Code>InvalidArgument</Code><Message>max-keys must be at most 1000</Message></Error>";
+    let refused = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (server, _) = seaweed();
+    let proxy = FaultProxy::start(server.port(), vec![Fault::Respond(refused)]);
+    let page = client(test_config(&proxy.endpoint())).list_objects_page(&bucket, &big, None).unwrap();
+    assert_eq!((page.contents.len(), page.is_truncated), (1000, true));
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    assert!(heads[0].contains("max-keys=5000") && !heads[1].contains("max-keys"), "{heads:?}");
     // DeleteObjects in batches of 1000.
     let res = c.delete_objects(&bucket, &keys).unwrap();
     assert!(res.errors.is_empty(), "{:?}", res.errors.first());

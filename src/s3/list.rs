@@ -16,7 +16,9 @@ pub struct ListOptions {
     pub delimiter: Option<String>,
     /// Only keys after this one.
     pub start_after: Option<String>,
-    /// Keys per page (S3's maximum and default is 1000).
+    /// Keys per page. S3's default is 1000, and AWS returns at most 1000 whatever is asked;
+    /// some servers (s3s-fs, SeaweedFS) return more when asked. A server that refuses a value
+    /// above 1000 (400) is asked again without it.
     pub max_keys: Option<u32>,
 }
 
@@ -146,7 +148,13 @@ impl Client {
         if let Some(t) = continuation_token {
             req = req.query("continuation-token", t);
         }
-        let resp = self.execute(&mut req)?;
+        let resp = match self.execute(&mut req) {
+            Err(e) if e.status() == Some(400) && opts.max_keys.is_some_and(|m| m > 1000) => {
+                let plain = ListOptions { max_keys: None, ..opts.clone() };
+                return self.list_objects_page(bucket, &plain, continuation_token);
+            }
+            r => r?,
+        };
         let body = resp.read_to_vec(64 * 1024 * 1024)?;
         xml::parse_list_objects(&body).map_err(ResponseError::document("ListObjectsV2"))
     }

@@ -51,15 +51,28 @@ pub struct IndexOptions {
     pub write_shards: bool,
     /// Only these subdirs (`None`: every subdir of the channel).
     pub subdirs: Option<Vec<String>>,
+    /// Keys asked for in a subdir's first listing page (`max-keys`). AWS returns at most
+    /// 1,000 whatever is asked; a server that returns more (s3s-fs, SeaweedFS) then lists a
+    /// subdir of up to this many files in one request, which matters where every page costs
+    /// the server a walk of the subdir (s3s-fs). Default 10,000 (about 3.5 MB of XML).
+    pub first_page_keys: u32,
     /// How many times a subdir is indexed when its files change under us (at least 1).
     pub attempts: u32,
 }
 
 impl IndexOptions {
     /// Defaults: incremental, 16 at a time (reads wait on the server as much as they decode),
-    /// shards on, 5 attempts.
+    /// shards on, first listing pages of up to 10,000 keys, 5 attempts.
     pub fn new(now_ms: i64) -> Self {
-        IndexOptions { force: false, max_parallel: 16, now_ms, write_shards: true, subdirs: None, attempts: 5 }
+        IndexOptions {
+            force: false,
+            max_parallel: 16,
+            now_ms,
+            write_shards: true,
+            subdirs: None,
+            first_page_keys: 10_000,
+            attempts: 5,
+        }
     }
 }
 
@@ -265,19 +278,22 @@ const NAMES_PER_RANGE: usize = 900;
 const LIST_RANGES: usize = 8;
 
 /// The packages listed directly under `dir`, by file name, and the pages that took. The
-/// first page is asked for at once; if there is more, the rest is cut at every 900th of the
-/// names `known()` gives (the sidecar's: the file names listed last time, read meanwhile)
-/// and its ranges are listed at once ([`Client::list_in_ranges`]): a subdir of 30,000
-/// packages is then not 30 round trips one after another.
+/// first page (up to `first_keys` keys where the server allows more than 1,000) is asked for
+/// at once; if there is more, the rest is cut at every 900th of the names `known()` gives
+/// (the sidecar's: the file names listed last time, read meanwhile) and its ranges are listed
+/// at once ([`Client::list_in_ranges`]): a subdir of 30,000 packages is then not 30 round
+/// trips one after another.
 fn list_packages(
     client: &Client,
     bucket: &str,
     dir: &str,
     known: &mut dyn FnMut() -> Vec<String>,
     parallel: usize,
+    first_keys: u32,
 ) -> Result<(BTreeMap<String, ListedObject>, u64), S3Error> {
     let list_opts = ListOptions { prefix: Some(dir.to_string()), delimiter: Some("/".into()), ..Default::default() };
-    let first = client.list_objects_page(bucket, &list_opts, None)?;
+    let first_opts = ListOptions { max_keys: Some(first_keys.max(1)), ..list_opts.clone() };
+    let first = client.list_objects_page(bucket, &first_opts, None)?;
     let mut objects = first.contents;
     let mut pages = 1;
     let last = objects.iter().map(|o| o.key.as_str()).chain(first.common_prefixes.iter().map(String::as_str)).max();
@@ -348,7 +364,7 @@ fn index_subdir(
                         (fetched, parsed) = (obj, Some(state));
                         names
                     };
-                    list_packages(client, bucket, &dir, &mut known, opts.max_parallel)
+                    list_packages(client, bucket, &dir, &mut known, opts.max_parallel, opts.first_page_keys)
                 };
                 let state_obj = match (fetched, handle.take()) {
                     (Some(read), _) => read?,
