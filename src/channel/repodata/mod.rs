@@ -154,10 +154,14 @@ pub fn repodata_to_vec(repodata: &RepoData) -> Vec<u8> {
 /// zstd level rattler's indexer uses for repodata.json.zst.
 pub const REPODATA_ZST_LEVEL: i32 = 19;
 
-/// Compresses repodata.json bytes as rattler writes repodata.json.zst (zstd level 19,
-/// streaming, no content size in the frame header).
+/// Compresses repodata.json bytes for repodata.json.zst: zstd level 19, as rattler's indexer,
+/// but in one call with the size known, so that the frame header holds the content size (a
+/// decoder can size its output at once) and zstd sizes its tables to the input. rattler
+/// streams it without a size, which gives other bytes (within a few of the same length) and
+/// takes longer: 0.30 s against 0.25 s for an 806 kB repodata.json of 2,000 records, most of
+/// an incremental index's time.
 pub fn compress_repodata(json: &[u8]) -> std::io::Result<Vec<u8>> {
-    zstd::stream::encode_all(json, REPODATA_ZST_LEVEL)
+    zstd::bulk::compress(json, REPODATA_ZST_LEVEL)
 }
 
 /// One record as rattler writes it inside repodata.json.
