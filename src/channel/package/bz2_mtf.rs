@@ -173,7 +173,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[allow(unsafe_code)]
     #[target_feature(enable = "avx2")]
-    fn avx2_steps() -> usize {
+    unsafe fn avx2_steps() -> usize {
         same_as_plain::<Avx2List>()
     }
 
