@@ -466,6 +466,40 @@ fn rm_mb_rb() {
     assert!(!w.ok(&["ls"]).text().contains(&b));
 }
 
+/// `rm --recursive` of more keys than one DeleteObjects request takes: deleted a batch at a
+/// time while the listing goes on (three requests for 2,500 keys, the first sent before the
+/// last directories are listed: the walk lists 8 directories ahead of the keys it hands out),
+/// every key printed once.
+#[test]
+fn rm_recursive_deletes_in_batches_while_listing() {
+    let (_server, w) = s3s();
+    let b = unique_bucket("rmbatch");
+    w.ok(&["mb", &format!("s3://{b}")]);
+    for d in 0..20 {
+        std::fs::create_dir_all(w.path(&format!("work/tree/d{d:02}"))).unwrap();
+        for i in 0..125 {
+            write(&w.path(&format!("work/tree/d{d:02}/f{i:03}")), b"x");
+        }
+    }
+    w.ok(&["sync", "tree", &format!("s3://{b}/t"), "--quiet"]);
+    assert_eq!(keys_of(&w, &format!("s3://{b}")).len(), 2500);
+    let o = w.ok(&["rm", "--recursive", &format!("s3://{b}/t"), "--debug"]);
+    let text = o.text();
+    let mut printed: Vec<&str> = text.lines().collect();
+    assert_eq!(printed.len(), 2500, "{o:?}");
+    printed.sort_unstable();
+    printed.dedup();
+    assert_eq!(printed.len(), 2500);
+    let requests: Vec<&str> =
+        o.stderr.lines().filter(|l| l.contains("debug: GET ") || l.contains("debug: POST ")).collect();
+    let is_delete = |l: &str| l.contains("debug: POST ") && l.contains("?delete");
+    assert_eq!(requests.iter().filter(|l| is_delete(l)).count(), 3, "{}", o.stderr);
+    let first_delete = requests.iter().position(|l| is_delete(l)).unwrap();
+    let last_listing = requests.iter().rposition(|l| l.contains("list-type=2")).unwrap();
+    assert!(first_delete < last_listing, "{}", o.stderr);
+    assert!(keys_of(&w, &format!("s3://{b}")).is_empty());
+}
+
 #[test]
 fn presign_get_and_put_then_fetch() {
     let (_server, w) = s3s();

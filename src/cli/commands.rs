@@ -165,20 +165,46 @@ pub fn rm(ctx: &Ctx, bucket: &str, key: &str, recursive: bool, opts: &TransferOp
     let prefix = dir_prefix(key);
     let (client, slots) = many_client(ctx, bucket, key)?;
     // Listed as `ls --recursive` lists (directory by directory while directories are full):
-    // the keys in key order, and on s3s-fs not one walk of the whole bucket per page.
-    let mut keys = Vec::new();
+    // the keys in key order, and on s3s-fs not one walk of the whole bucket per page. Deleted
+    // a DeleteObjects batch at a time as they are listed (as the AWS CLI does), so memory does
+    // not grow with the number of keys; a listing resumes after the keys it has sent, which
+    // deleting them does not move.
+    let mut batch = Vec::with_capacity(DELETE_BATCH);
+    let mut failures = 0;
+    let mut delete = |batch: &mut Vec<String>| -> Result<(), CliError> {
+        let done = delete_keys(ctx, &client, bucket, batch, opts.dryrun, opts.quiet);
+        batch.clear();
+        match done {
+            Err(CliError::Partial { failures: n }) => {
+                failures += n;
+                Ok(())
+            }
+            other => other,
+        }
+    };
     std::thread::scope(|scope| -> Result<(), CliError> {
         for o in client.list_keys(scope, bucket, &prefix, LIST_AHEAD.min(slots)) {
             let o = o?;
             let rel = &o.key[prefix.len().min(o.key.len())..];
             if opts.filters.includes(rel) {
-                keys.push(o.key);
+                batch.push(o.key);
+                if batch.len() == DELETE_BATCH {
+                    delete(&mut batch)?;
+                }
             }
         }
         Ok(())
     })?;
-    delete_keys(ctx, &client, bucket, &keys, opts.dryrun, opts.quiet)
+    delete(&mut batch)?;
+    if failures == 0 {
+        Ok(())
+    } else {
+        Err(CliError::Partial { failures })
+    }
 }
+
+/// Keys per DeleteObjects request: S3's limit.
+const DELETE_BATCH: usize = 1000;
 
 /// Deletes `keys` in batches, printing each; per-key failures are reported and counted.
 pub fn delete_keys(
