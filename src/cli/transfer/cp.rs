@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use minis3::s3::{read_full, Client, PutOptions};
+use minis3::s3::{read_full, Client, ListedObject, PutOptions};
 
 use super::local::is_dir_like;
 use super::pool;
@@ -86,26 +86,11 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
         (Operand::S3 { bucket, key }, Operand::Local(path)) => {
             if recursive {
                 let (client, slots) = many_client(ctx, &bucket, &key)?;
-                let (client, bucket, prefix) = (&client, bucket.as_str(), dir_prefix(&key));
+                let (client, bucket) = (&client, bucket.as_str());
                 let pending = &PendingFiles::default();
-                return std::thread::scope(|scope| {
-                    pool::run(ctx, slots, opts.quiet, |pool| {
-                        for item in
-                            Listing::new(client.list_keys(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix)
-                        {
-                            let (rel, o) = item?;
-                            if !opts.filters.includes(&rel) {
-                                continue;
-                            }
-                            submit_download(ctx, pool, pending, client, bucket, (&path, &rel), o, opts);
-                            if pool.stopped() {
-                                break;
-                            }
-                        }
-                        Ok(())
-                    })
-                })?
-                .result();
+                return each_listed(ctx, client, slots, bucket, &dir_prefix(&key), opts, |pool, rel, o| {
+                    submit_download(ctx, pool, pending, client, bucket, (&path, &rel), o, opts)
+                });
             }
             let client = ctx.client(Some((&bucket, &key)))?;
             let dest = if is_dir_like(&path) {
@@ -125,30 +110,11 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
             if recursive {
                 let (client, slots) = many_client(ctx, &bucket, &key)?;
                 let (client, bucket, db) = (&client, bucket.as_str(), db.as_str());
-                let (prefix, dprefix) = (dir_prefix(&key), dir_prefix(&dk));
-                return std::thread::scope(|scope| {
-                    pool::run(ctx, slots, opts.quiet, |pool| {
-                        for item in
-                            Listing::new(client.list_keys(scope, bucket, &prefix, LIST_AHEAD.min(slots)), &prefix)
-                        {
-                            let (rel, o) = item?;
-                            if !opts.filters.includes(&rel) {
-                                continue;
-                            }
-                            let target = format!("{dprefix}{rel}");
-                            pool.submit(
-                                o.size,
-                                1,
-                                Box::new(move || copy(ctx, client, (bucket, &o.key), (db, &target), opts)),
-                            );
-                            if pool.stopped() {
-                                break;
-                            }
-                        }
-                        Ok(())
-                    })
-                })?
-                .result();
+                let dprefix = dir_prefix(&dk);
+                return each_listed(ctx, client, slots, bucket, &dir_prefix(&key), opts, |pool, rel, o| {
+                    let target = format!("{dprefix}{rel}");
+                    pool.submit(o.size, 1, Box::new(move || copy(ctx, client, (bucket, &o.key), (db, &target), opts)));
+                });
             }
             let client = ctx.client(Some((&bucket, &key)))?;
             let target =
@@ -157,6 +123,36 @@ pub fn cp(ctx: &Ctx, src: Operand, dst: Operand, recursive: bool, opts: &Transfe
         }
         (s, d) => Err(CliError::Failed(format!("cannot copy {s} to {d}: one side must be an s3:// location"))),
     }
+}
+
+/// Lists every object under `prefix` in `bucket` as `ls --recursive` lists them, and hands
+/// each that the filters include (its path under the prefix, and the listed object) to `each`,
+/// which queues its transfer on the pool; stops listing when the pool has stopped.
+fn each_listed<'env>(
+    ctx: &'env Ctx,
+    client: &'env Client,
+    slots: usize,
+    bucket: &'env str,
+    prefix: &str,
+    opts: &'env TransferOptions,
+    mut each: impl FnMut(&mut pool::Pool<'_, 'env>, String, ListedObject),
+) -> Result<(), CliError> {
+    std::thread::scope(|scope| {
+        pool::run(ctx, slots, opts.quiet, |pool| {
+            for item in Listing::new(client.list_keys(scope, bucket, prefix, LIST_AHEAD.min(slots)), prefix) {
+                let (rel, o) = item?;
+                if !opts.filters.includes(&rel) {
+                    continue;
+                }
+                each(pool, rel, o);
+                if pool.stopped() {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    })?
+    .result()
 }
 
 /// stdin to an object: one PUT when it fits in a part, else a multipart upload streamed part
