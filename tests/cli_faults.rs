@@ -82,12 +82,16 @@ fn the_server_killed_in_the_middle_of_sync_fails_with_one_line_and_a_rerun_conve
     }
     want.sort();
 
-    // The server is killed when the 10th upload arrives (before it is forwarded).
+    // The server is killed when the 10th upload arrives (before it is forwarded). The proxy's
+    // threads outlive the test, so they hold the server weakly: the test's own reference is
+    // the last, and dropping it (at the end, or on a failed assertion) kills the server.
     let puts = AtomicUsize::new(0);
-    let killer = server.clone();
+    let killer = Arc::downgrade(&server);
     let proxy = CutProxy::start(upstream, move |_, head| {
         if head.starts_with("PUT") && puts.fetch_add(1, Ordering::SeqCst) + 1 == 10 {
-            killer.lock().unwrap().kill();
+            if let Some(server) = killer.upgrade() {
+                server.lock().unwrap().kill();
+            }
         }
         Cut::Pass
     });
