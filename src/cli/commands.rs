@@ -7,7 +7,7 @@ use minis3::config::auth_file::{self, AuthFiles, S3Credentials};
 use minis3::settings::{self, CredentialPlan, Inputs};
 
 use super::advice;
-use minis3::s3::{ListEntry, ListOptions};
+use minis3::s3::{ListEntry, ListOptions, DELETE_BATCH};
 
 use super::args::{PresignMethod, TransferOptions};
 use super::output::short_time;
@@ -202,9 +202,6 @@ pub fn rm(ctx: &Ctx, bucket: &str, key: &str, recursive: bool, opts: &TransferOp
         Err(CliError::Partial { failures })
     }
 }
-
-/// Keys per DeleteObjects request: S3's limit.
-const DELETE_BATCH: usize = 1000;
 
 /// Deletes `keys` in batches, printing each; per-key failures are reported and counted.
 pub fn delete_keys(

@@ -8,7 +8,7 @@
 use std::fs;
 use std::thread;
 
-use minis3::s3::{Client, TreeOrder};
+use minis3::s3::{Client, TreeOrder, DELETE_BATCH};
 
 use super::local::local_hint;
 use super::pool::{self, Pool};
@@ -20,9 +20,6 @@ use crate::cli::commands::delete_keys;
 use crate::cli::paths::dir_prefix;
 use crate::cli::plan::{decide, Compare, Direction, Step};
 use crate::cli::{CliError, Ctx};
-
-/// DeleteObjects takes at most this many keys.
-const DELETE_BATCH: usize = 1000;
 
 /// Deletes `keys` (a batch of `--delete`), counting failures in the pool.
 fn delete_batch(
